@@ -1,0 +1,8 @@
+//! litegres's catalog crate: everything about PostgreSQL semantics that needs
+//! no I/O. It owns the type map ([`types`]), value formats ([`value`]), the
+//! SQLSTATE table ([`sqlstate`]), the schema model ([`schema`]) and the
+//! translation of PostgreSQL SQL into SQLite SQL ([`translate`]).
+
+pub mod sqlstate;
+pub mod types;
+pub mod value;

@@ -1,0 +1,493 @@
+//! The type map: PostgreSQL types as litegres knows them, how each is named,
+//! which OID it carries on the wire, and how its values are stored in SQLite.
+//!
+//! OIDs and names come from `postgres_types::Type`, which is generated from
+//! PostgreSQL's `pg_type.dat`; nothing here restates an OID by hand.
+
+use postgres_types::{Kind, Type};
+use std::fmt;
+use std::sync::Arc;
+
+/// The scalar part of a PostgreSQL type.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Scalar {
+    Bool,
+    Int2,
+    Int4,
+    Int8,
+    Float4,
+    Float8,
+    Numeric,
+    Text,
+    Varchar,
+    Bpchar,
+    Name,
+    /// The one-byte internal `"char"` type of the catalogs.
+    Char,
+    Bytea,
+    Date,
+    Time,
+    Timestamp,
+    Timestamptz,
+    Interval,
+    Uuid,
+    Json,
+    Jsonb,
+    Oid,
+    Regclass,
+    Regtype,
+    Regproc,
+    /// A user-declared enum: its OID and qualified name.
+    Enum(EnumRef),
+    /// A string literal or parameter whose type is not decided yet.
+    Unknown,
+    Void,
+}
+
+/// A reference to a declared enum type.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct EnumRef {
+    pub oid: u32,
+    pub array_oid: u32,
+    pub schema: Arc<str>,
+    pub name: Arc<str>,
+}
+
+/// How values of a type are kept in SQLite. Every value stored in SQLite is in
+/// the canonical form of its class, so comparisons and ordering inside SQLite
+/// agree with PostgreSQL's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StorageClass {
+    /// 64-bit integers (booleans as 0/1).
+    Integer,
+    /// IEEE doubles.
+    Real,
+    /// UTF-8 text in the type's canonical text form.
+    Text,
+    /// Exact decimals as canonical text, compared with the `lg_numeric` collation.
+    Numeric,
+    /// Raw bytes.
+    Blob,
+    /// A JSON array holding the elements (one-dimensional PostgreSQL arrays).
+    JsonArray,
+}
+
+/// A PostgreSQL type with its modifier (`varchar(20)`, `numeric(10,2)`) and
+/// whether it is a one-dimensional array of the scalar.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PgType {
+    pub scalar: Scalar,
+    pub array: bool,
+    /// PostgreSQL's typmod: -1 when absent; varchar(n) is n+4; numeric(p,s) is ((p<<16)|s)+4.
+    pub typmod: i32,
+}
+
+impl PgType {
+    pub const fn scalar(scalar: Scalar) -> PgType {
+        PgType { scalar, array: false, typmod: -1 }
+    }
+    pub const fn array_of(scalar: Scalar) -> PgType {
+        PgType { scalar, array: true, typmod: -1 }
+    }
+    pub const BOOL: PgType = PgType::scalar(Scalar::Bool);
+    pub const INT2: PgType = PgType::scalar(Scalar::Int2);
+    pub const INT4: PgType = PgType::scalar(Scalar::Int4);
+    pub const INT8: PgType = PgType::scalar(Scalar::Int8);
+    pub const FLOAT4: PgType = PgType::scalar(Scalar::Float4);
+    pub const FLOAT8: PgType = PgType::scalar(Scalar::Float8);
+    pub const NUMERIC: PgType = PgType::scalar(Scalar::Numeric);
+    pub const TEXT: PgType = PgType::scalar(Scalar::Text);
+    pub const VARCHAR: PgType = PgType::scalar(Scalar::Varchar);
+    pub const NAME: PgType = PgType::scalar(Scalar::Name);
+    pub const BYTEA: PgType = PgType::scalar(Scalar::Bytea);
+    pub const DATE: PgType = PgType::scalar(Scalar::Date);
+    pub const TIME: PgType = PgType::scalar(Scalar::Time);
+    pub const TIMESTAMP: PgType = PgType::scalar(Scalar::Timestamp);
+    pub const TIMESTAMPTZ: PgType = PgType::scalar(Scalar::Timestamptz);
+    pub const INTERVAL: PgType = PgType::scalar(Scalar::Interval);
+    pub const UUID: PgType = PgType::scalar(Scalar::Uuid);
+    pub const JSON: PgType = PgType::scalar(Scalar::Json);
+    pub const JSONB: PgType = PgType::scalar(Scalar::Jsonb);
+    pub const OID: PgType = PgType::scalar(Scalar::Oid);
+    pub const UNKNOWN: PgType = PgType::scalar(Scalar::Unknown);
+    pub const VOID: PgType = PgType::scalar(Scalar::Void);
+
+    pub fn with_typmod(mut self, typmod: i32) -> PgType {
+        self.typmod = typmod;
+        self
+    }
+
+    /// The element type of an array type (the type itself otherwise).
+    pub fn element(&self) -> PgType {
+        PgType { scalar: self.scalar.clone(), array: false, typmod: self.typmod }
+    }
+
+    pub fn as_array(&self) -> PgType {
+        PgType { scalar: self.scalar.clone(), array: true, typmod: self.typmod }
+    }
+
+    pub fn is_unknown(&self) -> bool {
+        self.scalar == Scalar::Unknown && !self.array
+    }
+
+    pub fn is_numeric_family(&self) -> bool {
+        !self.array
+            && matches!(
+                self.scalar,
+                Scalar::Int2 | Scalar::Int4 | Scalar::Int8 | Scalar::Float4 | Scalar::Float8 | Scalar::Numeric | Scalar::Oid
+            )
+    }
+
+    pub fn is_integer(&self) -> bool {
+        !self.array && matches!(self.scalar, Scalar::Int2 | Scalar::Int4 | Scalar::Int8 | Scalar::Oid)
+    }
+
+    pub fn is_text_family(&self) -> bool {
+        !self.array && matches!(self.scalar, Scalar::Text | Scalar::Varchar | Scalar::Bpchar | Scalar::Name | Scalar::Char | Scalar::Unknown)
+    }
+
+    pub fn storage(&self) -> StorageClass {
+        if self.array {
+            return StorageClass::JsonArray;
+        }
+        match self.scalar {
+            Scalar::Bool | Scalar::Int2 | Scalar::Int4 | Scalar::Int8 | Scalar::Oid | Scalar::Regclass | Scalar::Regtype | Scalar::Regproc => {
+                StorageClass::Integer
+            }
+            Scalar::Float4 | Scalar::Float8 => StorageClass::Real,
+            Scalar::Numeric => StorageClass::Numeric,
+            Scalar::Bytea => StorageClass::Blob,
+            Scalar::Text
+            | Scalar::Varchar
+            | Scalar::Bpchar
+            | Scalar::Name
+            | Scalar::Char
+            | Scalar::Date
+            | Scalar::Time
+            | Scalar::Timestamp
+            | Scalar::Timestamptz
+            | Scalar::Interval
+            | Scalar::Uuid
+            | Scalar::Json
+            | Scalar::Jsonb
+            | Scalar::Enum(_)
+            | Scalar::Unknown
+            | Scalar::Void => StorageClass::Text,
+        }
+    }
+
+    /// The declared type of a SQLite column holding this type: it fixes the
+    /// column affinity (and, for numeric, the collation that orders decimals).
+    pub fn sqlite_decl(&self) -> &'static str {
+        match self.storage() {
+            StorageClass::Integer => "INTEGER",
+            StorageClass::Real => "REAL",
+            StorageClass::Text | StorageClass::JsonArray => "TEXT",
+            StorageClass::Numeric => "TEXT COLLATE lg_numeric",
+            StorageClass::Blob => "BLOB",
+        }
+    }
+
+    /// The wire type (OID and name) of this type.
+    pub fn wire(&self) -> Type {
+        let t = match (&self.scalar, self.array) {
+            (Scalar::Enum(e), false) => {
+                return Type::new(e.name.to_string(), e.oid, Kind::Enum(Vec::new()), e.schema.to_string())
+            }
+            (Scalar::Enum(e), true) => {
+                let elem = Type::new(e.name.to_string(), e.oid, Kind::Enum(Vec::new()), e.schema.to_string());
+                return Type::new(format!("_{}", e.name), e.array_oid, Kind::Array(elem), e.schema.to_string());
+            }
+            (Scalar::Bool, false) => Type::BOOL,
+            (Scalar::Bool, true) => Type::BOOL_ARRAY,
+            (Scalar::Int2, false) => Type::INT2,
+            (Scalar::Int2, true) => Type::INT2_ARRAY,
+            (Scalar::Int4, false) => Type::INT4,
+            (Scalar::Int4, true) => Type::INT4_ARRAY,
+            (Scalar::Int8, false) => Type::INT8,
+            (Scalar::Int8, true) => Type::INT8_ARRAY,
+            (Scalar::Float4, false) => Type::FLOAT4,
+            (Scalar::Float4, true) => Type::FLOAT4_ARRAY,
+            (Scalar::Float8, false) => Type::FLOAT8,
+            (Scalar::Float8, true) => Type::FLOAT8_ARRAY,
+            (Scalar::Numeric, false) => Type::NUMERIC,
+            (Scalar::Numeric, true) => Type::NUMERIC_ARRAY,
+            (Scalar::Text, false) => Type::TEXT,
+            (Scalar::Text, true) => Type::TEXT_ARRAY,
+            (Scalar::Varchar, false) => Type::VARCHAR,
+            (Scalar::Varchar, true) => Type::VARCHAR_ARRAY,
+            (Scalar::Bpchar, false) => Type::BPCHAR,
+            (Scalar::Bpchar, true) => Type::BPCHAR_ARRAY,
+            (Scalar::Name, false) => Type::NAME,
+            (Scalar::Name, true) => Type::NAME_ARRAY,
+            (Scalar::Char, false) => Type::CHAR,
+            (Scalar::Char, true) => Type::CHAR_ARRAY,
+            (Scalar::Bytea, false) => Type::BYTEA,
+            (Scalar::Bytea, true) => Type::BYTEA_ARRAY,
+            (Scalar::Date, false) => Type::DATE,
+            (Scalar::Date, true) => Type::DATE_ARRAY,
+            (Scalar::Time, false) => Type::TIME,
+            (Scalar::Time, true) => Type::TIME_ARRAY,
+            (Scalar::Timestamp, false) => Type::TIMESTAMP,
+            (Scalar::Timestamp, true) => Type::TIMESTAMP_ARRAY,
+            (Scalar::Timestamptz, false) => Type::TIMESTAMPTZ,
+            (Scalar::Timestamptz, true) => Type::TIMESTAMPTZ_ARRAY,
+            (Scalar::Interval, false) => Type::INTERVAL,
+            (Scalar::Interval, true) => Type::INTERVAL_ARRAY,
+            (Scalar::Uuid, false) => Type::UUID,
+            (Scalar::Uuid, true) => Type::UUID_ARRAY,
+            (Scalar::Json, false) => Type::JSON,
+            (Scalar::Json, true) => Type::JSON_ARRAY,
+            (Scalar::Jsonb, false) => Type::JSONB,
+            (Scalar::Jsonb, true) => Type::JSONB_ARRAY,
+            (Scalar::Oid, false) => Type::OID,
+            (Scalar::Oid, true) => Type::OID_ARRAY,
+            (Scalar::Regclass, false) => Type::REGCLASS,
+            (Scalar::Regclass, true) => Type::REGCLASS_ARRAY,
+            (Scalar::Regtype, false) => Type::REGTYPE,
+            (Scalar::Regtype, true) => Type::REGTYPE_ARRAY,
+            (Scalar::Regproc, false) => Type::REGPROC,
+            (Scalar::Regproc, true) => Type::REGPROC_ARRAY,
+            (Scalar::Unknown, false) => Type::UNKNOWN,
+            (Scalar::Unknown, true) => Type::TEXT_ARRAY,
+            (Scalar::Void, _) => Type::VOID,
+        };
+        t
+    }
+
+    /// The type for a wire OID sent by a client (Parse's parameter types).
+    pub fn from_oid(oid: u32) -> Option<PgType> {
+        if oid == 0 {
+            return None;
+        }
+        let t = Type::from_oid(oid)?;
+        let (name, array) = match t.kind() {
+            Kind::Array(elem) => (elem.name().to_string(), true),
+            _ => (t.name().to_string(), false),
+        };
+        let mut pt = PgType::from_builtin_name(&name)?;
+        pt.array = array;
+        Some(pt)
+    }
+
+    /// Resolves a built-in type name as PostgreSQL spells it in SQL or in
+    /// `pg_type.typname` (`int4`, `integer`, `character varying`, `timestamptz`...).
+    /// Modifiers and `[]` are handled by [`parse_type_name`].
+    pub fn from_builtin_name(name: &str) -> Option<PgType> {
+        let s = match name {
+            "bool" | "boolean" => Scalar::Bool,
+            "int2" | "smallint" | "smallserial" | "serial2" => Scalar::Int2,
+            "int4" | "int" | "integer" | "serial" | "serial4" => Scalar::Int4,
+            "int8" | "bigint" | "bigserial" | "serial8" => Scalar::Int8,
+            "float4" | "real" => Scalar::Float4,
+            "float8" | "double precision" | "float" => Scalar::Float8,
+            "numeric" | "decimal" => Scalar::Numeric,
+            "text" => Scalar::Text,
+            "varchar" | "character varying" => Scalar::Varchar,
+            "bpchar" | "char" | "character" => Scalar::Bpchar,
+            "\"char\"" => Scalar::Char,
+            "name" => Scalar::Name,
+            "bytea" => Scalar::Bytea,
+            "date" => Scalar::Date,
+            "time" | "time without time zone" => Scalar::Time,
+            "timestamp" | "timestamp without time zone" => Scalar::Timestamp,
+            "timestamptz" | "timestamp with time zone" => Scalar::Timestamptz,
+            "interval" => Scalar::Interval,
+            "uuid" => Scalar::Uuid,
+            "json" => Scalar::Json,
+            "jsonb" => Scalar::Jsonb,
+            "oid" => Scalar::Oid,
+            "regclass" => Scalar::Regclass,
+            "regtype" => Scalar::Regtype,
+            "regproc" | "regprocedure" => Scalar::Regproc,
+            "unknown" => Scalar::Unknown,
+            "void" => Scalar::Void,
+            _ => return None,
+        };
+        Some(PgType::scalar(s))
+    }
+
+    /// The name PostgreSQL's `format_type()` gives this type.
+    pub fn format_type(&self) -> String {
+        let base = match &self.scalar {
+            Scalar::Bool => "boolean".to_string(),
+            Scalar::Int2 => "smallint".into(),
+            Scalar::Int4 => "integer".into(),
+            Scalar::Int8 => "bigint".into(),
+            Scalar::Float4 => "real".into(),
+            Scalar::Float8 => "double precision".into(),
+            Scalar::Numeric => match self.numeric_precision_scale() {
+                Some((p, s)) => format!("numeric({p},{s})"),
+                None => "numeric".into(),
+            },
+            Scalar::Text => "text".into(),
+            Scalar::Varchar => match self.char_length() {
+                Some(n) => format!("character varying({n})"),
+                None => "character varying".into(),
+            },
+            Scalar::Bpchar => match self.char_length() {
+                Some(n) => format!("character({n})"),
+                None => "bpchar".into(),
+            },
+            Scalar::Name => "name".into(),
+            Scalar::Char => "\"char\"".into(),
+            Scalar::Bytea => "bytea".into(),
+            Scalar::Date => "date".into(),
+            Scalar::Time => "time without time zone".into(),
+            Scalar::Timestamp => "timestamp without time zone".into(),
+            Scalar::Timestamptz => "timestamp with time zone".into(),
+            Scalar::Interval => "interval".into(),
+            Scalar::Uuid => "uuid".into(),
+            Scalar::Json => "json".into(),
+            Scalar::Jsonb => "jsonb".into(),
+            Scalar::Oid => "oid".into(),
+            Scalar::Regclass => "regclass".into(),
+            Scalar::Regtype => "regtype".into(),
+            Scalar::Regproc => "regproc".into(),
+            Scalar::Enum(e) => e.name.to_string(),
+            Scalar::Unknown => "unknown".into(),
+            Scalar::Void => "void".into(),
+        };
+        if self.array {
+            format!("{base}[]")
+        } else {
+            base
+        }
+    }
+
+    /// `varchar(n)` / `char(n)`: n.
+    pub fn char_length(&self) -> Option<usize> {
+        match self.scalar {
+            Scalar::Varchar | Scalar::Bpchar if self.typmod >= 4 => Some((self.typmod - 4) as usize),
+            _ => None,
+        }
+    }
+
+    /// `numeric(p,s)`: (p, s).
+    pub fn numeric_precision_scale(&self) -> Option<(u32, u32)> {
+        if self.scalar == Scalar::Numeric && self.typmod >= 4 {
+            let m = (self.typmod - 4) as u32;
+            Some((m >> 16, m & 0xffff))
+        } else {
+            None
+        }
+    }
+}
+
+impl fmt::Display for PgType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.format_type())
+    }
+}
+
+/// A type named in SQL, before enum names are resolved against the schema.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypeName {
+    /// Lower-cased base name, with `pg_catalog.` removed; may be schema-qualified for user types.
+    pub base: String,
+    pub modifiers: Vec<i64>,
+    pub array: bool,
+    /// `serial`, `bigserial`, `smallserial`: the column gets a sequence.
+    pub serial: bool,
+}
+
+/// Splits a SQL type name such as `numeric(10, 2)`, `character varying(20)[]`
+/// or `timestamp(3) with time zone` into its parts.
+pub fn parse_type_name(text: &str) -> TypeName {
+    let mut s = text.trim().to_ascii_lowercase();
+    let mut array = false;
+    loop {
+        let t = s.trim_end();
+        if let Some(rest) = t.strip_suffix("[]") {
+            s = rest.to_string();
+            array = true;
+        } else {
+            s = t.to_string();
+            break;
+        }
+    }
+    if let Some(rest) = s.strip_suffix(" array") {
+        s = rest.to_string();
+        array = true;
+    }
+    let mut modifiers = Vec::new();
+    if let (Some(open), Some(close)) = (s.find('('), s.rfind(')')) {
+        if open < close {
+            modifiers = s[open + 1..close].split(',').filter_map(|m| m.trim().parse::<i64>().ok()).collect();
+            s = format!("{}{}", &s[..open], &s[close + 1..]);
+        }
+    }
+    let collapsed: Vec<&str> = s.split_whitespace().collect();
+    let mut base = collapsed.join(" ");
+    for prefix in ["pg_catalog.", "\"pg_catalog\"."] {
+        if let Some(rest) = base.strip_prefix(prefix) {
+            base = rest.to_string();
+        }
+    }
+    if base.starts_with('"') && base.ends_with('"') && base != "\"char\"" {
+        base = base[1..base.len() - 1].to_string();
+    }
+    let serial = matches!(base.as_str(), "serial" | "bigserial" | "smallserial" | "serial2" | "serial4" | "serial8");
+    TypeName { base, modifiers, array, serial }
+}
+
+impl TypeName {
+    /// Resolves the name to a built-in type (user enums are resolved by the schema).
+    pub fn builtin(&self) -> Option<PgType> {
+        let mut t = PgType::from_builtin_name(&self.base)?;
+        t.array = self.array;
+        t.typmod = typmod_for(&t.scalar, &self.modifiers, &self.base);
+        Some(t)
+    }
+}
+
+fn typmod_for(scalar: &Scalar, mods: &[i64], base: &str) -> i32 {
+    match scalar {
+        Scalar::Varchar => mods.first().map(|n| *n as i32 + 4).unwrap_or(-1),
+        // `char` without a length is char(1), as in PostgreSQL.
+        Scalar::Bpchar => mods.first().map(|n| *n as i32 + 4).unwrap_or(if base == "bpchar" { -1 } else { 5 }),
+        Scalar::Numeric => match mods {
+            [p] => ((*p as i32) << 16) + 4,
+            [p, s] => (((*p as i32) << 16) | (*s as i32 & 0xffff)) + 4,
+            _ => -1,
+        },
+        _ => -1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_type_names_with_modifiers_and_arrays() {
+        let t = parse_type_name("Numeric(10, 2)").builtin().unwrap();
+        assert_eq!(t.numeric_precision_scale(), Some((10, 2)));
+        assert_eq!(t.format_type(), "numeric(10,2)");
+        let t = parse_type_name("character varying(20)[]").builtin().unwrap();
+        assert!(t.array);
+        assert_eq!(t.char_length(), Some(20));
+        assert_eq!(t.format_type(), "character varying(20)[]");
+        assert_eq!(parse_type_name("timestamp(3) with time zone").builtin(), Some(PgType::TIMESTAMPTZ));
+        assert_eq!(parse_type_name("pg_catalog.int8").builtin(), Some(PgType::INT8));
+        assert!(parse_type_name("bigserial").serial);
+        assert_eq!(parse_type_name("char").builtin().unwrap().char_length(), Some(1));
+        assert_eq!(parse_type_name("\"char\"").builtin().unwrap().scalar, Scalar::Char);
+    }
+
+    #[test]
+    fn wire_oids_come_from_postgres_tables() {
+        assert_eq!(PgType::INT8.wire().oid(), 20);
+        assert_eq!(PgType::TIMESTAMPTZ.wire().oid(), 1184);
+        assert_eq!(PgType::array_of(Scalar::Int4).wire().oid(), 1007);
+        assert_eq!(PgType::from_oid(1043).unwrap().scalar, Scalar::Varchar);
+        assert_eq!(PgType::from_oid(1016), Some(PgType::array_of(Scalar::Int8)));
+    }
+
+    #[test]
+    fn storage_classes_keep_ordering_in_sqlite() {
+        assert_eq!(PgType::NUMERIC.sqlite_decl(), "TEXT COLLATE lg_numeric");
+        assert_eq!(PgType::BOOL.storage(), StorageClass::Integer);
+        assert_eq!(PgType::array_of(Scalar::Text).storage(), StorageClass::JsonArray);
+    }
+}

@@ -1,0 +1,416 @@
+//! Exact decimals (`numeric`) in their canonical text form, as PostgreSQL
+//! prints them: no exponent, no leading zeros, the scale kept as written or as
+//! the column's typmod fixes it. Arithmetic uses `rust_decimal` (28 significant
+//! digits); a result beyond that is an overflow error, never a rounded float.
+
+use super::ValueError;
+use rust_decimal::prelude::*;
+use rust_decimal::Decimal;
+use std::cmp::Ordering;
+
+/// A decimal split into sign and digit strings, used for exact parsing,
+/// rounding and comparison without any precision limit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecimalText {
+    pub negative: bool,
+    /// Integer digits without leading zeros ("" for zero).
+    pub int: String,
+    /// Fraction digits, trailing zeros kept (they are the scale).
+    pub frac: String,
+}
+
+impl DecimalText {
+    /// Parses PostgreSQL numeric input: optional sign, digits, optional point,
+    /// optional exponent, surrounding spaces. `NaN` is accepted.
+    pub fn parse(input: &str) -> Result<DecimalText, ValueError> {
+        let bad = || ValueError::invalid("numeric", input);
+        let s = input.trim();
+        let (negative, rest) = match s.as_bytes().first() {
+            Some(b'-') => (true, &s[1..]),
+            Some(b'+') => (false, &s[1..]),
+            _ => (false, s),
+        };
+        let (mantissa, exp) = match rest.find(['e', 'E']) {
+            Some(i) => (&rest[..i], rest[i + 1..].parse::<i32>().map_err(|_| bad())?),
+            None => (rest, 0),
+        };
+        let (ip, fp) = match mantissa.find('.') {
+            Some(i) => (&mantissa[..i], &mantissa[i + 1..]),
+            None => (mantissa, ""),
+        };
+        if (ip.is_empty() && fp.is_empty()) || !ip.bytes().all(|b| b.is_ascii_digit()) || !fp.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad());
+        }
+        let mut int = ip.to_string();
+        let mut frac = fp.to_string();
+        if exp > 0 {
+            for _ in 0..exp {
+                if frac.is_empty() {
+                    int.push('0');
+                } else {
+                    int.push(frac.remove(0));
+                }
+            }
+        } else if exp < 0 {
+            for _ in 0..(-exp) {
+                frac.insert(0, int.pop().unwrap_or('0'));
+            }
+        }
+        let int = int.trim_start_matches('0').to_string();
+        let mut d = DecimalText { negative, int, frac };
+        if d.is_zero() {
+            d.negative = false;
+        }
+        Ok(d)
+    }
+
+    pub fn is_zero(&self) -> bool {
+        self.int.is_empty() && self.frac.bytes().all(|b| b == b'0')
+    }
+
+    pub fn scale(&self) -> u32 {
+        self.frac.len() as u32
+    }
+
+    /// Rounds half away from zero to `scale` fraction digits (PostgreSQL's rule).
+    pub fn round_to(&self, scale: u32) -> DecimalText {
+        let scale = scale as usize;
+        let mut d = self.clone();
+        if d.frac.len() <= scale {
+            while d.frac.len() < scale {
+                d.frac.push('0');
+            }
+            return d;
+        }
+        let round_up = d.frac.as_bytes()[scale] >= b'5';
+        d.frac.truncate(scale);
+        if round_up {
+            let mut digits: Vec<u8> = format!("{}{}", d.int, d.frac).into_bytes();
+            let mut i = digits.len();
+            loop {
+                if i == 0 {
+                    digits.insert(0, b'1');
+                    break;
+                }
+                i -= 1;
+                if digits[i] == b'9' {
+                    digits[i] = b'0';
+                } else {
+                    digits[i] += 1;
+                    break;
+                }
+            }
+            let all = String::from_utf8(digits).unwrap_or_default();
+            let split = all.len() - scale;
+            d.int = all[..split].trim_start_matches('0').to_string();
+            d.frac = all[split..].to_string();
+        }
+        if d.is_zero() {
+            d.negative = false;
+        }
+        d
+    }
+
+    /// Applies a `numeric(p,s)` typmod: rounds to s and checks the p-s integer digits.
+    pub fn apply_typmod(&self, precision: u32, scale: u32) -> Result<DecimalText, ValueError> {
+        let d = self.round_to(scale);
+        if d.int.len() as u32 > precision.saturating_sub(scale) {
+            return Err(ValueError::NumericFieldOverflow { precision, scale });
+        }
+        Ok(d)
+    }
+
+    pub fn to_canonical(&self) -> String {
+        let mut s = String::with_capacity(self.int.len() + self.frac.len() + 2);
+        if self.negative {
+            s.push('-');
+        }
+        if self.int.is_empty() {
+            s.push('0');
+        } else {
+            s.push_str(&self.int);
+        }
+        if !self.frac.is_empty() {
+            s.push('.');
+            s.push_str(&self.frac);
+        }
+        s
+    }
+
+    /// Numeric comparison, independent of scale (1.0 = 1.00).
+    pub fn compare(&self, other: &DecimalText) -> Ordering {
+        match (self.negative, other.negative) {
+            (false, true) => return Ordering::Greater,
+            (true, false) => return Ordering::Less,
+            _ => {}
+        }
+        let magnitude = self
+            .int
+            .len()
+            .cmp(&other.int.len())
+            .then_with(|| self.int.cmp(&other.int))
+            .then_with(|| {
+                let n = self.frac.len().max(other.frac.len());
+                let a = format!("{:0<n$}", self.frac);
+                let b = format!("{:0<n$}", other.frac);
+                a.cmp(&b)
+            });
+        if self.negative {
+            magnitude.reverse()
+        } else {
+            magnitude
+        }
+    }
+}
+
+/// Canonical stored form of a numeric input, with an optional typmod.
+pub fn canonical(input: &str, typmod: Option<(u32, u32)>) -> Result<String, ValueError> {
+    if input.trim().eq_ignore_ascii_case("nan") {
+        return Ok("NaN".to_string());
+    }
+    let d = DecimalText::parse(input)?;
+    let d = match typmod {
+        Some((p, s)) => d.apply_typmod(p, s)?,
+        None => d,
+    };
+    Ok(d.to_canonical())
+}
+
+/// The collation SQLite uses for numeric columns: compares decimal text numerically.
+/// Text that is not a decimal sorts after every number, by bytes.
+pub fn collate(a: &str, b: &str) -> Ordering {
+    match (DecimalText::parse(a), DecimalText::parse(b)) {
+        (Ok(x), Ok(y)) => x.compare(&y),
+        (Ok(_), Err(_)) => Ordering::Less,
+        (Err(_), Ok(_)) => Ordering::Greater,
+        (Err(_), Err(_)) => a.cmp(b),
+    }
+}
+
+fn to_decimal(s: &str) -> Result<Decimal, ValueError> {
+    Decimal::from_str_exact(s.trim()).or_else(|_| Decimal::from_scientific(s.trim())).map_err(|_| ValueError::NumericOverflow)
+}
+
+fn from_decimal(d: Decimal) -> String {
+    let s = d.to_string();
+    if s.starts_with("-0") && d.is_zero() {
+        s[1..].to_string()
+    } else {
+        s
+    }
+}
+
+/// The arithmetic operators on numeric, with PostgreSQL's result scales.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NumericOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Mod,
+}
+
+pub fn arith(op: NumericOp, a: &str, b: &str) -> Result<String, ValueError> {
+    let (x, y) = (to_decimal(a)?, to_decimal(b)?);
+    let r = match op {
+        NumericOp::Add => x.checked_add(y),
+        NumericOp::Sub => x.checked_sub(y),
+        NumericOp::Mul => x.checked_mul(y),
+        NumericOp::Div => {
+            if y.is_zero() {
+                return Err(ValueError::DivisionByZero);
+            }
+            // PostgreSQL picks a display scale of at least 16 significant digits.
+            let q = x.checked_div(y).ok_or(ValueError::NumericOverflow)?;
+            let weight = if q.is_zero() { 0 } else { q.abs().log10().floor().to_i64().unwrap_or(0) };
+            let scale = (16 - weight - 1).max(x.scale().max(y.scale()) as i64).clamp(0, 20) as u32;
+            return Ok(from_decimal(q.round_dp_with_strategy(scale, RoundingStrategy::MidpointAwayFromZero)));
+        }
+        NumericOp::Mod => {
+            if y.is_zero() {
+                return Err(ValueError::DivisionByZero);
+            }
+            x.checked_rem(y)
+        }
+    };
+    r.map(from_decimal).ok_or(ValueError::NumericOverflow)
+}
+
+/// Rounds to `scale` places (negative scales round left of the point), as `round(numeric, int)`.
+pub fn round(a: &str, scale: i32) -> Result<String, ValueError> {
+    let x = to_decimal(a)?;
+    if scale >= 0 {
+        Ok(from_decimal(x.round_dp_with_strategy(scale as u32, RoundingStrategy::MidpointAwayFromZero)))
+    } else {
+        let f = Decimal::from_i128_with_scale(10i128.pow((-scale) as u32), 0);
+        let r = (x / f).round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero) * f;
+        Ok(from_decimal(r.trunc()))
+    }
+}
+
+pub fn trunc(a: &str, scale: i32) -> Result<String, ValueError> {
+    let x = to_decimal(a)?;
+    Ok(from_decimal(x.trunc_with_scale(scale.max(0) as u32)))
+}
+
+/// The sum of a column of canonical decimals: exact, scale = the largest input scale.
+#[derive(Debug, Default, Clone)]
+pub struct Sum {
+    total: Option<Decimal>,
+    count: u64,
+}
+
+impl Sum {
+    pub fn add(&mut self, v: &str) -> Result<(), ValueError> {
+        let d = to_decimal(v)?;
+        self.total = Some(match self.total {
+            Some(t) => t.checked_add(d).ok_or(ValueError::NumericOverflow)?,
+            None => d,
+        });
+        self.count += 1;
+        Ok(())
+    }
+    pub fn sum(&self) -> Option<String> {
+        self.total.map(from_decimal)
+    }
+    pub fn avg(&self) -> Result<Option<String>, ValueError> {
+        match self.total {
+            None => Ok(None),
+            Some(t) => arith(NumericOp::Div, &from_decimal(t), &self.count.to_string()).map(Some),
+        }
+    }
+}
+
+/// PostgreSQL's binary numeric: base-10000 digits with weight, sign and dscale.
+pub fn to_binary(text: &str, out: &mut Vec<u8>) -> Result<(), ValueError> {
+    if text == "NaN" {
+        out.extend_from_slice(&[0, 0, 0, 0, 0xC0, 0, 0, 0]);
+        return Ok(());
+    }
+    let d = DecimalText::parse(text)?;
+    let dscale = d.frac.len() as u16;
+    // Pad the integer part on the left and the fraction on the right to groups of 4.
+    let int_pad = (4 - d.int.len() % 4) % 4;
+    let int_digits = format!("{}{}", "0".repeat(int_pad), d.int);
+    let frac_pad = (4 - d.frac.len() % 4) % 4;
+    let frac_digits = format!("{}{}", d.frac, "0".repeat(frac_pad));
+    let mut groups: Vec<i16> = Vec::new();
+    for chunk in int_digits.as_bytes().chunks(4).chain(frac_digits.as_bytes().chunks(4)) {
+        let s = std::str::from_utf8(chunk).unwrap_or("0");
+        groups.push(s.parse::<i16>().unwrap_or(0));
+    }
+    let mut weight = (int_digits.len() / 4) as i16 - 1;
+    // Strip leading and trailing zero groups (weight follows the leading ones).
+    while groups.first() == Some(&0) {
+        groups.remove(0);
+        weight -= 1;
+    }
+    while groups.last() == Some(&0) {
+        groups.pop();
+    }
+    if groups.is_empty() {
+        weight = 0;
+    }
+    out.extend_from_slice(&(groups.len() as i16).to_be_bytes());
+    out.extend_from_slice(&weight.to_be_bytes());
+    out.extend_from_slice(&(if d.negative { 0x4000u16 } else { 0 }).to_be_bytes());
+    out.extend_from_slice(&dscale.to_be_bytes());
+    for g in groups {
+        out.extend_from_slice(&g.to_be_bytes());
+    }
+    Ok(())
+}
+
+pub fn from_binary(b: &[u8]) -> Result<String, ValueError> {
+    let bad = || ValueError::BinaryFormat("numeric");
+    if b.len() < 8 {
+        return Err(bad());
+    }
+    let rd = |i: usize| i16::from_be_bytes([b[i], b[i + 1]]);
+    let ndigits = rd(0) as usize;
+    let weight = rd(2) as i32;
+    let sign = rd(4) as u16;
+    let dscale = rd(6) as usize;
+    if sign == 0xC000 {
+        return Ok("NaN".into());
+    }
+    if b.len() < 8 + ndigits * 2 {
+        return Err(bad());
+    }
+    let groups: Vec<i16> = (0..ndigits).map(|i| rd(8 + i * 2)).collect();
+    let mut int = String::new();
+    let mut frac = String::new();
+    for (i, g) in groups.iter().enumerate() {
+        let pos = weight - i as i32;
+        let digits = format!("{:04}", g);
+        if pos >= 0 {
+            int.push_str(&digits);
+        } else {
+            frac.push_str(&digits);
+        }
+    }
+    // Groups between the last digit group and the point are zeros.
+    let last_pos = weight - ndigits as i32 + 1;
+    if last_pos > 0 {
+        for _ in 0..last_pos {
+            int.push_str("0000");
+        }
+    }
+    let first_frac_pos = weight.min(-1);
+    if weight < -1 {
+        frac.insert_str(0, &"0000".repeat((-1 - first_frac_pos) as usize));
+    }
+    frac.truncate(dscale);
+    while frac.len() < dscale {
+        frac.push('0');
+    }
+    let d = DecimalText { negative: sign == 0x4000, int: int.trim_start_matches('0').to_string(), frac };
+    Ok(d.to_canonical())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_keeps_scale_and_applies_typmod() {
+        assert_eq!(canonical("1.50", None).unwrap(), "1.50");
+        assert_eq!(canonical("007", None).unwrap(), "7");
+        assert_eq!(canonical("1.005", Some((10, 2))).unwrap(), "1.01");
+        assert_eq!(canonical("-0.004", Some((10, 2))).unwrap(), "0.00");
+        assert_eq!(canonical("1.5e3", None).unwrap(), "1500");
+        assert_eq!(canonical("9.999", Some((3, 2))).unwrap_err(), ValueError::NumericFieldOverflow { precision: 3, scale: 2 });
+        assert!(canonical("abc", None).is_err());
+    }
+
+    #[test]
+    fn collation_orders_numerically() {
+        assert_eq!(collate("9.5", "10"), Ordering::Less);
+        assert_eq!(collate("-2", "-10"), Ordering::Greater);
+        assert_eq!(collate("1.0", "1.00"), Ordering::Equal);
+    }
+
+    #[test]
+    fn arithmetic_is_exact() {
+        assert_eq!(arith(NumericOp::Add, "0.1", "0.2").unwrap(), "0.3");
+        assert_eq!(arith(NumericOp::Mul, "1.10", "3").unwrap(), "3.30");
+        assert_eq!(arith(NumericOp::Div, "1", "3").unwrap(), "0.3333333333333333");
+        assert_eq!(arith(NumericOp::Div, "1", "0").unwrap_err(), ValueError::DivisionByZero);
+        let mut s = Sum::default();
+        for _ in 0..1000 {
+            s.add("0.10").unwrap();
+        }
+        assert_eq!(s.sum().unwrap(), "100.00");
+        assert_eq!(round("2.345", 2).unwrap(), "2.35");
+        assert_eq!(round("1234", -2).unwrap(), "1200");
+    }
+
+    #[test]
+    fn binary_round_trips() {
+        for s in ["0", "1", "-1.50", "12345.6789", "0.0001", "100000000", "0.00000123", "NaN", "10000.00"] {
+            let mut b = Vec::new();
+            to_binary(s, &mut b).unwrap();
+            assert_eq!(from_binary(&b).unwrap(), s, "{s}");
+        }
+    }
+}
