@@ -3,6 +3,9 @@
 //! SQLSTATE table ([`sqlstate`]), the schema model ([`schema`]) and the
 //! translation of PostgreSQL SQL into SQLite SQL ([`translate`]).
 
+pub mod runtime;
+pub mod schema;
 pub mod sqlstate;
+pub mod translate;
 pub mod types;
 pub mod value;

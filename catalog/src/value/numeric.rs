@@ -220,11 +220,11 @@ pub fn arith(op: NumericOp, a: &str, b: &str) -> Result<String, ValueError> {
             if y.is_zero() {
                 return Err(ValueError::DivisionByZero);
             }
-            // PostgreSQL picks a display scale of at least 16 significant digits.
             let q = x.checked_div(y).ok_or(ValueError::NumericOverflow)?;
-            let weight = if q.is_zero() { 0 } else { q.abs().log10().floor().to_i64().unwrap_or(0) };
-            let scale = (16 - weight - 1).max(x.scale().max(y.scale()) as i64).clamp(0, 20) as u32;
-            return Ok(from_decimal(q.round_dp_with_strategy(scale, RoundingStrategy::MidpointAwayFromZero)));
+            let scale = div_scale(&DecimalText::parse(a)?, &DecimalText::parse(b)?).min(28);
+            let mut r = q.round_dp_with_strategy(scale, RoundingStrategy::MidpointAwayFromZero);
+            r.rescale(scale);
+            return Ok(from_decimal(r));
         }
         NumericOp::Mod => {
             if y.is_zero() {
@@ -234,6 +234,35 @@ pub fn arith(op: NumericOp, a: &str, b: &str) -> Result<String, ValueError> {
         }
     };
     r.map(from_decimal).ok_or(ValueError::NumericOverflow)
+}
+
+/// Base-10000 weight and first digit group of a decimal, as PostgreSQL's numeric code sees it.
+fn weight_and_first_group(d: &DecimalText) -> (i32, u32) {
+    if d.is_zero() {
+        return (0, 0);
+    }
+    if !d.int.is_empty() {
+        let l = d.int.len();
+        let head = (l - 1) % 4 + 1;
+        return (((l - 1) / 4) as i32, d.int[..head].parse().unwrap_or(0));
+    }
+    let zeros = d.frac.bytes().take_while(|b| *b == b'0').count();
+    let group = zeros / 4;
+    let padded = format!("{:0<w$}", d.frac, w = (group + 1) * 4);
+    (-(group as i32) - 1, padded[group * 4..group * 4 + 4].parse().unwrap_or(0))
+}
+
+/// PostgreSQL's `select_div_scale`: at least 16 significant digits, and never
+/// less than either input's scale.
+fn div_scale(a: &DecimalText, b: &DecimalText) -> u32 {
+    let (w1, f1) = weight_and_first_group(a);
+    let (w2, f2) = weight_and_first_group(b);
+    let mut qweight = w1 - w2;
+    if f1 <= f2 {
+        qweight -= 1;
+    }
+    let rscale = (16 - qweight * 4).max(a.scale() as i32).max(b.scale() as i32).max(0);
+    rscale.min(1000) as u32
 }
 
 /// Rounds to `scale` places (negative scales round left of the point), as `round(numeric, int)`.
@@ -394,7 +423,9 @@ mod tests {
     fn arithmetic_is_exact() {
         assert_eq!(arith(NumericOp::Add, "0.1", "0.2").unwrap(), "0.3");
         assert_eq!(arith(NumericOp::Mul, "1.10", "3").unwrap(), "3.30");
-        assert_eq!(arith(NumericOp::Div, "1", "3").unwrap(), "0.3333333333333333");
+        assert_eq!(arith(NumericOp::Div, "1", "3").unwrap(), "0.33333333333333333333");
+        assert_eq!(arith(NumericOp::Div, "3", "2").unwrap(), "1.5000000000000000");
+        assert_eq!(arith(NumericOp::Div, "10.00", "4").unwrap(), "2.5000000000000000");
         assert_eq!(arith(NumericOp::Div, "1", "0").unwrap_err(), ValueError::DivisionByZero);
         let mut s = Sum::default();
         for _ in 0..1000 {

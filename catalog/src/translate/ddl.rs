@@ -1,0 +1,1163 @@
+//! DDL. Every change is made to the schema model first; the SQLite DDL and
+//! the catalog-table rows are then written from the model, so the two never
+//! disagree. ALTER TABLE forms SQLite cannot do in place rebuild the table
+//! from the model (rename old, create new, copy, drop old) with
+//! `legacy_alter_table` on so references from other tables keep the name.
+
+use super::expr::{fold, object_name_parts, Translator};
+use super::plan::{Access, Plan, SqlPlan, Tag};
+use super::scope::{ScopeColumn, ScopeRel};
+use super::sqltext::{ident, string};
+use super::{Context, TranslateError};
+use crate::schema::{Column, Constraint, ConstraintKind, Index, QualifiedName, RelKind, Relation};
+use crate::types::{parse_type_name, PgType, Scalar};
+use sqlparser::ast::{
+    AlterColumnOperation, AlterTableOperation, ColumnDef, ColumnOption, CommentObject, CreateIndex, CreateTable, Expr, GeneratedAs,
+    ObjectName, ObjectType, ReferentialAction, Statement, TableConstraint, UserDefinedTypeRepresentation,
+};
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::Parser;
+
+const NEXT_OID: &str = "(SELECT CAST(value AS INTEGER) FROM __lg_meta WHERE key = 'next_oid')";
+const BUMP_OID: &str = "UPDATE __lg_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'next_oid'";
+
+fn rel_oid(q: &QualifiedName) -> String {
+    format!("(SELECT oid FROM __lg_relation WHERE schema = {} AND name = {})", string(&q.schema), string(&q.name))
+}
+
+pub fn parse_expr(text: &str) -> Result<Expr, TranslateError> {
+    Parser::new(&PostgreSqlDialect {})
+        .try_with_sql(text)
+        .and_then(|mut p| p.parse_expr())
+        .map_err(|e| TranslateError::Syntax(e.to_string()))
+}
+
+/// `nextval('t_id_seq'::regclass)` → `t_id_seq`.
+pub fn nextval_target(default: &str) -> Option<String> {
+    let rest = default.trim().strip_prefix("nextval('")?;
+    let end = rest.find('\'')?;
+    Some(rest[..end].to_string())
+}
+
+/// Statements collected for one DDL command.
+#[derive(Default)]
+struct Ddl {
+    stmts: Vec<String>,
+}
+
+impl Ddl {
+    fn push(&mut self, s: impl Into<String>) {
+        self.stmts.push(s.into());
+    }
+
+    /// Inserts a catalog row that takes a fresh OID.
+    fn with_oid(&mut self, insert: String) {
+        self.stmts.push(insert.replace("{OID}", NEXT_OID));
+        self.stmts.push(BUMP_OID.into());
+    }
+
+    fn plan(self, tag: &str) -> Plan {
+        let mut pre = self.stmts;
+        pre.push(REFRESH_INDEX_SQL.into());
+        Plan::Sql(SqlPlan {
+            pre,
+            sql: String::new(),
+            post: Vec::new(),
+            params: Vec::new(),
+            columns: Vec::new(),
+            returns_rows: false,
+            tag: Tag::Other(tag.into()),
+            access: Access::Ddl,
+            sequences: Vec::new(),
+        })
+    }
+}
+
+/// Keeps the stored SQLite text of plain indexes current after any DDL.
+const REFRESH_INDEX_SQL: &str = "UPDATE __lg_index SET definition = (SELECT s.sql FROM sqlite_schema s JOIN __lg_relation r ON s.name = r.sqlite_name AND s.type = 'index' WHERE r.oid = __lg_index.oid) WHERE EXISTS (SELECT 1 FROM sqlite_schema s JOIN __lg_relation r ON s.name = r.sqlite_name AND s.type = 'index' WHERE r.oid = __lg_index.oid)";
+
+pub fn translate(stmt: &Statement, ctx: &Context<'_>) -> Result<Option<Plan>, TranslateError> {
+    Ok(Some(match stmt {
+        Statement::CreateTable(ct) => create_table(ctx, ct)?,
+        Statement::CreateIndex(ci) => create_index(ctx, ci)?,
+        Statement::CreateView(cv) => {
+            if cv.materialized {
+                return Err(TranslateError::Unsupported("materialized views".into()));
+            }
+            create_view(ctx, &cv.name, &cv.columns.iter().map(|c| fold(&c.name)).collect::<Vec<_>>(), &cv.query, cv.or_replace)?
+        }
+        Statement::CreateSchema { schema_name, if_not_exists, .. } => {
+            let name = match schema_name {
+                sqlparser::ast::SchemaName::Simple(n) | sqlparser::ast::SchemaName::NamedAuthorization(n, _) => object_name_parts(n).join("."),
+                sqlparser::ast::SchemaName::UnnamedAuthorization(id) => fold(id),
+            };
+            if ctx.schema.has_namespace(&name) || name == "pg_catalog" || name == "information_schema" {
+                if *if_not_exists {
+                    return Ok(Some(Plan::Noop("CREATE SCHEMA")));
+                }
+                return Err(TranslateError::DuplicateSchema(name));
+            }
+            let mut d = Ddl::default();
+            d.with_oid(format!("INSERT INTO __lg_namespace (oid, name) VALUES ({{OID}}, {})", string(&name)));
+            d.plan("CREATE SCHEMA")
+        }
+        Statement::CreateSequence { if_not_exists, name, sequence_options, data_type, temporary, owned_by } => {
+            if *temporary || owned_by.is_some() {
+                return Err(TranslateError::Unsupported("TEMPORARY / OWNED BY sequences".into()));
+            }
+            let q = qualify(ctx, name)?;
+            if ctx.schema.sequences.contains_key(&q) || ctx.schema.relations.contains_key(&q) {
+                if *if_not_exists {
+                    return Ok(Some(Plan::Noop("CREATE SEQUENCE")));
+                }
+                return Err(TranslateError::DuplicateTable(q.name));
+            }
+            let mut opts = SeqOptions::default();
+            if let Some(dt) = data_type {
+                opts.max = max_for(&parse_type_name(&dt.to_string()).builtin().unwrap_or(PgType::INT8));
+            }
+            for o in sequence_options {
+                opts.apply(o)?;
+            }
+            let mut d = Ddl::default();
+            create_sequence(&mut d, &q, &opts, None);
+            d.plan("CREATE SEQUENCE")
+        }
+        Statement::CreateType { name, representation } => match representation {
+            Some(UserDefinedTypeRepresentation::Enum { labels }) => {
+                let q = qualify(ctx, name)?;
+                if ctx.schema.enums.contains_key(&q) {
+                    return Err(TranslateError::DuplicateType(q.name));
+                }
+                let labels: Vec<String> = labels.iter().map(|l| l.value.clone()).collect();
+                let mut d = Ddl::default();
+                d.push(format!(
+                    "INSERT INTO __lg_type (oid, array_oid, schema, name, kind, labels) VALUES ({NEXT_OID}, {NEXT_OID} + 1, {}, {}, 'e', {})",
+                    string(&q.schema),
+                    string(&q.name),
+                    string(&serde_json::to_string(&labels).unwrap_or_default())
+                ));
+                d.push(BUMP_OID);
+                d.push(BUMP_OID);
+                d.plan("CREATE TYPE")
+            }
+            _ => return Err(TranslateError::Unsupported("CREATE TYPE other than AS ENUM".into())),
+        },
+        Statement::AlterTable(at) => alter_table(ctx, &at.name, at.if_exists, &at.operations)?,
+        Statement::Drop { object_type, if_exists, names, cascade, .. } => drop(ctx, *object_type, *if_exists, names, *cascade)?,
+        Statement::Truncate(tr) => {
+            let mut d = Ddl::default();
+            for target in &tr.table_names {
+                let rel = table(ctx, &target.name)?;
+                d.push(format!("DELETE FROM {}", ident(&rel.sqlite_name)));
+                if matches!(tr.identity, Some(sqlparser::ast::TruncateIdentityOption::Restart)) {
+                    d.push(format!("UPDATE __lg_sequence SET last_value = start_value, is_called = 0 WHERE owned_by_relid = {}", rel.oid));
+                }
+            }
+            let mut p = d.plan("TRUNCATE TABLE");
+            if let Plan::Sql(s) = &mut p {
+                s.access = Access::Ddl;
+            }
+            p
+        }
+        Statement::Comment { object_type, object_name, comment, .. } => comment_on(ctx, object_type, object_name, comment.as_deref())?,
+        Statement::CreateExtension(ext) => {
+            let n = fold(&ext.name);
+            match n.as_str() {
+                "plpgsql" | "uuid-ossp" | "pgcrypto" | "citext_is_not_supported" => Plan::Noop("CREATE EXTENSION"),
+                other => return Err(TranslateError::Unsupported(format!("extension \"{other}\""))),
+            }
+        }
+        _ => return Ok(None),
+    }))
+}
+
+fn qualify(ctx: &Context<'_>, name: &ObjectName) -> Result<QualifiedName, TranslateError> {
+    let parts = object_name_parts(name);
+    match parts.as_slice() {
+        [n] => {
+            let schema = ctx.search_path.iter().find(|s| ctx.schema.has_namespace(s)).cloned().unwrap_or_else(|| "public".into());
+            Ok(QualifiedName::new(&schema, n))
+        }
+        [s, n] => {
+            if !ctx.schema.has_namespace(s) {
+                return Err(TranslateError::UndefinedSchema(s.clone()));
+            }
+            Ok(QualifiedName::new(s, n))
+        }
+        _ => Err(TranslateError::Syntax(format!("improper qualified name {name}"))),
+    }
+}
+
+fn table(ctx: &Context<'_>, name: &ObjectName) -> Result<std::sync::Arc<Relation>, TranslateError> {
+    let parts = object_name_parts(name);
+    let (s, n) = match parts.as_slice() {
+        [n] => (None, n.as_str()),
+        [s, n] => (Some(s.as_str()), n.as_str()),
+        _ => return Err(TranslateError::Syntax(format!("improper relation name {name}"))),
+    };
+    let r = ctx.schema.lookup(s, n, ctx.search_path).cloned().ok_or_else(|| TranslateError::UndefinedTable(parts.join(".")))?;
+    if r.kind != RelKind::Table {
+        return Err(TranslateError::DatatypeMismatch(format!("\"{}\" is not a table", r.name.name)));
+    }
+    Ok(r)
+}
+
+#[derive(Debug, Clone)]
+struct SeqOptions {
+    start: Option<i64>,
+    increment: i64,
+    min: i64,
+    max: i64,
+    cycle: bool,
+    type_name: String,
+}
+
+impl Default for SeqOptions {
+    fn default() -> Self {
+        SeqOptions { start: None, increment: 1, min: 1, max: i64::MAX, cycle: false, type_name: "bigint".into() }
+    }
+}
+
+fn max_for(t: &PgType) -> i64 {
+    match t.scalar {
+        Scalar::Int2 => i16::MAX as i64,
+        Scalar::Int4 => i32::MAX as i64,
+        _ => i64::MAX,
+    }
+}
+
+fn const_i64(e: &Expr) -> Result<i64, TranslateError> {
+    let s = e.to_string().replace(' ', "");
+    s.parse().map_err(|_| TranslateError::Syntax(format!("expected an integer, got {s}")))
+}
+
+impl SeqOptions {
+    fn apply(&mut self, o: &sqlparser::ast::SequenceOptions) -> Result<(), TranslateError> {
+        use sqlparser::ast::SequenceOptions as S;
+        match o {
+            S::IncrementBy(e, _) => self.increment = const_i64(e)?,
+            S::MinValue(Some(e)) => self.min = const_i64(e)?,
+            S::MaxValue(Some(e)) => self.max = const_i64(e)?,
+            S::MinValue(None) | S::MaxValue(None) | S::Cache(_) => {}
+            S::StartWith(e, _) => self.start = Some(const_i64(e)?),
+            S::Cycle(no) => self.cycle = !*no,
+        }
+        Ok(())
+    }
+    fn start(&self) -> i64 {
+        self.start.unwrap_or(if self.increment > 0 { self.min } else { self.max })
+    }
+}
+
+fn create_sequence(d: &mut Ddl, q: &QualifiedName, o: &SeqOptions, owner: Option<(&QualifiedName, i32)>) {
+    d.with_oid(format!(
+        "INSERT INTO __lg_relation (oid, schema, name, kind, sqlite_name) VALUES ({{OID}}, {}, {}, 'S', '')",
+        string(&q.schema),
+        string(&q.name)
+    ));
+    let (owner_rel, owner_att) = match owner {
+        Some((t, a)) => (rel_oid(t), a.to_string()),
+        None => ("NULL".into(), "NULL".into()),
+    };
+    d.push(format!(
+        "INSERT INTO __lg_sequence (relid, type, last_value, start_value, increment, min_value, max_value, cycle, is_called, owned_by_relid, owned_by_attnum) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, 0, {owner_rel}, {owner_att})",
+        rel_oid(q),
+        string(&o.type_name),
+        o.start(),
+        o.start(),
+        o.increment,
+        o.min,
+        o.max,
+        o.cycle as i32
+    ));
+}
+
+fn action(a: &Option<ReferentialAction>) -> Option<String> {
+    a.as_ref().map(|a| a.to_string().to_uppercase())
+}
+
+/// Builds the model of a new table from CREATE TABLE.
+fn table_model(ctx: &Context<'_>, q: &QualifiedName, columns: &[ColumnDef], constraints: &[TableConstraint]) -> Result<(Relation, Vec<(QualifiedName, SeqOptions, i32)>), TranslateError> {
+    let mut rel = Relation {
+        oid: 0,
+        name: q.clone(),
+        kind: RelKind::Table,
+        sqlite_name: q.sqlite_name(),
+        columns: Vec::new(),
+        constraints: Vec::new(),
+        indexes: Vec::new(),
+        definition: None,
+        comment: None,
+    };
+    let mut sequences = Vec::new();
+    for (i, cd) in columns.iter().enumerate() {
+        let attnum = i as i32 + 1;
+        let name = fold(&cd.name);
+        if rel.column(&name).is_some() {
+            return Err(TranslateError::DuplicateColumn { table: q.name.clone(), column: name });
+        }
+        let (col, seq, cons) = column_model(ctx, q, &name, attnum, cd)?;
+        if let Some(s) = seq {
+            sequences.push((s.0, s.1, attnum));
+        }
+        rel.columns.push(col);
+        rel.constraints.extend(cons);
+    }
+    for tc in constraints {
+        let c = table_constraint(ctx, &rel, tc)?;
+        rel.constraints.push(c);
+    }
+    // A primary key implies NOT NULL on its columns.
+    let pk_cols: Vec<String> = rel.constraints.iter().filter(|c| c.kind == ConstraintKind::PrimaryKey).flat_map(|c| c.columns.clone()).collect();
+    if rel.constraints.iter().filter(|c| c.kind == ConstraintKind::PrimaryKey).count() > 1 {
+        return Err(TranslateError::Syntax(format!("multiple primary keys for table \"{}\" are not allowed", q.name)));
+    }
+    for c in rel.columns.iter_mut() {
+        if pk_cols.contains(&c.name) {
+            c.not_null = true;
+        }
+    }
+    dedupe_constraint_names(&mut rel);
+    Ok((rel, sequences))
+}
+
+fn dedupe_constraint_names(rel: &mut Relation) {
+    let mut seen: Vec<String> = Vec::new();
+    for c in rel.constraints.iter_mut() {
+        let base = c.name.clone();
+        let mut n = 0;
+        while seen.contains(&c.name) {
+            n += 1;
+            c.name = format!("{base}{n}");
+        }
+        seen.push(c.name.clone());
+    }
+}
+
+type ColumnParts = (Column, Option<(QualifiedName, SeqOptions)>, Vec<Constraint>);
+
+fn column_model(ctx: &Context<'_>, q: &QualifiedName, name: &str, attnum: i32, cd: &ColumnDef) -> Result<ColumnParts, TranslateError> {
+    let t = Translator::new(ctx);
+    let tn = parse_type_name(&cd.data_type.to_string());
+    let ty = t.resolve_type(&cd.data_type.to_string())?;
+    let mut col = Column { attnum, name: name.to_string(), ty: ty.clone(), not_null: false, default: None, identity: None, comment: None };
+    let mut seq = None;
+    let mut cons = Vec::new();
+    if tn.serial {
+        let sq = QualifiedName::new(&q.schema, &format!("{}_{}_seq", q.name, name));
+        col.default = Some(format!("nextval('{}'::regclass)", sq.name));
+        col.not_null = true;
+        seq = Some((sq, SeqOptions { max: max_for(&ty), type_name: ty.format_type(), ..SeqOptions::default() }));
+    }
+    for opt in &cd.options {
+        let cname = opt.name.as_ref().map(fold);
+        match &opt.option {
+            ColumnOption::Null => col.not_null = false,
+            ColumnOption::NotNull => col.not_null = true,
+            ColumnOption::Default(e) => col.default = Some(e.to_string()),
+            ColumnOption::PrimaryKey(_) => cons.push(Constraint {
+                oid: 0,
+                name: cname.unwrap_or_else(|| format!("{}_pkey", q.name)),
+                kind: ConstraintKind::PrimaryKey,
+                columns: vec![name.to_string()],
+                ref_table: None,
+                ref_columns: vec![],
+                on_update: None,
+                on_delete: None,
+                check: None,
+            }),
+            ColumnOption::Unique(_) => cons.push(Constraint {
+                oid: 0,
+                name: cname.unwrap_or_else(|| format!("{}_{}_key", q.name, name)),
+                kind: ConstraintKind::Unique,
+                columns: vec![name.to_string()],
+                ref_table: None,
+                ref_columns: vec![],
+                on_update: None,
+                on_delete: None,
+                check: None,
+            }),
+            ColumnOption::ForeignKey(fk) => {
+                let target = table(ctx, &fk.foreign_table).map(|r| r.name.clone()).or_else(|e| {
+                    // A table may reference itself.
+                    let parts = object_name_parts(&fk.foreign_table);
+                    if parts.last() == Some(&q.name) {
+                        Ok(q.clone())
+                    } else {
+                        Err(e)
+                    }
+                })?;
+                cons.push(Constraint {
+                    oid: 0,
+                    name: cname.unwrap_or_else(|| format!("{}_{}_fkey", q.name, name)),
+                    kind: ConstraintKind::ForeignKey,
+                    columns: vec![name.to_string()],
+                    ref_columns: fk.referred_columns.iter().map(fold).collect(),
+                    ref_table: Some(target),
+                    on_update: action(&fk.on_update),
+                    on_delete: action(&fk.on_delete),
+                    check: None,
+                })
+            }
+            ColumnOption::Check(ck) => cons.push(Constraint {
+                oid: 0,
+                name: cname.unwrap_or_else(|| format!("{}_{}_check", q.name, name)),
+                kind: ConstraintKind::Check,
+                columns: vec![name.to_string()],
+                ref_table: None,
+                ref_columns: vec![],
+                on_update: None,
+                on_delete: None,
+                check: Some(ck.expr.to_string()),
+            }),
+            ColumnOption::Generated { generated_as, generation_expr: None, sequence_options, .. } => {
+                let sq = QualifiedName::new(&q.schema, &format!("{}_{}_seq", q.name, name));
+                let mut so = SeqOptions { max: max_for(&ty), type_name: ty.format_type(), ..SeqOptions::default() };
+                for o in sequence_options.iter().flatten() {
+                    so.apply(o)?;
+                }
+                col.identity = Some(if matches!(generated_as, GeneratedAs::Always) { 'a' } else { 'd' });
+                col.not_null = true;
+                col.default = Some(format!("nextval('{}'::regclass)", sq.name));
+                seq = Some((sq, so));
+            }
+            ColumnOption::Generated { generation_expr: Some(_), .. } => {
+                return Err(TranslateError::Unsupported("generated columns (GENERATED ALWAYS AS (expr) STORED)".into()))
+            }
+            ColumnOption::Collation(c) => {
+                let n = object_name_parts(c).join(".");
+                if !matches!(n.as_str(), "c" | "default" | "pg_catalog.default" | "posix" | "pg_catalog.c") {
+                    return Err(TranslateError::Unsupported(format!("collation \"{n}\"")));
+                }
+            }
+            other => return Err(TranslateError::Unsupported(format!("column option {other}"))),
+        }
+    }
+    Ok((col, seq, cons))
+}
+
+fn table_constraint(ctx: &Context<'_>, rel: &Relation, tc: &TableConstraint) -> Result<Constraint, TranslateError> {
+    let name_or = |n: &Option<sqlparser::ast::Ident>, default: String| n.as_ref().map(fold).unwrap_or(default);
+    let index_cols = |cols: &[sqlparser::ast::IndexColumn]| -> Result<Vec<String>, TranslateError> {
+        cols.iter()
+            .map(|c| match &c.column.expr {
+                Expr::Identifier(id) => Ok(fold(id)),
+                other => Err(TranslateError::Unsupported(format!("constraint on expression {other}"))),
+            })
+            .collect()
+    };
+    let t = &rel.name.name;
+    Ok(match tc {
+        TableConstraint::PrimaryKey(pk) => Constraint {
+            oid: 0,
+            name: name_or(&pk.name, format!("{t}_pkey")),
+            kind: ConstraintKind::PrimaryKey,
+            columns: index_cols(&pk.columns)?,
+            ref_table: None,
+            ref_columns: vec![],
+            on_update: None,
+            on_delete: None,
+            check: None,
+        },
+        TableConstraint::Unique(u) => {
+            let cols = index_cols(&u.columns)?;
+            Constraint {
+                oid: 0,
+                name: name_or(&u.name, format!("{t}_{}_key", cols.join("_"))),
+                kind: ConstraintKind::Unique,
+                columns: cols,
+                ref_table: None,
+                ref_columns: vec![],
+                on_update: None,
+                on_delete: None,
+                check: None,
+            }
+        }
+        TableConstraint::ForeignKey(fk) => {
+            let cols: Vec<String> = fk.columns.iter().map(fold).collect();
+            let parts = object_name_parts(&fk.foreign_table);
+            let target = if parts.last() == Some(&rel.name.name) && ctx.schema.lookup(None, &rel.name.name, ctx.search_path).is_none() {
+                rel.name.clone()
+            } else {
+                table(ctx, &fk.foreign_table)?.name.clone()
+            };
+            let mut ref_cols: Vec<String> = fk.referred_columns.iter().map(fold).collect();
+            if ref_cols.is_empty() {
+                // REFERENCES t without columns means t's primary key.
+                let target_rel = ctx.schema.relations.get(&target).cloned();
+                ref_cols = target_rel
+                    .and_then(|r| r.constraints.iter().find(|c| c.kind == ConstraintKind::PrimaryKey).map(|c| c.columns.clone()))
+                    .unwrap_or_default();
+            }
+            Constraint {
+                oid: 0,
+                name: name_or(&fk.name, format!("{t}_{}_fkey", cols.join("_"))),
+                kind: ConstraintKind::ForeignKey,
+                columns: cols,
+                ref_table: Some(target),
+                ref_columns: ref_cols,
+                on_update: action(&fk.on_update),
+                on_delete: action(&fk.on_delete),
+                check: None,
+            }
+        }
+        TableConstraint::Check(ck) => {
+            // PostgreSQL names a table check after the first column it mentions.
+            let text = ck.expr.to_string();
+            let first_col = rel.columns.iter().map(|c| c.name.clone()).find(|c| text.contains(c.as_str()));
+            let default = match first_col {
+                Some(c) => format!("{t}_{c}_check"),
+                None => format!("{t}_check"),
+            };
+            Constraint {
+                oid: 0,
+                name: name_or(&ck.name, default),
+                kind: ConstraintKind::Check,
+                columns: vec![],
+                ref_table: None,
+                ref_columns: vec![],
+                on_update: None,
+                on_delete: None,
+                check: Some(text),
+            }
+        }
+        other => return Err(TranslateError::Unsupported(format!("table constraint {other}"))),
+    })
+}
+
+/// An expression over the table's own columns, written unqualified (CHECK, DEFAULT, index expressions).
+fn table_expr(ctx: &Context<'_>, rel: &Relation, text: &str, target: Option<&PgType>) -> Result<String, TranslateError> {
+    let e = parse_expr(text)?;
+    let mut t = Translator::new(ctx);
+    t.scopes.push();
+    t.scopes.add(ScopeRel {
+        name: rel.name.name.clone(),
+        schema: Some(rel.name.schema.clone()),
+        sql_alias: String::new(),
+        columns: rel.columns.iter().map(|c| ScopeColumn { name: c.name.clone(), ty: c.ty.clone(), table_oid: 0, attnum: 0 }).collect(),
+    });
+    let x = match target {
+        Some(ty) => t.expr_as(&e, ty)?,
+        None => t.expr(&e)?,
+    };
+    Ok(x.sql)
+}
+
+/// The SQLite CREATE TABLE for a table model.
+pub fn sqlite_create_table(ctx: &Context<'_>, rel: &Relation, sqlite_name: &str) -> Result<String, TranslateError> {
+    let mut parts = Vec::new();
+    for c in &rel.columns {
+        let mut s = format!("{} {}", ident(&c.name), c.ty.sqlite_decl());
+        if c.not_null {
+            s.push_str(" NOT NULL");
+        }
+        if let Some(d) = &c.default {
+            s.push_str(&format!(" DEFAULT ({})", table_expr(ctx, rel, d, Some(&c.ty))?));
+        }
+        parts.push(s);
+    }
+    for c in &rel.constraints {
+        let cols = c.columns.iter().map(|x| ident(x)).collect::<Vec<_>>().join(", ");
+        let body = match c.kind {
+            ConstraintKind::PrimaryKey => format!("PRIMARY KEY ({cols})"),
+            ConstraintKind::Unique => format!("UNIQUE ({cols})"),
+            ConstraintKind::ForeignKey => {
+                let target = c.ref_table.as_ref().ok_or_else(|| TranslateError::Syntax("foreign key without target".into()))?;
+                let target_sqlite = ctx.schema.relations.get(target).map(|r| r.sqlite_name.clone()).unwrap_or_else(|| target.sqlite_name());
+                let refs = c.ref_columns.iter().map(|x| ident(x)).collect::<Vec<_>>().join(", ");
+                let mut s = format!("FOREIGN KEY ({cols}) REFERENCES {} ({refs})", ident(&target_sqlite));
+                if let Some(a) = &c.on_delete {
+                    s.push_str(&format!(" ON DELETE {a}"));
+                }
+                if let Some(a) = &c.on_update {
+                    s.push_str(&format!(" ON UPDATE {a}"));
+                }
+                s
+            }
+            ConstraintKind::Check => format!("CHECK ({})", table_expr(ctx, rel, c.check.as_deref().unwrap_or("true"), Some(&PgType::BOOL))?),
+        };
+        parts.push(format!("CONSTRAINT {} {body}", ident(&c.name)));
+    }
+    Ok(format!("CREATE TABLE {} ({})", ident(sqlite_name), parts.join(", ")))
+}
+
+/// Catalog rows for a table model (relation, attributes, constraints and their indexes).
+fn catalog_rows(d: &mut Ddl, rel: &Relation) {
+    let q = &rel.name;
+    d.with_oid(format!(
+        "INSERT INTO __lg_relation (oid, schema, name, kind, sqlite_name, comment) VALUES ({{OID}}, {}, {}, 'r', {}, {})",
+        string(&q.schema),
+        string(&q.name),
+        string(&rel.sqlite_name),
+        rel.comment.as_deref().map(string).unwrap_or_else(|| "NULL".into())
+    ));
+    attribute_rows(d, rel);
+    constraint_rows(d, rel);
+}
+
+fn attribute_rows(d: &mut Ddl, rel: &Relation) {
+    let relid = rel_oid(&rel.name);
+    for c in &rel.columns {
+        d.push(format!(
+            "INSERT INTO __lg_attribute (relid, attnum, name, type, not_null, default_expr, identity, comment) VALUES ({relid}, {}, {}, {}, {}, {}, {}, {})",
+            c.attnum,
+            string(&c.name),
+            string(&type_text(&c.ty)),
+            c.not_null as i32,
+            c.default.as_deref().map(string).unwrap_or_else(|| "NULL".into()),
+            c.identity.map(|i| string(&i.to_string())).unwrap_or_else(|| "NULL".into()),
+            c.comment.as_deref().map(string).unwrap_or_else(|| "NULL".into())
+        ));
+    }
+}
+
+/// The stored type text: enums qualified, so they resolve whatever the search path.
+fn type_text(t: &PgType) -> String {
+    match &t.scalar {
+        Scalar::Enum(e) => format!("{}.{}{}", e.schema, e.name, if t.array { "[]" } else { "" }),
+        _ => t.format_type(),
+    }
+}
+
+fn constraint_rows(d: &mut Ddl, rel: &Relation) {
+    let relid = rel_oid(&rel.name);
+    for c in &rel.constraints {
+        let cols = string(&serde_json::to_string(&c.columns).unwrap_or_default());
+        if matches!(c.kind, ConstraintKind::PrimaryKey | ConstraintKind::Unique) {
+            // The index that backs the constraint, as PostgreSQL creates it.
+            let iq = QualifiedName::new(&rel.name.schema, &c.name);
+            d.with_oid(format!(
+                "INSERT INTO __lg_relation (oid, schema, name, kind, sqlite_name) VALUES ({{OID}}, {}, {}, 'i', '')",
+                string(&iq.schema),
+                string(&iq.name)
+            ));
+            d.push(format!(
+                "INSERT INTO __lg_index (oid, relid, columns, is_unique, is_primary) VALUES ({}, {relid}, {cols}, 1, {})",
+                rel_oid(&iq),
+                (c.kind == ConstraintKind::PrimaryKey) as i32
+            ));
+        }
+        let ref_rel = c.ref_table.as_ref().map(rel_oid).unwrap_or_else(|| "NULL".into());
+        let ref_cols = if c.ref_columns.is_empty() { "NULL".into() } else { string(&serde_json::to_string(&c.ref_columns).unwrap_or_default()) };
+        let index_oid = if matches!(c.kind, ConstraintKind::PrimaryKey | ConstraintKind::Unique) { rel_oid(&QualifiedName::new(&rel.name.schema, &c.name)) } else { "NULL".into() };
+        d.with_oid(format!(
+            "INSERT INTO __lg_constraint (oid, relid, name, kind, columns, ref_relid, ref_columns, on_update, on_delete, check_expr, index_oid) VALUES ({{OID}}, {relid}, {}, {}, {cols}, {ref_rel}, {ref_cols}, {}, {}, {}, {index_oid})",
+            string(&c.name),
+            string(c.kind.code()),
+            c.on_update.as_deref().map(string).unwrap_or_else(|| "NULL".into()),
+            c.on_delete.as_deref().map(string).unwrap_or_else(|| "NULL".into()),
+            c.check.as_deref().map(string).unwrap_or_else(|| "NULL".into())
+        ));
+    }
+}
+
+fn create_table(ctx: &Context<'_>, ct: &CreateTable) -> Result<Plan, TranslateError> {
+    if ct.query.is_some() {
+        return Err(TranslateError::Unsupported("CREATE TABLE AS".into()));
+    }
+    if ct.temporary {
+        return Err(TranslateError::Unsupported("temporary tables".into()));
+    }
+    let q = qualify(ctx, &ct.name)?;
+    if ctx.schema.relations.contains_key(&q) || ctx.schema.sequences.contains_key(&q) {
+        if ct.if_not_exists {
+            return Ok(Plan::Noop("CREATE TABLE"));
+        }
+        return Err(TranslateError::DuplicateTable(q.name));
+    }
+    let (rel, sequences) = table_model(ctx, &q, &ct.columns, &ct.constraints)?;
+    let mut d = Ddl::default();
+    // Sequences first: the table's defaults name them.
+    let mut seq_ctx_schema = ctx.schema.clone();
+    for (sq, opts, _) in &sequences {
+        seq_ctx_schema.sequences.insert(
+            sq.clone(),
+            crate::schema::Sequence { oid: 0, name: sq.clone(), last_value: 0, start: opts.start(), increment: opts.increment, min: opts.min, max: opts.max, cycle: opts.cycle, is_called: false },
+        );
+    }
+    let seq_ctx = Context { schema: &seq_ctx_schema, ..ctx.clone() };
+    d.push(sqlite_create_table(&seq_ctx, &rel, &rel.sqlite_name)?);
+    catalog_rows(&mut d, &rel);
+    for (sq, opts, attnum) in &sequences {
+        create_sequence(&mut d, sq, opts, Some((&q, *attnum)));
+    }
+    Ok(d.plan("CREATE TABLE"))
+}
+
+fn create_index(ctx: &Context<'_>, ci: &CreateIndex) -> Result<Plan, TranslateError> {
+    let rel = table(ctx, &ci.table_name)?;
+    let mut cols = Vec::new();
+    let mut parts = Vec::new();
+    for c in &ci.columns {
+        let text = c.column.expr.to_string();
+        let sql = table_expr(ctx, &rel, &text, None)?;
+        if let Expr::Identifier(id) = &c.column.expr {
+            cols.push(fold(id));
+        } else {
+            cols.push(text.clone());
+        }
+        let desc = matches!(c.column.options.sort, Some(sqlparser::ast::OrderBySort::Desc));
+        parts.push(format!("{sql}{}", if desc { " DESC" } else { "" }));
+    }
+    let name = match &ci.name {
+        Some(n) => object_name_parts(n).last().cloned().unwrap_or_default(),
+        None => format!("{}_{}_idx", rel.name.name, cols.iter().map(|c| c.replace(|ch: char| !ch.is_alphanumeric(), "")).collect::<Vec<_>>().join("_")),
+    };
+    let iq = QualifiedName::new(&rel.name.schema, &name);
+    if ctx.schema.relations.contains_key(&iq) {
+        if ci.if_not_exists {
+            return Ok(Plan::Noop("CREATE INDEX"));
+        }
+        return Err(TranslateError::DuplicateTable(name));
+    }
+    let predicate = match &ci.predicate {
+        Some(p) => format!(" WHERE {}", table_expr(ctx, &rel, &p.to_string(), Some(&PgType::BOOL))?),
+        None => String::new(),
+    };
+    let sqlite_name = iq.sqlite_name();
+    let mut d = Ddl::default();
+    d.push(format!(
+        "CREATE {}INDEX {} ON {} ({}){predicate}",
+        if ci.unique { "UNIQUE " } else { "" },
+        ident(&sqlite_name),
+        ident(&rel.sqlite_name),
+        parts.join(", ")
+    ));
+    d.with_oid(format!(
+        "INSERT INTO __lg_relation (oid, schema, name, kind, sqlite_name) VALUES ({{OID}}, {}, {}, 'i', {})",
+        string(&iq.schema),
+        string(&iq.name),
+        string(&sqlite_name)
+    ));
+    d.push(format!(
+        "INSERT INTO __lg_index (oid, relid, columns, is_unique, is_primary) VALUES ({}, {}, {}, {}, 0)",
+        rel_oid(&iq),
+        rel.oid,
+        string(&serde_json::to_string(&cols).unwrap_or_default()),
+        ci.unique as i32
+    ));
+    Ok(d.plan("CREATE INDEX"))
+}
+
+fn create_view(ctx: &Context<'_>, name: &ObjectName, col_names: &[String], query: &sqlparser::ast::Query, or_replace: bool) -> Result<Plan, TranslateError> {
+    let q = qualify(ctx, name)?;
+    let mut d = Ddl::default();
+    if let Some(existing) = ctx.schema.relations.get(&q) {
+        if !or_replace || existing.kind != RelKind::View {
+            return Err(TranslateError::DuplicateTable(q.name));
+        }
+        d.push(format!("DROP VIEW {}", ident(&existing.sqlite_name)));
+        drop_catalog_rows(&mut d, existing.oid);
+    }
+    let mut t = Translator::new(ctx);
+    let (sql, mut cols) = t.query(query, None)?;
+    for (c, n) in cols.iter_mut().zip(col_names) {
+        c.name = n.clone();
+    }
+    let names: Vec<String> = cols.iter().map(|c| ident(&c.name)).collect();
+    d.push(format!("CREATE VIEW {}({}) AS {sql}", ident(&q.sqlite_name()), names.join(", ")));
+    d.with_oid(format!(
+        "INSERT INTO __lg_relation (oid, schema, name, kind, sqlite_name, definition) VALUES ({{OID}}, {}, {}, 'v', {}, {})",
+        string(&q.schema),
+        string(&q.name),
+        string(&q.sqlite_name()),
+        string(&query.to_string())
+    ));
+    let relid = rel_oid(&q);
+    for (i, c) in cols.iter().enumerate() {
+        d.push(format!(
+            "INSERT INTO __lg_attribute (relid, attnum, name, type) VALUES ({relid}, {}, {}, {})",
+            i + 1,
+            string(&c.name),
+            string(&type_text(&c.ty))
+        ));
+    }
+    Ok(d.plan(if or_replace { "CREATE VIEW" } else { "CREATE VIEW" }))
+}
+
+fn drop_catalog_rows(d: &mut Ddl, oid: u32) {
+    d.push(format!("DELETE FROM __lg_attribute WHERE relid = {oid}"));
+    d.push(format!("DELETE FROM __lg_relation WHERE oid IN (SELECT oid FROM __lg_index WHERE relid = {oid})"));
+    d.push(format!("DELETE FROM __lg_index WHERE relid = {oid}"));
+    d.push(format!("DELETE FROM __lg_constraint WHERE relid = {oid}"));
+    d.push(format!("DELETE FROM __lg_relation WHERE oid = {oid}"));
+}
+
+fn drop(ctx: &Context<'_>, object_type: ObjectType, if_exists: bool, names: &[ObjectName], cascade: bool) -> Result<Plan, TranslateError> {
+    let mut d = Ddl::default();
+    let tag = match object_type {
+        ObjectType::Table => "DROP TABLE",
+        ObjectType::View => "DROP VIEW",
+        ObjectType::Index => "DROP INDEX",
+        ObjectType::Sequence => "DROP SEQUENCE",
+        ObjectType::Type => "DROP TYPE",
+        ObjectType::Schema => "DROP SCHEMA",
+        other => return Err(TranslateError::Unsupported(format!("DROP {other}"))),
+    };
+    let mut dropped_tables: Vec<QualifiedName> = Vec::new();
+    for name in names {
+        let parts = object_name_parts(name);
+        let (s, n) = match parts.as_slice() {
+            [n] => (None, n.clone()),
+            [s, n] => (Some(s.clone()), n.clone()),
+            _ => return Err(TranslateError::Syntax(format!("improper name {name}"))),
+        };
+        match object_type {
+            ObjectType::Schema => {
+                if !ctx.schema.has_namespace(&n) {
+                    if if_exists {
+                        continue;
+                    }
+                    return Err(TranslateError::UndefinedSchema(n));
+                }
+                let members: Vec<_> = ctx.schema.relations.values().filter(|r| r.name.schema == n).cloned().collect();
+                if !members.is_empty() && !cascade {
+                    return Err(TranslateError::DependentObjects(format!("schema {n}")));
+                }
+                for r in members {
+                    match r.kind {
+                        RelKind::Table => d.push(format!("DROP TABLE IF EXISTS {}", ident(&r.sqlite_name))),
+                        RelKind::View => d.push(format!("DROP VIEW IF EXISTS {}", ident(&r.sqlite_name))),
+                        RelKind::Sequence => d.push(format!("DELETE FROM __lg_sequence WHERE relid = {}", r.oid)),
+                        RelKind::Index => {}
+                    }
+                    drop_catalog_rows(&mut d, r.oid);
+                }
+                d.push(format!("DELETE FROM __lg_type WHERE schema = {}", string(&n)));
+                d.push(format!("DELETE FROM __lg_namespace WHERE name = {}", string(&n)));
+            }
+            ObjectType::Type => match ctx.schema.lookup_enum(s.as_deref(), &n, ctx.search_path) {
+                Some(e) => {
+                    let used = ctx.schema.relations.values().any(|r| r.columns.iter().any(|c| matches!(&c.ty.scalar, Scalar::Enum(x) if x.oid == e.oid)));
+                    if used && !cascade {
+                        return Err(TranslateError::DependentObjects(format!("type {n}")));
+                    }
+                    d.push(format!("DELETE FROM __lg_type WHERE oid = {}", e.oid));
+                }
+                None if if_exists => {}
+                None => return Err(TranslateError::UndefinedType(n)),
+            },
+            _ => {
+                let found = match s.as_deref() {
+                    Some(s) => ctx.schema.relations.get(&QualifiedName::new(s, &n)),
+                    None => ctx.schema.lookup(None, &n, ctx.search_path),
+                };
+                let Some(rel) = found.cloned() else {
+                    if if_exists {
+                        continue;
+                    }
+                    return Err(TranslateError::UndefinedTable(n));
+                };
+                let want = match object_type {
+                    ObjectType::Table => RelKind::Table,
+                    ObjectType::View => RelKind::View,
+                    ObjectType::Index => RelKind::Index,
+                    _ => RelKind::Sequence,
+                };
+                if rel.kind != want {
+                    return Err(TranslateError::DatatypeMismatch(format!("\"{n}\" is not a {}", tag.trim_start_matches("DROP ").to_lowercase())));
+                }
+                match rel.kind {
+                    RelKind::Table => {
+                        let dependents: Vec<_> = ctx
+                            .schema
+                            .relations
+                            .values()
+                            .filter(|r| r.oid != rel.oid && r.constraints.iter().any(|c| c.ref_table.as_ref() == Some(&rel.name)))
+                            .cloned()
+                            .collect();
+                        let dependents: Vec<_> = dependents.into_iter().filter(|r| !names_contain(ctx, names, &r.name)).collect();
+                        if !dependents.is_empty() && !cascade {
+                            return Err(TranslateError::DependentObjects(format!("table {n}")));
+                        }
+                        d.push(format!("DROP TABLE {}", ident(&rel.sqlite_name)));
+                        d.push(format!("DELETE FROM __lg_relation WHERE oid IN (SELECT relid FROM __lg_sequence WHERE owned_by_relid = {})", rel.oid));
+                        d.push(format!("DELETE FROM __lg_sequence WHERE owned_by_relid = {}", rel.oid));
+                        drop_catalog_rows(&mut d, rel.oid);
+                        dropped_tables.push(rel.name.clone());
+                        for dep in dependents {
+                            let mut model = (*dep).clone();
+                            model.constraints.retain(|c| c.ref_table.as_ref() != Some(&rel.name));
+                            rebuild(&mut d, ctx, &dep, &model)?;
+                        }
+                    }
+                    RelKind::View => {
+                        d.push(format!("DROP VIEW {}", ident(&rel.sqlite_name)));
+                        drop_catalog_rows(&mut d, rel.oid);
+                    }
+                    RelKind::Index => {
+                        if rel.sqlite_name.is_empty() {
+                            return Err(TranslateError::DependentObjects(format!("index {n} (it backs a constraint)")));
+                        }
+                        d.push(format!("DROP INDEX {}", ident(&rel.sqlite_name)));
+                        d.push(format!("DELETE FROM __lg_index WHERE oid = {}", rel.oid));
+                        d.push(format!("DELETE FROM __lg_relation WHERE oid = {}", rel.oid));
+                    }
+                    RelKind::Sequence => {
+                        d.push(format!("DELETE FROM __lg_sequence WHERE relid = {}", rel.oid));
+                        d.push(format!("DELETE FROM __lg_relation WHERE oid = {}", rel.oid));
+                    }
+                }
+            }
+        }
+    }
+    let _ = dropped_tables;
+    Ok(d.plan(tag))
+}
+
+fn names_contain(ctx: &Context<'_>, names: &[ObjectName], q: &QualifiedName) -> bool {
+    names.iter().any(|n| {
+        let parts = object_name_parts(n);
+        match parts.as_slice() {
+            [x] => ctx.schema.lookup(None, x, ctx.search_path).is_some_and(|r| r.name == *q),
+            [s, x] => q.schema == *s && q.name == *x,
+            _ => false,
+        }
+    })
+}
+
+/// Rewrites a table to match a new model: the old one is renamed aside,
+/// the new one created, rows copied, the old one dropped, indexes recreated.
+fn rebuild(d: &mut Ddl, ctx: &Context<'_>, old: &Relation, new: &Relation) -> Result<(), TranslateError> {
+    let tmp = format!("_lg_old_{}", old.oid);
+    d.push("PRAGMA legacy_alter_table = ON");
+    d.push(format!("ALTER TABLE {} RENAME TO {}", ident(&old.sqlite_name), ident(&tmp)));
+    d.push(sqlite_create_table(ctx, new, &new.sqlite_name)?);
+    let common: Vec<String> = new.columns.iter().filter(|c| old.columns.iter().any(|o| o.attnum == c.attnum)).map(|c| c.name.clone()).collect();
+    let from: Vec<String> = new
+        .columns
+        .iter()
+        .filter_map(|c| old.columns.iter().find(|o| o.attnum == c.attnum).map(|o| ident(&o.name)))
+        .collect();
+    if !common.is_empty() {
+        d.push(format!(
+            "INSERT INTO {} ({}) SELECT {} FROM {}",
+            ident(&new.sqlite_name),
+            common.iter().map(|c| ident(c)).collect::<Vec<_>>().join(", "),
+            from.join(", "),
+            ident(&tmp)
+        ));
+    }
+    d.push(format!("DROP TABLE {}", ident(&tmp)));
+    d.push("PRAGMA legacy_alter_table = OFF");
+    for idx in &old.indexes {
+        if let Some(sql) = &idx.definition {
+            if !idx.primary && !old.constraints.iter().any(|c| c.name == idx.name) {
+                d.push(sql.clone());
+            }
+        }
+    }
+    // Catalog: replace attributes and constraints.
+    d.push(format!("DELETE FROM __lg_attribute WHERE relid = {}", old.oid));
+    d.push(format!("DELETE FROM __lg_relation WHERE oid IN (SELECT index_oid FROM __lg_constraint WHERE relid = {} AND index_oid IS NOT NULL)", old.oid));
+    d.push(format!("DELETE FROM __lg_index WHERE oid IN (SELECT index_oid FROM __lg_constraint WHERE relid = {} AND index_oid IS NOT NULL)", old.oid));
+    d.push(format!("DELETE FROM __lg_constraint WHERE relid = {}", old.oid));
+    let mut renamed = new.clone();
+    renamed.name = old.name.clone();
+    attribute_rows(d, &renamed);
+    constraint_rows(d, &renamed);
+    Ok(())
+}
+
+fn alter_table(ctx: &Context<'_>, name: &ObjectName, if_exists: bool, ops: &[AlterTableOperation]) -> Result<Plan, TranslateError> {
+    let rel = match table(ctx, name) {
+        Ok(r) => r,
+        Err(TranslateError::UndefinedTable(_)) if if_exists => return Ok(Plan::Noop("ALTER TABLE")),
+        Err(e) => return Err(e),
+    };
+    let mut d = Ddl::default();
+    let mut model = (*rel).clone();
+    let mut needs_rebuild = false;
+    let mut new_sequences = Vec::new();
+    for op in ops {
+        match op {
+            AlterTableOperation::AddColumn { if_not_exists, column_def, .. } => {
+                let name = fold(&column_def.name);
+                if model.column(&name).is_some() {
+                    if *if_not_exists {
+                        continue;
+                    }
+                    return Err(TranslateError::DuplicateColumn { table: rel.name.name.clone(), column: name });
+                }
+                let attnum = model.columns.iter().map(|c| c.attnum).max().unwrap_or(0) + 1;
+                let (col, seq, cons) = column_model(ctx, &rel.name, &name, attnum, column_def)?;
+                if let Some((sq, so)) = seq {
+                    new_sequences.push((sq, so, attnum));
+                }
+                if !cons.is_empty() || col.default.is_some() || col.not_null {
+                    needs_rebuild = true;
+                }
+                model.constraints.extend(cons);
+                model.columns.push(col);
+            }
+            AlterTableOperation::DropColumn { column_names, if_exists, drop_behavior, .. } => {
+                for cn in column_names {
+                    let n = fold(cn);
+                    if model.column(&n).is_none() {
+                        if *if_exists {
+                            continue;
+                        }
+                        return Err(TranslateError::UndefinedColumn(format!("{n}\" of relation \"{}", rel.name.name)));
+                    }
+                    let used_by_other = ctx.schema.relations.values().any(|r| r.constraints.iter().any(|c| c.ref_table.as_ref() == Some(&rel.name) && c.ref_columns.contains(&n)));
+                    if used_by_other && !matches!(drop_behavior, Some(sqlparser::ast::DropBehavior::Cascade)) {
+                        return Err(TranslateError::DependentObjects(format!("column {n} of table {}", rel.name.name)));
+                    }
+                    model.columns.retain(|c| c.name != n);
+                    model.constraints.retain(|c| !c.columns.contains(&n));
+                    model.indexes.retain(|i| !i.columns.contains(&n));
+                    needs_rebuild = true;
+                }
+            }
+            AlterTableOperation::RenameColumn { old_column_name, new_column_name } => {
+                let (o, n) = (fold(old_column_name), fold(new_column_name));
+                if model.column(&n).is_some() {
+                    return Err(TranslateError::DuplicateColumn { table: rel.name.name.clone(), column: n });
+                }
+                let col = model.columns.iter_mut().find(|c| c.name == o).ok_or_else(|| TranslateError::UndefinedColumn(o.clone()))?;
+                col.name = n.clone();
+                for c in model.constraints.iter_mut() {
+                    for x in c.columns.iter_mut() {
+                        if *x == o {
+                            *x = n.clone();
+                        }
+                    }
+                }
+                if !needs_rebuild {
+                    d.push(format!("ALTER TABLE {} RENAME COLUMN {} TO {}", ident(&rel.sqlite_name), ident(&o), ident(&n)));
+                    d.push(format!("UPDATE __lg_attribute SET name = {} WHERE relid = {} AND name = {}", string(&n), rel.oid, string(&o)));
+                    d.push(format!("UPDATE __lg_constraint SET columns = replace(columns, {}, {}) WHERE relid = {}", string(&format!("\"{o}\"")), string(&format!("\"{n}\"")), rel.oid));
+                    d.push(format!("UPDATE __lg_index SET columns = replace(columns, {}, {}) WHERE relid = {}", string(&format!("\"{o}\"")), string(&format!("\"{n}\"")), rel.oid));
+                }
+            }
+            AlterTableOperation::RenameTable { table_name } => {
+                let new_name = match table_name {
+                    sqlparser::ast::RenameTableNameKind::As(n) | sqlparser::ast::RenameTableNameKind::To(n) => object_name_parts(n).last().cloned().unwrap_or_default(),
+                };
+                let nq = QualifiedName::new(&rel.name.schema, &new_name);
+                if ctx.schema.relations.contains_key(&nq) {
+                    return Err(TranslateError::DuplicateTable(new_name));
+                }
+                d.push(format!("ALTER TABLE {} RENAME TO {}", ident(&rel.sqlite_name), ident(&nq.sqlite_name())));
+                d.push(format!("UPDATE __lg_relation SET name = {}, sqlite_name = {} WHERE oid = {}", string(&nq.name), string(&nq.sqlite_name()), rel.oid));
+                model.name = nq.clone();
+                model.sqlite_name = nq.sqlite_name();
+            }
+            AlterTableOperation::AddConstraint { constraint, .. } => {
+                let c = table_constraint(ctx, &model, constraint)?;
+                if model.constraints.iter().any(|x| x.name == c.name) {
+                    return Err(TranslateError::DuplicateTable(c.name));
+                }
+                if c.kind == ConstraintKind::PrimaryKey {
+                    for col in model.columns.iter_mut() {
+                        if c.columns.contains(&col.name) {
+                            col.not_null = true;
+                        }
+                    }
+                }
+                model.constraints.push(c);
+                needs_rebuild = true;
+            }
+            AlterTableOperation::DropConstraint { if_exists, name, .. } => {
+                let n = fold(name);
+                if !model.constraints.iter().any(|c| c.name == n) {
+                    if *if_exists {
+                        continue;
+                    }
+                    return Err(TranslateError::UndefinedTable(format!("constraint \"{n}\" of relation \"{}\"", rel.name.name)));
+                }
+                model.constraints.retain(|c| c.name != n);
+                needs_rebuild = true;
+            }
+            AlterTableOperation::AlterColumn { column_name, op } => {
+                let n = fold(column_name);
+                let idx = model.columns.iter().position(|c| c.name == n).ok_or_else(|| TranslateError::UndefinedColumn(n.clone()))?;
+                match op {
+                    AlterColumnOperation::SetNotNull => model.columns[idx].not_null = true,
+                    AlterColumnOperation::DropNotNull => model.columns[idx].not_null = false,
+                    AlterColumnOperation::SetDefault { value } => model.columns[idx].default = Some(value.to_string()),
+                    AlterColumnOperation::DropDefault => model.columns[idx].default = None,
+                    AlterColumnOperation::SetDataType { data_type, using, .. } => {
+                        if using.is_some() {
+                            return Err(TranslateError::Unsupported("ALTER COLUMN TYPE ... USING".into()));
+                        }
+                        let t = Translator::new(ctx);
+                        model.columns[idx].ty = t.resolve_type(&data_type.to_string())?;
+                    }
+                    other => return Err(TranslateError::Unsupported(format!("ALTER COLUMN {other}"))),
+                }
+                needs_rebuild = true;
+            }
+            other => return Err(TranslateError::Unsupported(format!("ALTER TABLE {}", other.to_string().split_whitespace().take(3).collect::<Vec<_>>().join(" ")))),
+        }
+    }
+    let mut seq_schema = ctx.schema.clone();
+    for (sq, opts, _) in &new_sequences {
+        create_sequence(&mut d, sq, opts, Some((&model.name, 0)));
+        seq_schema.sequences.insert(
+            sq.clone(),
+            crate::schema::Sequence { oid: 0, name: sq.clone(), last_value: 0, start: opts.start(), increment: opts.increment, min: opts.min, max: opts.max, cycle: opts.cycle, is_called: false },
+        );
+    }
+    let sctx = Context { schema: &seq_schema, ..ctx.clone() };
+    if needs_rebuild {
+        let mut old = (*rel).clone();
+        old.sqlite_name = model.sqlite_name.clone();
+        rebuild(&mut d, &sctx, &old, &model)?;
+    } else {
+        // Plain ADD COLUMN: SQLite adds it in place.
+        for c in model.columns.iter().filter(|c| rel.column(&c.name).is_none() && !rel.columns.iter().any(|o| o.attnum == c.attnum)) {
+            d.push(format!("ALTER TABLE {} ADD COLUMN {} {}", ident(&model.sqlite_name), ident(&c.name), c.ty.sqlite_decl()));
+            d.push(format!(
+                "INSERT INTO __lg_attribute (relid, attnum, name, type, not_null) VALUES ({}, {}, {}, {}, 0)",
+                rel.oid,
+                c.attnum,
+                string(&c.name),
+                string(&type_text(&c.ty))
+            ));
+        }
+    }
+    let _ = Index { oid: 0, name: String::new(), columns: vec![], unique: false, primary: false, definition: None };
+    Ok(d.plan("ALTER TABLE"))
+}
+
+fn comment_on(ctx: &Context<'_>, object_type: &CommentObject, name: &ObjectName, comment: Option<&str>) -> Result<Plan, TranslateError> {
+    let text = comment.map(string).unwrap_or_else(|| "NULL".into());
+    let mut d = Ddl::default();
+    match object_type {
+        CommentObject::Table | CommentObject::View => {
+            let parts = object_name_parts(name);
+            let (s, n) = match parts.as_slice() {
+                [n] => (None, n.as_str()),
+                [s, n] => (Some(s.as_str()), n.as_str()),
+                _ => return Err(TranslateError::Syntax(format!("improper name {name}"))),
+            };
+            let rel = ctx.schema.lookup(s, n, ctx.search_path).ok_or_else(|| TranslateError::UndefinedTable(parts.join(".")))?;
+            d.push(format!("UPDATE __lg_relation SET comment = {text} WHERE oid = {}", rel.oid));
+        }
+        CommentObject::Column => {
+            let parts = object_name_parts(name);
+            let (tparts, col) = parts.split_at(parts.len().saturating_sub(1));
+            let (s, n) = match tparts {
+                [n] => (None, n.as_str()),
+                [s, n] => (Some(s.as_str()), n.as_str()),
+                _ => return Err(TranslateError::Syntax(format!("column name must be qualified: {name}"))),
+            };
+            let rel = ctx.schema.lookup(s, n, ctx.search_path).ok_or_else(|| TranslateError::UndefinedTable(tparts.join(".")))?;
+            let col = &col[0];
+            rel.column(col).ok_or_else(|| TranslateError::UndefinedColumn(format!("{col}\" of relation \"{}", rel.name.name)))?;
+            d.push(format!("UPDATE __lg_attribute SET comment = {text} WHERE relid = {} AND name = {}", rel.oid, string(col)));
+        }
+        CommentObject::Schema => {
+            let n = object_name_parts(name).join(".");
+            d.push(format!("UPDATE __lg_namespace SET comment = {text} WHERE name = {}", string(&n)));
+        }
+        CommentObject::Type => {
+            let q = qualify(ctx, name)?;
+            d.push(format!("UPDATE __lg_type SET comment = {text} WHERE schema = {} AND name = {}", string(&q.schema), string(&q.name)));
+        }
+        other => return Err(TranslateError::Unsupported(format!("COMMENT ON {other}"))),
+    }
+    Ok(d.plan("COMMENT"))
+}

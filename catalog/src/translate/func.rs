@@ -1,0 +1,1077 @@
+//! Functions and operators: PostgreSQL's built-ins mapped to SQLite built-ins
+//! or to litegres's own SQL functions (`lg_*`, registered on every SQLite
+//! connection, implemented in [`crate::runtime`]).
+
+use super::expr::{array_element_sql, call, fold, object_name_parts, wider, Lit, TExpr, Translator};
+use super::scope::{ScopeColumn, ScopeRel};
+use super::sqltext::{ident, string};
+use super::TranslateError;
+use crate::schema::QualifiedName;
+use crate::types::{PgType, Scalar};
+use sqlparser::ast::{
+    AccessExpr, BinaryOperator, DuplicateTreatment, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentClause,
+    FunctionArguments, ObjectName, Subscript, TableAlias, TableFunctionArgs, WindowType,
+};
+
+/// Keywords that are functions without parentheses (`CURRENT_TIMESTAMP`, `current_user`...).
+pub fn bare_keyword(t: &mut Translator<'_>, name: &str) -> Result<Option<TExpr>, TranslateError> {
+    Ok(Some(match name {
+        "current_timestamp" => TExpr::new("lg_now()".into(), PgType::TIMESTAMPTZ).named("current_timestamp"),
+        "localtimestamp" => TExpr::new("lg_localtimestamp()".into(), PgType::TIMESTAMP).named("localtimestamp"),
+        "current_date" => TExpr::new("lg_current_date()".into(), PgType::DATE).named("current_date"),
+        "current_time" | "localtime" => TExpr::new("lg_current_time()".into(), PgType::TIME).named(name.to_string()),
+        "current_user" | "session_user" | "user" | "current_role" => {
+            TExpr::new(string(t.ctx.current_user), PgType::NAME).named(if name == "user" { "current_user" } else { name })
+        }
+        "current_catalog" => TExpr::new(string(t.ctx.database), PgType::NAME).named("current_catalog"),
+        "current_schema" => TExpr::new(
+            t.ctx.search_path.first().map(|s| string(s)).unwrap_or_else(|| "NULL".into()),
+            PgType::NAME,
+        )
+        .named("current_schema"),
+        _ => return Ok(None),
+    }))
+}
+
+struct Args {
+    exprs: Vec<Expr>,
+    star: bool,
+    distinct: bool,
+    order_by: Vec<sqlparser::ast::OrderByExpr>,
+}
+
+fn args_of(f: &Function) -> Result<Args, TranslateError> {
+    let mut a = Args { exprs: Vec::new(), star: false, distinct: false, order_by: Vec::new() };
+    match &f.args {
+        FunctionArguments::None => {}
+        FunctionArguments::Subquery(_) => return Err(TranslateError::Unsupported("a subquery as a function's argument list".into())),
+        FunctionArguments::List(list) => {
+            a.distinct = matches!(list.duplicate_treatment, Some(DuplicateTreatment::Distinct));
+            for arg in &list.args {
+                match arg {
+                    FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => a.exprs.push(e.clone()),
+                    FunctionArg::Unnamed(FunctionArgExpr::Wildcard) => a.star = true,
+                    other => return Err(TranslateError::Unsupported(format!("function argument {other}"))),
+                }
+            }
+            for c in &list.clauses {
+                match c {
+                    FunctionArgumentClause::OrderBy(ob) => a.order_by = ob.clone(),
+                    other => return Err(TranslateError::Unsupported(format!("function argument clause {other}"))),
+                }
+            }
+        }
+    }
+    Ok(a)
+}
+
+fn is_aggregate(name: &str) -> bool {
+    matches!(
+        name,
+        "count" | "sum" | "avg" | "min" | "max" | "string_agg" | "array_agg" | "json_agg" | "jsonb_agg" | "bool_and" | "bool_or" | "every"
+            | "json_object_agg" | "jsonb_object_agg" | "group_concat"
+    )
+}
+
+fn is_window_only(name: &str) -> bool {
+    matches!(name, "row_number" | "rank" | "dense_rank" | "percent_rank" | "cume_dist" | "ntile" | "lag" | "lead" | "first_value" | "last_value" | "nth_value")
+}
+
+/// Translates a function call.
+pub fn function(t: &mut Translator<'_>, f: &Function) -> Result<TExpr, TranslateError> {
+    let parts = object_name_parts(&f.name);
+    let name = match parts.as_slice() {
+        [n] => n.clone(),
+        [s, n] if s == "pg_catalog" || s == "public" => n.clone(),
+        _ => return Err(TranslateError::UndefinedFunction(format!("{}()", parts.join(".")))),
+    };
+    if !f.within_group.is_empty() {
+        return Err(TranslateError::Unsupported("WITHIN GROUP".into()));
+    }
+    if matches!(f.args, FunctionArguments::None) {
+        if let Some(k) = bare_keyword(t, &name)? {
+            return Ok(k);
+        }
+    }
+    let args = args_of(f)?;
+    let aggregate = is_aggregate(&name);
+    let window = f.over.is_some();
+    let mut out = if aggregate || is_window_only(&name) {
+        if is_window_only(&name) && !window {
+            return Err(TranslateError::Syntax(format!("window function {name} requires an OVER clause")));
+        }
+        aggregate_call(t, &name, &args)?
+    } else {
+        if args.distinct || !args.order_by.is_empty() {
+            return Err(TranslateError::Syntax(format!("DISTINCT/ORDER BY specified, but {name} is not an aggregate function")));
+        }
+        scalar(t, &name, &args.exprs)?
+    };
+    if let Some(filter) = &f.filter {
+        if !aggregate {
+            return Err(TranslateError::Syntax("FILTER specified, but it is not an aggregate function".into()));
+        }
+        let cond = t.expr_as(filter, &PgType::BOOL)?;
+        let clause = format!(" FILTER (WHERE {})", cond.sql);
+        if out.sql.contains("{F}") {
+            out.sql = out.sql.replace("{F}", &clause);
+        } else {
+            out.sql.push_str(&clause);
+        }
+    }
+    out.sql = out.sql.replace("{F}", "");
+    if let Some(over) = &f.over {
+        let spec = match over {
+            WindowType::WindowSpec(s) => s,
+            WindowType::NamedWindow(_) => return Err(TranslateError::Unsupported("named windows".into())),
+        };
+        let mut parts = Vec::new();
+        if !spec.partition_by.is_empty() {
+            let mut p = Vec::new();
+            for e in &spec.partition_by {
+                p.push(t.expr(e)?.sql);
+            }
+            parts.push(format!("PARTITION BY {}", p.join(", ")));
+        }
+        if !spec.order_by.is_empty() {
+            parts.push(format!("ORDER BY {}", order_list(t, &spec.order_by)?));
+        }
+        if let Some(frame) = &spec.window_frame {
+            parts.push(match &frame.end_bound {
+                Some(end) => format!("{} BETWEEN {} AND {}", frame.units, frame.start_bound, end),
+                None => format!("{} {}", frame.units, frame.start_bound),
+            });
+        }
+        out.sql = format!("{} OVER ({})", out.sql, parts.join(" "));
+        // A window call is not an aggregate of the enclosing query.
+        out.aggregate = false;
+    } else {
+        out.aggregate = aggregate;
+    }
+    Ok(out.named(name))
+}
+
+fn order_list(t: &mut Translator<'_>, items: &[sqlparser::ast::OrderByExpr]) -> Result<String, TranslateError> {
+    let mut parts = Vec::new();
+    for o in items {
+        let e = t.expr(&o.expr)?;
+        let desc = matches!(o.options.sort, Some(sqlparser::ast::OrderBySort::Desc));
+        let nulls_first = o.options.nulls_first.unwrap_or(desc);
+        parts.push(format!("{}{}{}", e.sql, if desc { " DESC" } else { "" }, if nulls_first { " NULLS FIRST" } else { " NULLS LAST" }));
+    }
+    Ok(parts.join(", "))
+}
+
+fn aggregate_call(t: &mut Translator<'_>, name: &str, a: &Args) -> Result<TExpr, TranslateError> {
+    let distinct = if a.distinct { "DISTINCT " } else { "" };
+    let order = if a.order_by.is_empty() { String::new() } else { format!(" ORDER BY {}", order_list(t, &a.order_by)?) };
+    let mut args = Vec::new();
+    for e in &a.exprs {
+        args.push(t.expr(e)?);
+    }
+    let first = args.first().cloned();
+    let arg_sql = |i: usize| args.get(i).map(|x| x.sql.clone()).unwrap_or_default();
+    let need = |n: usize| -> Result<(), TranslateError> {
+        if args.len() < n {
+            Err(TranslateError::UndefinedFunction(format!("{name}() with {} arguments", args.len())))
+        } else {
+            Ok(())
+        }
+    };
+    Ok(match name {
+        "count" => {
+            if a.star || args.is_empty() {
+                TExpr::new("count(*)".into(), PgType::INT8)
+            } else {
+                TExpr::new(format!("count({distinct}{})", arg_sql(0)), PgType::INT8)
+            }
+        }
+        "sum" | "avg" => {
+            need(1)?;
+            let x = first.clone().unwrap_or_else(|| TExpr::new(String::new(), PgType::UNKNOWN));
+            let x = if x.ty.is_unknown() { t.coerce(x, &PgType::NUMERIC)? } else { x };
+            match (&x.ty.scalar, name) {
+                (Scalar::Float4 | Scalar::Float8, _) => TExpr::new(format!("{name}({distinct}{})", x.sql), PgType::FLOAT8),
+                (Scalar::Interval, _) => TExpr::new(format!("lg_interval_{name}({distinct}{})", x.sql), PgType::INTERVAL),
+                (Scalar::Int2 | Scalar::Int4, "sum") => TExpr::new(format!("sum({distinct}{})", x.sql), PgType::INT8),
+                (Scalar::Int8, "sum") => TExpr::new(format!("sum({distinct}{})", x.sql), PgType::NUMERIC),
+                (Scalar::Numeric | Scalar::Int2 | Scalar::Int4 | Scalar::Int8, _) => {
+                    TExpr::new(format!("lg_num_{name}({distinct}{})", x.sql), PgType::NUMERIC)
+                }
+                _ => return Err(TranslateError::UndefinedFunction(format!("{name}({})", x.ty))),
+            }
+        }
+        "min" | "max" => {
+            need(1)?;
+            let x = first.clone().unwrap_or_else(|| TExpr::new(String::new(), PgType::UNKNOWN));
+            if x.ty.scalar == Scalar::Numeric && x.origin.is_none() {
+                TExpr::new(format!("{name}({distinct}{} COLLATE lg_numeric)", x.sql), x.ty)
+            } else {
+                let ty = if x.ty.is_unknown() { PgType::TEXT } else { x.ty.clone() };
+                TExpr::new(format!("{name}({distinct}{})", x.sql), ty)
+            }
+        }
+        "string_agg" | "group_concat" => {
+            need(2)?;
+            let x = t.as_text(args[0].clone())?;
+            let sep = t.coerce(args[1].clone(), &PgType::TEXT)?;
+            TExpr::new(format!("group_concat({distinct}{}, {}{order})", x.sql, sep.sql), PgType::TEXT)
+        }
+        "array_agg" => {
+            need(1)?;
+            let x = args[0].clone();
+            let x = if x.ty.is_unknown() { t.coerce(x, &PgType::TEXT)? } else { x };
+            // PostgreSQL's array_agg over no rows is NULL, not an empty array.
+            TExpr::new(format!("(CASE WHEN count(*){{F}} = 0 THEN NULL ELSE json_group_array({distinct}{}{order}){{F}} END)", array_element_sql(&x)), x.ty.as_array())
+        }
+        "json_agg" | "jsonb_agg" => {
+            need(1)?;
+            let x = to_json_sql(t, args[0].clone())?;
+            TExpr::new(format!("(CASE WHEN count(*){{F}} = 0 THEN NULL ELSE json_group_array({distinct}{x}{order}){{F}} END)"), if name == "json_agg" { PgType::JSON } else { PgType::JSONB })
+        }
+        "json_object_agg" | "jsonb_object_agg" => {
+            need(2)?;
+            let k = t.as_text(args[0].clone())?;
+            let v = to_json_sql(t, args[1].clone())?;
+            TExpr::new(format!("json_group_object({}, {v})", k.sql), if name == "json_object_agg" { PgType::JSON } else { PgType::JSONB })
+        }
+        "bool_and" | "every" => {
+            need(1)?;
+            let x = t.coerce(args[0].clone(), &PgType::BOOL)?;
+            TExpr::new(format!("min({})", x.sql), PgType::BOOL)
+        }
+        "bool_or" => {
+            need(1)?;
+            let x = t.coerce(args[0].clone(), &PgType::BOOL)?;
+            TExpr::new(format!("max({})", x.sql), PgType::BOOL)
+        }
+        "row_number" | "rank" | "dense_rank" => TExpr::new(format!("{name}()"), PgType::INT8),
+        "percent_rank" | "cume_dist" => TExpr::new(format!("{name}()"), PgType::FLOAT8),
+        "ntile" => TExpr::new(format!("ntile({})", arg_sql(0)), PgType::INT4),
+        "lag" | "lead" | "first_value" | "last_value" | "nth_value" => {
+            need(1)?;
+            let ty = args[0].ty.clone();
+            let rest: Vec<String> = args.iter().map(|x| x.sql.clone()).collect();
+            TExpr::new(format!("{name}({})", rest.join(", ")), ty)
+        }
+        other => return Err(TranslateError::UndefinedFunction(format!("{other}()"))),
+    })
+}
+
+/// SQL for a value placed inside JSON: JSON-typed text stays JSON, booleans
+/// become JSON booleans, numbers stay numbers, everything else a string.
+pub fn to_json_sql(t: &mut Translator<'_>, x: TExpr) -> Result<String, TranslateError> {
+    let x = if x.ty.is_unknown() { t.coerce(x, &PgType::TEXT)? } else { x };
+    Ok(match (&x.ty.scalar, x.ty.array) {
+        (_, true) => call("lg_array_to_json", &[&x.sql, &string(&x.ty.format_type())]),
+        (Scalar::Json | Scalar::Jsonb, false) => call("json", &[&x.sql]),
+        (Scalar::Bool, false) => array_element_sql(&x),
+        (Scalar::Numeric, false) => format!("CASE WHEN {0} IS NULL THEN NULL ELSE json({0}) END", x.sql),
+        (Scalar::Int2 | Scalar::Int4 | Scalar::Int8 | Scalar::Float4 | Scalar::Float8 | Scalar::Oid, false) => x.sql,
+        (Scalar::Text | Scalar::Varchar | Scalar::Bpchar | Scalar::Name | Scalar::Uuid | Scalar::Enum(_) | Scalar::Date, false) => x.sql,
+        _ => t.as_text(x)?.sql,
+    })
+}
+
+fn need_args(name: &str, exprs: &[Expr], min: usize, max: usize) -> Result<(), TranslateError> {
+    if exprs.len() < min || exprs.len() > max {
+        return Err(TranslateError::UndefinedFunction(format!("{name}() with {} argument(s)", exprs.len())));
+    }
+    Ok(())
+}
+
+/// Scalar (non-aggregate) functions.
+fn scalar(t: &mut Translator<'_>, name: &str, e: &[Expr]) -> Result<TExpr, TranslateError> {
+    let text = |t: &mut Translator<'_>, x: &Expr| -> Result<TExpr, TranslateError> {
+        let v = t.expr(x)?;
+        t.as_text(v)
+    };
+    let typed = |t: &mut Translator<'_>, x: &Expr, ty: &PgType| t.expr_as(x, ty);
+    Ok(match name {
+        "now" | "transaction_timestamp" => TExpr::new("lg_now()".into(), PgType::TIMESTAMPTZ),
+        "statement_timestamp" | "clock_timestamp" => TExpr::new("lg_clock_timestamp()".into(), PgType::TIMESTAMPTZ),
+        "timeofday" => TExpr::new("lg_clock_timestamp()".into(), PgType::TEXT),
+        "lower" | "upper" => {
+            need_args(name, e, 1, 1)?;
+            let x = text(t, &e[0])?;
+            TExpr::new(call(name, &[&x.sql]), PgType::TEXT)
+        }
+        "length" | "char_length" | "character_length" => {
+            need_args(name, e, 1, 1)?;
+            let x = t.expr(&e[0])?;
+            let x = if x.ty.is_unknown() { t.coerce(x, &PgType::TEXT)? } else { x };
+            if x.ty.scalar == Scalar::Bpchar {
+                TExpr::new(call("length", &[&call("rtrim", &[&x.sql, "' '"])]), PgType::INT4)
+            } else {
+                TExpr::new(call("length", &[&x.sql]), PgType::INT4)
+            }
+        }
+        "octet_length" => {
+            need_args(name, e, 1, 1)?;
+            let x = t.expr(&e[0])?;
+            TExpr::new(call("length", &[&call("CAST", &[&format!("{} AS BLOB", x.sql)])]), PgType::INT4)
+        }
+        "substr" | "substring" => {
+            need_args(name, e, 2, 3)?;
+            let s = text(t, &e[0])?;
+            let from = typed(t, &e[1], &PgType::INT4)?;
+            let mut a = vec![s.sql, from.sql];
+            if e.len() == 3 {
+                a.push(typed(t, &e[2], &PgType::INT4)?.sql);
+            }
+            TExpr::new(call("lg_substring", &a.iter().map(String::as_str).collect::<Vec<_>>()), PgType::TEXT)
+        }
+        "replace" => {
+            need_args(name, e, 3, 3)?;
+            let (a, b, c) = (text(t, &e[0])?, text(t, &e[1])?, text(t, &e[2])?);
+            TExpr::new(call("replace", &[&a.sql, &b.sql, &c.sql]), PgType::TEXT)
+        }
+        "btrim" | "trim" | "ltrim" | "rtrim" => {
+            need_args(name, e, 1, 2)?;
+            let s = text(t, &e[0])?;
+            let chars = if e.len() == 2 { text(t, &e[1])?.sql } else { "' '".into() };
+            let f = if name == "btrim" { "trim" } else { name };
+            TExpr::new(call(f, &[&s.sql, &chars]), PgType::TEXT)
+        }
+        "split_part" | "left" | "right" | "lpad" | "rpad" | "repeat" | "reverse" | "initcap" | "md5" | "to_hex" | "quote_ident"
+        | "quote_literal" | "quote_nullable" | "translate" | "regexp_replace" | "regexp_match" | "regexp_matches" | "starts_with" | "strpos" | "chr" | "ascii"
+        | "sha256" | "encode" | "decode" => string_function(t, name, e)?,
+        "concat" => {
+            let mut a = Vec::new();
+            for x in e {
+                a.push(text(t, x)?.sql);
+            }
+            if a.is_empty() {
+                return Err(TranslateError::UndefinedFunction("concat()".into()));
+            }
+            TExpr::new(format!("concat({})", a.join(", ")), PgType::TEXT)
+        }
+        "concat_ws" => {
+            let mut a = Vec::new();
+            for x in e {
+                a.push(text(t, x)?.sql);
+            }
+            TExpr::new(format!("concat_ws({})", a.join(", ")), PgType::TEXT)
+        }
+        "format" => {
+            let mut a = Vec::new();
+            for x in e {
+                a.push(text(t, x)?.sql);
+            }
+            TExpr::new(format!("lg_format({})", a.join(", ")), PgType::TEXT)
+        }
+        "coalesce" | "greatest" | "least" | "nullif" => {
+            if e.is_empty() {
+                return Err(TranslateError::Syntax(format!("{name} requires arguments")));
+            }
+            let mut items = Vec::new();
+            for x in e {
+                items.push(t.expr(x)?);
+            }
+            let mut ty = PgType::UNKNOWN;
+            for i in &items {
+                if !i.ty.is_unknown() {
+                    ty = if ty.is_unknown() { i.ty.clone() } else if ty.is_numeric_family() && i.ty.is_numeric_family() { wider(&ty, &i.ty) } else { ty };
+                }
+            }
+            if ty.is_unknown() {
+                ty = PgType::TEXT;
+            }
+            let mut sqls = Vec::new();
+            let mut agg = false;
+            for i in items {
+                let c = t.coerce(i, &ty)?;
+                agg |= c.aggregate;
+                sqls.push(c.sql);
+            }
+            let sql = match name {
+                "coalesce" if sqls.len() == 1 => sqls[0].clone(),
+                "coalesce" | "nullif" => format!("{name}({})", sqls.join(", ")),
+                _ => format!("lg_{name}({}, {})", string(&ty.format_type()), sqls.join(", ")),
+            };
+            let mut out = TExpr::new(sql, ty);
+            out.aggregate = agg;
+            out
+        }
+        "abs" | "ceil" | "ceiling" | "floor" | "sign" => {
+            need_args(name, e, 1, 1)?;
+            let x = t.expr(&e[0])?;
+            let x = if x.ty.is_unknown() { t.coerce(x, &PgType::FLOAT8)? } else { x };
+            numeric_unary(t, if name == "ceiling" { "ceil" } else { name }, x)?
+        }
+        "round" | "trunc" => {
+            need_args(name, e, 1, 2)?;
+            let x = t.expr(&e[0])?;
+            let x = if x.ty.is_unknown() || (e.len() == 2 && x.ty.is_integer()) { t.coerce(x, &PgType::NUMERIC)? } else { x };
+            if x.ty.scalar == Scalar::Numeric || x.ty.is_integer() {
+                let places = if e.len() == 2 { typed(t, &e[1], &PgType::INT4)?.sql } else { "0".into() };
+                TExpr::new(call(&format!("lg_num_{name}"), &[&x.sql, &places]), PgType::NUMERIC)
+            } else {
+                if e.len() == 2 {
+                    return Err(TranslateError::UndefinedFunction(format!("{name}(double precision, integer)")));
+                }
+                TExpr::new(call(&format!("lg_float_{name}"), &[&x.sql]), PgType::FLOAT8)
+            }
+        }
+        "mod" => {
+            need_args(name, e, 2, 2)?;
+            return arithmetic(t, &e[0], &BinaryOperator::Modulo, &e[1]);
+        }
+        "div" => {
+            need_args(name, e, 2, 2)?;
+            let a = typed(t, &e[0], &PgType::NUMERIC)?;
+            let b = typed(t, &e[1], &PgType::NUMERIC)?;
+            TExpr::new(call("lg_num_trunc", &[&call("lg_num_div", &[&a.sql, &b.sql]), "0"]), PgType::NUMERIC)
+        }
+        "power" | "pow" => {
+            need_args(name, e, 2, 2)?;
+            let a = t.expr(&e[0])?;
+            let numeric = a.ty.scalar == Scalar::Numeric;
+            let ty = if numeric { PgType::NUMERIC } else { PgType::FLOAT8 };
+            let a = t.coerce(a, &ty)?;
+            let b = typed(t, &e[1], &ty)?;
+            if numeric {
+                TExpr::new(call("lg_num_power", &[&a.sql, &b.sql]), PgType::NUMERIC)
+            } else {
+                TExpr::new(call("lg_float_power", &[&a.sql, &b.sql]), PgType::FLOAT8)
+            }
+        }
+        "sqrt" | "exp" | "ln" | "log10" | "cbrt" | "sin" | "cos" | "tan" | "asin" | "acos" | "atan" | "degrees" | "radians" => {
+            need_args(name, e, 1, 1)?;
+            let x = t.expr(&e[0])?;
+            let numeric = x.ty.scalar == Scalar::Numeric;
+            let x = t.coerce(x, &PgType::FLOAT8)?;
+            let out_ty = if numeric && matches!(name, "sqrt" | "exp" | "ln" | "log10") { PgType::NUMERIC } else { PgType::FLOAT8 };
+            let f = if name == "cbrt" { "lg_cbrt".to_string() } else { format!("lg_float_{name}") };
+            TExpr::new(call(&f, &[&x.sql]), out_ty)
+        }
+        "log" => {
+            need_args(name, e, 1, 2)?;
+            let x = t.expr(&e[0])?;
+            let numeric = x.ty.scalar == Scalar::Numeric;
+            let x = t.coerce(x, &PgType::FLOAT8)?;
+            let ty = if numeric { PgType::NUMERIC } else { PgType::FLOAT8 };
+            if e.len() == 2 {
+                let y = typed(t, &e[1], &PgType::FLOAT8)?;
+                TExpr::new(call("lg_float_logb", &[&x.sql, &y.sql]), PgType::NUMERIC)
+            } else {
+                TExpr::new(call("lg_float_log10", &[&x.sql]), ty)
+            }
+        }
+        "pi" => TExpr::new("3.141592653589793".into(), PgType::FLOAT8),
+        "random" => TExpr::new("lg_random()".into(), PgType::FLOAT8),
+        "gen_random_uuid" | "uuid_generate_v4" => TExpr::new("lg_uuid()".into(), PgType::UUID),
+        "nextval" | "currval" | "setval" | "lastval" => sequence_function(t, name, e)?,
+        "date_trunc" => {
+            need_args(name, e, 2, 3)?;
+            let field = typed(t, &e[0], &PgType::TEXT)?;
+            let x = t.expr(&e[1])?;
+            let x = if x.ty.is_unknown() { t.coerce(x, &PgType::TIMESTAMPTZ)? } else { x };
+            let ty = if x.ty.scalar == Scalar::Date { PgType::TIMESTAMPTZ } else { x.ty.clone() };
+            TExpr::new(call("lg_date_trunc", &[&field.sql, &x.sql, &string(&x.ty.format_type())]), ty)
+        }
+        "date_part" => {
+            need_args(name, e, 2, 2)?;
+            let field = typed(t, &e[0], &PgType::TEXT)?;
+            let x = t.expr(&e[1])?;
+            let x = if x.ty.is_unknown() { t.coerce(x, &PgType::TIMESTAMPTZ)? } else { x };
+            TExpr::new(format!("CAST({} AS REAL)", call("lg_extract", &[&field.sql, &x.sql, &string(&x.ty.format_type())])), PgType::FLOAT8)
+        }
+        "age" => {
+            need_args(name, e, 1, 2)?;
+            let a = typed(t, &e[0], &PgType::TIMESTAMPTZ)?;
+            let b = if e.len() == 2 { typed(t, &e[1], &PgType::TIMESTAMPTZ)?.sql } else { "lg_current_date()".into() };
+            TExpr::new(call("lg_age", &[&a.sql, &b]), PgType::INTERVAL)
+        }
+        "to_char" => {
+            need_args(name, e, 2, 2)?;
+            let x = t.expr(&e[0])?;
+            let f = typed(t, &e[1], &PgType::TEXT)?;
+            TExpr::new(call("lg_to_char", &[&x.sql, &string(&x.ty.format_type()), &f.sql]), PgType::TEXT)
+        }
+        "to_timestamp" => {
+            need_args(name, e, 1, 2)?;
+            if e.len() == 1 {
+                let x = typed(t, &e[0], &PgType::FLOAT8)?;
+                TExpr::new(call("lg_to_timestamp_epoch", &[&x.sql]), PgType::TIMESTAMPTZ)
+            } else {
+                let x = typed(t, &e[0], &PgType::TEXT)?;
+                let f = typed(t, &e[1], &PgType::TEXT)?;
+                TExpr::new(call("lg_to_timestamp", &[&x.sql, &f.sql]), PgType::TIMESTAMPTZ)
+            }
+        }
+        "to_date" => {
+            need_args(name, e, 2, 2)?;
+            let x = typed(t, &e[0], &PgType::TEXT)?;
+            let f = typed(t, &e[1], &PgType::TEXT)?;
+            TExpr::new(call("substr", &[&call("lg_to_timestamp", &[&x.sql, &f.sql]), "1", "10"]), PgType::DATE)
+        }
+        "make_date" => {
+            need_args(name, e, 3, 3)?;
+            let y = typed(t, &e[0], &PgType::INT4)?;
+            let m = typed(t, &e[1], &PgType::INT4)?;
+            let d = typed(t, &e[2], &PgType::INT4)?;
+            TExpr::new(format!("printf('%04d-%02d-%02d', {}, {}, {})", y.sql, m.sql, d.sql), PgType::DATE)
+        }
+        "json_build_object" | "jsonb_build_object" => {
+            if e.len() % 2 != 0 {
+                return Err(TranslateError::Syntax("argument list must have even number of elements".into()));
+            }
+            let mut a = Vec::new();
+            for (i, x) in e.iter().enumerate() {
+                let v = t.expr(x)?;
+                a.push(if i % 2 == 0 { t.as_text(v)?.sql } else { to_json_sql(t, v)? });
+            }
+            TExpr::new(format!("json_object({})", a.join(", ")), if name.starts_with("jsonb") { PgType::JSONB } else { PgType::JSON })
+        }
+        "json_build_array" | "jsonb_build_array" => {
+            let mut a = Vec::new();
+            for x in e {
+                let v = t.expr(x)?;
+                a.push(to_json_sql(t, v)?);
+            }
+            TExpr::new(format!("json_array({})", a.join(", ")), if name.starts_with("jsonb") { PgType::JSONB } else { PgType::JSON })
+        }
+        "to_json" | "to_jsonb" => {
+            need_args(name, e, 1, 1)?;
+            let v = t.expr(&e[0])?;
+            let inner = to_json_sql(t, v)?;
+            TExpr::new(format!("json_quote({inner})"), if name == "to_json" { PgType::JSON } else { PgType::JSONB })
+        }
+        "jsonb_set" | "jsonb_insert" => {
+            need_args(name, e, 3, 4)?;
+            let target = typed(t, &e[0], &PgType::JSONB)?;
+            let path = typed(t, &e[1], &PgType::array_of(Scalar::Text))?;
+            let value = typed(t, &e[2], &PgType::JSONB)?;
+            let create = if e.len() == 4 { typed(t, &e[3], &PgType::BOOL)?.sql } else { "1".into() };
+            TExpr::new(call(&format!("lg_{name}"), &[&target.sql, &path.sql, &value.sql, &create]), PgType::JSONB)
+        }
+        "jsonb_typeof" | "json_typeof" => {
+            need_args(name, e, 1, 1)?;
+            let x = typed(t, &e[0], &PgType::JSONB)?;
+            TExpr::new(call("lg_json_typeof", &[&x.sql]), PgType::TEXT)
+        }
+        "jsonb_array_length" | "json_array_length" => {
+            need_args(name, e, 1, 1)?;
+            let x = typed(t, &e[0], &PgType::JSONB)?;
+            TExpr::new(call("json_array_length", &[&x.sql]), PgType::INT4)
+        }
+        "jsonb_extract_path" | "json_extract_path" | "jsonb_extract_path_text" | "json_extract_path_text" => {
+            if e.is_empty() {
+                return Err(TranslateError::UndefinedFunction(format!("{name}()")));
+            }
+            let x = typed(t, &e[0], &PgType::JSONB)?;
+            let mut keys = Vec::new();
+            for k in &e[1..] {
+                keys.push(typed(t, k, &PgType::TEXT)?.sql);
+            }
+            let path = format!("json_array({})", keys.join(", "));
+            let as_text = name.ends_with("_text");
+            let f = if as_text { "lg_json_path_text" } else { "lg_json_path" };
+            TExpr::new(call(f, &[&x.sql, &path]), if as_text { PgType::TEXT } else { x.ty.clone() })
+        }
+        "jsonb_strip_nulls" | "json_strip_nulls" | "jsonb_pretty" => {
+            need_args(name, e, 1, 1)?;
+            let x = typed(t, &e[0], &PgType::JSONB)?;
+            TExpr::new(call(&format!("lg_{name}"), &[&x.sql]), if name == "jsonb_pretty" { PgType::TEXT } else { x.ty.clone() })
+        }
+        "array_length" | "cardinality" => {
+            need_args(name, e, 1, 2)?;
+            let x = t.expr(&e[0])?;
+            // PostgreSQL: the length of an empty array is NULL for array_length, 0 for cardinality.
+            let len = call("json_array_length", &[&x.sql]);
+            if name == "array_length" {
+                TExpr::new(format!("nullif({len}, 0)"), PgType::INT4)
+            } else {
+                TExpr::new(len, PgType::INT4)
+            }
+        }
+        "array_position" => {
+            need_args(name, e, 2, 2)?;
+            let arr = t.expr(&e[0])?;
+            let v = typed(t, &e[1], &arr.ty.element())?;
+            TExpr::new(format!("(SELECT key + 1 FROM json_each({}) WHERE value = {} ORDER BY key LIMIT 1)", arr.sql, v.sql), PgType::INT4)
+        }
+        "array_to_string" => {
+            need_args(name, e, 2, 3)?;
+            let arr = t.expr(&e[0])?;
+            let sep = typed(t, &e[1], &PgType::TEXT)?;
+            TExpr::new(format!("(SELECT group_concat(value, {}) FROM (SELECT value FROM json_each({}) WHERE value IS NOT NULL ORDER BY key))", sep.sql, arr.sql), PgType::TEXT)
+        }
+        "string_to_array" => {
+            need_args(name, e, 2, 2)?;
+            let s = typed(t, &e[0], &PgType::TEXT)?;
+            let sep = typed(t, &e[1], &PgType::TEXT)?;
+            TExpr::new(call("lg_string_to_array", &[&s.sql, &sep.sql]), PgType::array_of(Scalar::Text))
+        }
+        "array_append" | "array_prepend" | "array_cat" | "array_remove" => {
+            need_args(name, e, 2, 2)?;
+            let (arr_idx, other_idx) = if name == "array_prepend" { (1, 0) } else { (0, 1) };
+            let arr = t.expr(&e[arr_idx])?;
+            let arr_ty = if arr.ty.array { arr.ty.clone() } else { PgType::array_of(Scalar::Text) };
+            let arr = t.coerce(arr, &arr_ty)?;
+            let other_ty = if name == "array_cat" { arr_ty.clone() } else { arr_ty.element() };
+            let other = typed(t, &e[other_idx], &other_ty)?;
+            TExpr::new(call(&format!("lg_{name}"), &[&arr.sql, &array_element_sql(&other)]), arr_ty)
+        }
+        "version" => TExpr::new("lg_version()".into(), PgType::TEXT),
+        "current_database" => TExpr::new(string(t.ctx.database), PgType::NAME),
+        "current_schema" => bare_keyword(t, "current_schema")?.unwrap_or_else(|| TExpr::new("NULL".into(), PgType::NAME)),
+        "current_schemas" => {
+            let list: Vec<String> = std::iter::once("pg_catalog".to_string()).chain(t.ctx.search_path.iter().cloned()).collect();
+            TExpr::new(string(&serde_json::to_string(&list).unwrap_or_default()), PgType::array_of(Scalar::Name))
+        }
+        "pg_backend_pid" => TExpr::new("lg_backend_pid()".into(), PgType::INT4),
+        "current_setting" => {
+            need_args(name, e, 1, 2)?;
+            let n = typed(t, &e[0], &PgType::TEXT)?;
+            let missing_ok = if e.len() == 2 { typed(t, &e[1], &PgType::BOOL)?.sql } else { "0".into() };
+            TExpr::new(call("lg_current_setting", &[&n.sql, &missing_ok]), PgType::TEXT)
+        }
+        "set_config" => {
+            need_args(name, e, 3, 3)?;
+            let n = typed(t, &e[0], &PgType::TEXT)?;
+            let v = typed(t, &e[1], &PgType::TEXT)?;
+            let l = typed(t, &e[2], &PgType::BOOL)?;
+            TExpr::new(call("lg_set_config", &[&n.sql, &v.sql, &l.sql]), PgType::TEXT)
+        }
+        "pg_advisory_lock" | "pg_advisory_unlock" | "pg_try_advisory_lock" | "pg_advisory_xact_lock" | "pg_try_advisory_xact_lock"
+        | "pg_advisory_unlock_all" | "pg_advisory_lock_shared" | "pg_advisory_unlock_shared" => {
+            let mut keys = Vec::new();
+            for x in e {
+                keys.push(typed(t, x, &PgType::INT8)?.sql);
+            }
+            let ty = if matches!(name, "pg_advisory_lock" | "pg_advisory_xact_lock" | "pg_advisory_unlock_all" | "pg_advisory_lock_shared") {
+                PgType::VOID
+            } else {
+                PgType::BOOL
+            };
+            let mut a = vec![string(name)];
+            a.extend(keys);
+            TExpr::new(call("lg_advisory", &a.iter().map(String::as_str).collect::<Vec<_>>()), ty)
+        }
+        "pg_sleep" => {
+            need_args(name, e, 1, 1)?;
+            let x = typed(t, &e[0], &PgType::FLOAT8)?;
+            TExpr::new(call("lg_sleep", &[&x.sql]), PgType::VOID)
+        }
+        "txid_current" | "pg_current_xact_id" => TExpr::new("lg_txid_current()".into(), PgType::INT8),
+        "pg_is_in_recovery" => TExpr::new("0".into(), PgType::BOOL),
+        "num_nonnulls" | "num_nulls" => {
+            let mut a = Vec::new();
+            for x in e {
+                a.push(format!("({} IS {}NULL)", t.expr(x)?.sql, if name == "num_nonnulls" { "NOT " } else { "" }));
+            }
+            TExpr::new(format!("({})", a.join(" + ")), PgType::INT4)
+        }
+        other => {
+            let mut shown = Vec::new();
+            for x in e {
+                shown.push(t.expr(x).map(|v| if v.ty.is_unknown() { "unknown".into() } else { v.ty.format_type() }).unwrap_or_else(|_| "?".into()));
+            }
+            return Err(TranslateError::UndefinedFunction(format!("{other}({})", shown.join(", "))));
+        }
+    })
+}
+
+fn string_function(t: &mut Translator<'_>, name: &str, e: &[Expr]) -> Result<TExpr, TranslateError> {
+    let (min, max, ret) = match name {
+        "split_part" => (3, 3, PgType::TEXT),
+        "left" | "right" | "repeat" => (2, 2, PgType::TEXT),
+        "lpad" | "rpad" => (2, 3, PgType::TEXT),
+        "reverse" | "initcap" | "md5" | "quote_ident" | "quote_literal" | "quote_nullable" => (1, 1, PgType::TEXT),
+        "to_hex" => (1, 1, PgType::TEXT),
+        "translate" => (3, 3, PgType::TEXT),
+        "regexp_replace" => (3, 4, PgType::TEXT),
+        "regexp_match" | "regexp_matches" => (2, 3, PgType::array_of(Scalar::Text)),
+        "starts_with" => (2, 2, PgType::BOOL),
+        "strpos" => (2, 2, PgType::INT4),
+        "chr" => (1, 1, PgType::TEXT),
+        "ascii" => (1, 1, PgType::INT4),
+        "sha256" => (1, 1, PgType::BYTEA),
+        "encode" => (2, 2, PgType::TEXT),
+        "decode" => (2, 2, PgType::BYTEA),
+        _ => return Err(TranslateError::UndefinedFunction(format!("{name}()"))),
+    };
+    need_args(name, e, min, max)?;
+    let mut a = Vec::new();
+    for (i, x) in e.iter().enumerate() {
+        let int_arg = matches!((name, i), ("left" | "right" | "repeat" | "lpad" | "rpad", 1) | ("split_part", 2) | ("chr" | "to_hex", 0));
+        let bytea_arg = matches!((name, i), ("sha256" | "encode", 0));
+        let v = t.expr(x)?;
+        let v = if int_arg {
+            t.coerce(v, &PgType::INT8)?
+        } else if bytea_arg {
+            t.coerce(v, &PgType::BYTEA)?
+        } else {
+            t.as_text(v)?
+        };
+        a.push(v.sql);
+    }
+    let sql = match name {
+        "strpos" => call("instr", &[&a[0], &a[1]]),
+        "chr" => call("char", &[&a[0]]),
+        "ascii" => call("unicode", &[&a[0]]),
+        "starts_with" => format!("(substr({0}, 1, length({1})) = {1})", a[0], a[1]),
+        _ => call(&format!("lg_{name}"), &a.iter().map(String::as_str).collect::<Vec<_>>()),
+    };
+    Ok(TExpr::new(sql, ret))
+}
+
+fn sequence_function(t: &mut Translator<'_>, name: &str, e: &[Expr]) -> Result<TExpr, TranslateError> {
+    if name == "lastval" {
+        return Ok(TExpr::new("lg_lastval()".into(), PgType::INT8));
+    }
+    need_args(name, e, 1, 3)?;
+    let seq = t.expr(&e[0])?;
+    let text = match &seq.lit {
+        Lit::Str(s) => s.clone(),
+        _ => return Err(TranslateError::Unsupported(format!("{name}() of a non-constant sequence name"))),
+    };
+    let qn = resolve_sequence(t, &text)?;
+    t.sequences.push(qn.clone());
+    let key = string(&format!("{}.{}", qn.schema, qn.name));
+    let sql = match name {
+        "nextval" => call("lg_nextval", &[&key]),
+        "currval" => call("lg_currval", &[&key]),
+        _ => {
+            let v = t.expr_as(&e[1], &PgType::INT8)?;
+            let called = if e.len() == 3 { t.expr_as(&e[2], &PgType::BOOL)?.sql } else { "1".into() };
+            call("lg_setval", &[&key, &v.sql, &called])
+        }
+    };
+    Ok(TExpr::new(sql, PgType::INT8))
+}
+
+/// Resolves `'name'`, `'schema.name'` or `'"Quoted"'` to a sequence on the search path.
+pub fn resolve_sequence(t: &Translator<'_>, text: &str) -> Result<QualifiedName, TranslateError> {
+    let parts: Vec<String> = text
+        .split('.')
+        .map(|p| if p.starts_with('"') && p.ends_with('"') && p.len() >= 2 { p[1..p.len() - 1].to_string() } else { p.to_lowercase() })
+        .collect();
+    let (schema, name) = match parts.as_slice() {
+        [n] => (None, n.clone()),
+        [s, n] => (Some(s.clone()), n.clone()),
+        _ => return Err(TranslateError::UndefinedTable(text.to_string())),
+    };
+    let found = match &schema {
+        Some(s) => t.ctx.schema.sequences.get(&QualifiedName::new(s, &name)).map(|s| s.name.clone()),
+        None => t.ctx.search_path.iter().find_map(|s| t.ctx.schema.sequences.get(&QualifiedName::new(s, &name)).map(|s| s.name.clone())),
+    };
+    found.ok_or_else(|| TranslateError::UndefinedTable(text.to_string()))
+}
+
+/// abs/ceil/floor/sign keeping numeric exact.
+pub fn numeric_unary(_t: &mut Translator<'_>, name: &str, x: TExpr) -> Result<TExpr, TranslateError> {
+    let agg = x.aggregate;
+    let mut out = match &x.ty.scalar {
+        Scalar::Numeric => TExpr::new(call(&format!("lg_num_{name}"), &[&x.sql]), PgType::NUMERIC),
+        Scalar::Int2 | Scalar::Int4 | Scalar::Int8 if name == "abs" || name == "sign" => TExpr::new(call(name, &[&x.sql]), x.ty.clone()),
+        Scalar::Int2 | Scalar::Int4 | Scalar::Int8 => TExpr::new(call(&format!("lg_float_{name}"), &[&x.sql]), PgType::FLOAT8),
+        Scalar::Float4 | Scalar::Float8 if name == "abs" => TExpr::new(call("abs", &[&x.sql]), x.ty.clone()),
+        Scalar::Float4 | Scalar::Float8 => TExpr::new(call(&format!("lg_float_{name}"), &[&x.sql]), PgType::FLOAT8),
+        Scalar::Interval if name == "abs" => TExpr::new(call("lg_interval_abs", &[&x.sql]), PgType::INTERVAL),
+        _ => return Err(TranslateError::UndefinedFunction(format!("{name}({})", x.ty))),
+    };
+    out.aggregate = agg;
+    Ok(out.named(name))
+}
+
+/// `+ - * / %` with PostgreSQL's typing: exact numeric, integer division,
+/// division by zero as an error, and date/time arithmetic.
+pub fn arithmetic(t: &mut Translator<'_>, left: &Expr, op: &BinaryOperator, right: &Expr) -> Result<TExpr, TranslateError> {
+    let l = t.expr(left)?;
+    let r = t.expr(right)?;
+    let datetime = |ty: &PgType| matches!(ty.scalar, Scalar::Date | Scalar::Timestamp | Scalar::Timestamptz | Scalar::Time | Scalar::Interval) && !ty.array;
+    // An untyped operand takes the other's type, except `datetime + 'literal'`, which is an interval.
+    let (l, r) = match (l.ty.is_unknown(), r.ty.is_unknown()) {
+        (true, false) => {
+            let target = if datetime(&r.ty) && matches!(op, BinaryOperator::Plus) && r.ty.scalar != Scalar::Interval { PgType::INTERVAL } else { r.ty.clone() };
+            (t.coerce(l, &target)?, r)
+        }
+        (false, true) => {
+            let target = if datetime(&l.ty) && matches!(op, BinaryOperator::Plus) && l.ty.scalar != Scalar::Interval {
+                PgType::INTERVAL
+            } else if l.ty.scalar == Scalar::Interval && matches!(op, BinaryOperator::Multiply | BinaryOperator::Divide) {
+                PgType::FLOAT8
+            } else {
+                l.ty.clone()
+            };
+            (l, t.coerce(r, &target)?)
+        }
+        (true, true) => {
+            let l = if matches!(l.lit, Lit::Str(_)) { t.coerce(l, &PgType::NUMERIC)? } else { t.coerce(l, &PgType::INT4)? };
+            let r = if matches!(r.lit, Lit::Str(_)) { t.coerce(r, &PgType::NUMERIC)? } else { t.coerce(r, &PgType::INT4)? };
+            (l, r)
+        }
+        (false, false) => (l, r),
+    };
+    let agg = l.aggregate || r.aggregate;
+    let opname = match op {
+        BinaryOperator::Plus => "+",
+        BinaryOperator::Minus => "-",
+        BinaryOperator::Multiply => "*",
+        BinaryOperator::Divide => "/",
+        _ => "%",
+    };
+    let undefined = || TranslateError::UndefinedFunction(format!("operator {opname}({}, {})", l.ty, r.ty));
+    let out = if l.ty.is_numeric_family() && r.ty.is_numeric_family() {
+        let float = |t: &PgType| matches!(t.scalar, Scalar::Float4 | Scalar::Float8);
+        let numeric = |t: &PgType| t.scalar == Scalar::Numeric;
+        if float(&l.ty) || float(&r.ty) {
+            let ty = if l.ty.scalar == Scalar::Float4 && r.ty.scalar == Scalar::Float4 { PgType::FLOAT4 } else { PgType::FLOAT8 };
+            match opname {
+                "/" => TExpr::new(call("lg_fdiv", &[&l.sql, &r.sql]), ty),
+                "%" => return Err(undefined()),
+                o => TExpr::new(format!("({} {o} {})", l.sql, r.sql), ty),
+            }
+        } else if numeric(&l.ty) || numeric(&r.ty) {
+            let f = match opname {
+                "+" => "lg_num_add",
+                "-" => "lg_num_sub",
+                "*" => "lg_num_mul",
+                "/" => "lg_num_div",
+                _ => "lg_num_mod",
+            };
+            TExpr::new(call(f, &[&l.sql, &r.sql]), PgType::NUMERIC)
+        } else {
+            let ty = wider(&l.ty, &r.ty);
+            match opname {
+                "/" => TExpr::new(call("lg_idiv", &[&l.sql, &r.sql]), ty),
+                "%" => TExpr::new(call("lg_imod", &[&l.sql, &r.sql]), ty),
+                o => TExpr::new(call("lg_iarith", &[&string(o), &l.sql, &r.sql, &string(&ty.format_type())]), ty),
+            }
+        }
+    } else {
+        use Scalar::*;
+        let ts = |s: &Scalar| matches!(s, Timestamp | Timestamptz);
+        match (&l.ty.scalar, opname, &r.ty.scalar) {
+            (Date, "+" | "-", Int2 | Int4 | Int8) => TExpr::new(call("lg_date_add_days", &[&l.sql, &if opname == "+" { r.sql.clone() } else { format!("-({})", r.sql) }]), PgType::DATE),
+            (Int2 | Int4 | Int8, "+", Date) => TExpr::new(call("lg_date_add_days", &[&r.sql, &l.sql]), PgType::DATE),
+            (Date, "-", Date) => TExpr::new(call("lg_date_diff", &[&l.sql, &r.sql]), PgType::INT4),
+            (a, "+" | "-", Interval) if ts(a) || *a == Date => {
+                let out_ty = if *a == Date { PgType::TIMESTAMP } else { l.ty.clone() };
+                TExpr::new(call("lg_ts_add", &[&l.sql, &r.sql, if opname == "+" { "1" } else { "-1" }, &string(&l.ty.format_type())]), out_ty)
+            }
+            (Interval, "+", b) if ts(b) || *b == Date => {
+                let out_ty = if *b == Date { PgType::TIMESTAMP } else { r.ty.clone() };
+                TExpr::new(call("lg_ts_add", &[&r.sql, &l.sql, "1", &string(&r.ty.format_type())]), out_ty)
+            }
+            (a, "-", b) if (ts(a) || *a == Date) && (ts(b) || *b == Date) => {
+                TExpr::new(call("lg_ts_diff", &[&l.sql, &string(&l.ty.format_type()), &r.sql, &string(&r.ty.format_type())]), PgType::INTERVAL)
+            }
+            (Time, "+" | "-", Interval) => TExpr::new(call("lg_time_add", &[&l.sql, &r.sql, if opname == "+" { "1" } else { "-1" }]), PgType::TIME),
+            (Time, "-", Time) => TExpr::new(call("lg_ts_diff", &[&format!("'2000-01-01 ' || {}", l.sql), "'timestamp'", &format!("'2000-01-01 ' || {}", r.sql), "'timestamp'"]), PgType::INTERVAL),
+            (Interval, "+" | "-", Interval) => TExpr::new(call("lg_interval_add", &[&l.sql, &r.sql, if opname == "+" { "1" } else { "-1" }]), PgType::INTERVAL),
+            (Interval, "*" | "/", Int2 | Int4 | Int8 | Float4 | Float8 | Numeric) => {
+                TExpr::new(call("lg_interval_mul", &[&l.sql, &r.sql, if opname == "*" { "0" } else { "1" }]), PgType::INTERVAL)
+            }
+            (Int2 | Int4 | Int8 | Float4 | Float8 | Numeric, "*", Interval) => TExpr::new(call("lg_interval_mul", &[&r.sql, &l.sql, "0"]), PgType::INTERVAL),
+            _ => return Err(undefined()),
+        }
+    };
+    Ok(out.agg(agg))
+}
+
+pub fn json_operator(t: &mut Translator<'_>, left: &Expr, op: &BinaryOperator, right: &Expr) -> Result<TExpr, TranslateError> {
+    let l = t.expr(left)?;
+    let l = if l.ty.is_unknown() { t.coerce(l, &PgType::JSONB)? } else { l };
+    let json_ty = if l.ty.scalar == Scalar::Json { PgType::JSON } else { PgType::JSONB };
+    Ok(match op {
+        BinaryOperator::Arrow | BinaryOperator::LongArrow => {
+            let r = t.expr(right)?;
+            let r = if r.ty.is_unknown() { t.coerce(r, &PgType::TEXT)? } else { r };
+            let as_text = matches!(op, BinaryOperator::LongArrow);
+            let f = if as_text { "lg_json_get_text" } else { "lg_json_get" };
+            TExpr::new(call(f, &[&l.sql, &r.sql]), if as_text { PgType::TEXT } else { json_ty }).agg(l.aggregate)
+        }
+        BinaryOperator::HashArrow | BinaryOperator::HashLongArrow => {
+            let r = t.expr_as(right, &PgType::array_of(Scalar::Text))?;
+            let as_text = matches!(op, BinaryOperator::HashLongArrow);
+            let f = if as_text { "lg_json_path_text" } else { "lg_json_path" };
+            TExpr::new(call(f, &[&l.sql, &r.sql]), if as_text { PgType::TEXT } else { json_ty })
+        }
+        BinaryOperator::AtArrow | BinaryOperator::ArrowAt => {
+            if l.ty.array {
+                let r = t.expr_as(right, &l.ty.clone())?;
+                let (a, b) = if matches!(op, BinaryOperator::AtArrow) { (&l.sql, &r.sql) } else { (&r.sql, &l.sql) };
+                return Ok(TExpr::new(call("lg_array_contains", &[a, b]), PgType::BOOL));
+            }
+            let r = t.expr_as(right, &PgType::JSONB)?;
+            let (a, b) = if matches!(op, BinaryOperator::AtArrow) { (&l.sql, &r.sql) } else { (&r.sql, &l.sql) };
+            TExpr::new(call("lg_jsonb_contains", &[a, b]), PgType::BOOL)
+        }
+        BinaryOperator::Question => {
+            let r = t.expr_as(right, &PgType::TEXT)?;
+            TExpr::new(call("lg_jsonb_exists", &[&l.sql, &r.sql]), PgType::BOOL)
+        }
+        BinaryOperator::QuestionPipe | BinaryOperator::QuestionAnd => {
+            let r = t.expr_as(right, &PgType::array_of(Scalar::Text))?;
+            let f = if matches!(op, BinaryOperator::QuestionPipe) { "lg_jsonb_exists_any" } else { "lg_jsonb_exists_all" };
+            TExpr::new(call(f, &[&l.sql, &r.sql]), PgType::BOOL)
+        }
+        other => return Err(TranslateError::Unsupported(format!("operator {other}"))),
+    })
+}
+
+pub fn array_concat(t: &mut Translator<'_>, l: TExpr, r: TExpr) -> Result<TExpr, TranslateError> {
+    let ty = if l.ty.array { l.ty.clone() } else { r.ty.clone() };
+    match (l.ty.array, r.ty.array) {
+        (true, true) => Ok(TExpr::new(call("lg_array_cat", &[&l.sql, &r.sql]), ty)),
+        (true, false) => {
+            let r = t.coerce(r, &ty.element())?;
+            Ok(TExpr::new(call("lg_array_append", &[&l.sql, &array_element_sql(&r)]), ty))
+        }
+        _ => {
+            let l = t.coerce(l, &ty.element())?;
+            Ok(TExpr::new(call("lg_array_prepend", &[&r.sql, &array_element_sql(&l)]), ty))
+        }
+    }
+}
+
+pub fn array_overlap(t: &mut Translator<'_>, left: &Expr, right: &Expr) -> Result<TExpr, TranslateError> {
+    let l = t.expr(left)?;
+    let ty = if l.ty.array { l.ty.clone() } else { PgType::array_of(Scalar::Text) };
+    let l = t.coerce(l, &ty)?;
+    let r = t.expr_as(right, &ty)?;
+    Ok(TExpr::new(format!("EXISTS (SELECT 1 FROM json_each({}) a JOIN json_each({}) b ON a.value = b.value)", l.sql, r.sql), PgType::BOOL))
+}
+
+/// `arr[i]` (1-based) on a stored array.
+pub fn subscript(t: &mut Translator<'_>, root: &Expr, chain: &[AccessExpr]) -> Result<TExpr, TranslateError> {
+    let mut cur = t.expr(root)?;
+    for access in chain {
+        match access {
+            AccessExpr::Subscript(Subscript::Index { index }) if cur.ty.array => {
+                let i = t.expr_as(index, &PgType::INT4)?;
+                let elem = cur.ty.element();
+                let sql = format!("lg_array_get({}, {}, {})", cur.sql, i.sql, string(&elem.format_type()));
+                cur = TExpr::new(sql, elem).named(cur.name.clone());
+            }
+            AccessExpr::Subscript(Subscript::Index { index }) if matches!(cur.ty.scalar, Scalar::Json | Scalar::Jsonb) => {
+                let i = t.expr(index)?;
+                let i = if i.ty.is_unknown() { t.coerce(i, &PgType::TEXT)? } else { i };
+                cur = TExpr::new(call("lg_json_get", &[&cur.sql, &i.sql]), cur.ty.clone()).named(cur.name.clone());
+            }
+            other => return Err(TranslateError::Unsupported(format!("field access {other}"))),
+        }
+    }
+    Ok(cur)
+}
+
+/// Set-returning functions in FROM: generate_series, unnest, json(b)_array_elements(_text), json(b)_each(_text), json(b)_object_keys.
+pub fn table_function(
+    t: &mut Translator<'_>,
+    name: &ObjectName,
+    args: Option<&TableFunctionArgs>,
+    alias: Option<&TableAlias>,
+    with_ordinality: bool,
+) -> Result<String, TranslateError> {
+    let parts = object_name_parts(name);
+    let fname = parts.last().cloned().unwrap_or_default();
+    let mut exprs = Vec::new();
+    for a in args.map(|a| a.args.as_slice()).unwrap_or(&[]) {
+        match a {
+            FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => exprs.push(e.clone()),
+            other => return Err(TranslateError::Unsupported(format!("function argument {other}"))),
+        }
+    }
+    let alias_name = alias.map(|a| fold(&a.name)).unwrap_or_else(|| fname.clone());
+    let sql_alias = alias_name.clone();
+    // (sql producing the rows, columns)
+    let (body, mut cols): (String, Vec<(String, PgType)>) = match fname.as_str() {
+        "generate_series" => {
+            need_args(&fname, &exprs, 2, 3)?;
+            let a = t.expr(&exprs[0])?;
+            let ty = if a.ty.is_unknown() { PgType::INT4 } else { a.ty.clone() };
+            if matches!(ty.scalar, Scalar::Timestamp | Scalar::Timestamptz | Scalar::Date) {
+                let ty = if ty.scalar == Scalar::Date { PgType::TIMESTAMPTZ } else { ty };
+                let a = t.coerce(a, &ty)?;
+                let b = t.expr_as(&exprs[1], &ty)?;
+                let step = exprs.get(2).map(|s| t.expr_as(s, &PgType::INTERVAL)).transpose()?.ok_or_else(|| TranslateError::UndefinedFunction("generate_series(timestamp, timestamp)".into()))?;
+                let tyname = string(&ty.format_type());
+                (
+                    format!(
+                        "WITH RECURSIVE _lg_s(v) AS (SELECT {a} UNION ALL SELECT lg_ts_add(v, {s}, 1, {tyname}) FROM _lg_s WHERE lg_ts_add(v, {s}, 1, {tyname}) <= {b}) SELECT v AS value FROM _lg_s WHERE v <= {b}",
+                        a = a.sql,
+                        b = b.sql,
+                        s = step.sql
+                    ),
+                    vec![("generate_series".into(), ty)],
+                )
+            } else {
+                let ty = if ty.is_integer() { ty } else { PgType::NUMERIC };
+                let a = t.coerce(a, &ty)?;
+                let b = t.expr_as(&exprs[1], &ty)?;
+                let step = exprs.get(2).map(|s| t.expr_as(s, &ty)).transpose()?.map(|s| s.sql).unwrap_or_else(|| "1".into());
+                (
+                    format!("SELECT value FROM generate_series({}, {}, {step})", a.sql, b.sql),
+                    vec![("generate_series".into(), wider(&ty, &PgType::INT4))],
+                )
+            }
+        }
+        "unnest" => {
+            need_args(&fname, &exprs, 1, 1)?;
+            let a = t.expr(&exprs[0])?;
+            let a = if a.ty.array { a } else { t.coerce(a, &PgType::array_of(Scalar::Text))? };
+            let elem = a.ty.element();
+            (
+                format!("SELECT lg_array_get({}, key + 1, {}) AS value, key + 1 AS ord FROM json_each({}) ORDER BY key", a.sql, string(&elem.format_type()), a.sql),
+                vec![("unnest".into(), elem)],
+            )
+        }
+        "jsonb_array_elements" | "json_array_elements" | "jsonb_array_elements_text" | "json_array_elements_text" => {
+            need_args(&fname, &exprs, 1, 1)?;
+            let a = t.expr_as(&exprs[0], &PgType::JSONB)?;
+            let text = fname.ends_with("_text");
+            let v = if text { "lg_json_value_text(value, type)" } else { "lg_json_value(value, type)" };
+            let ty = if text { PgType::TEXT } else if fname.starts_with("jsonb") { PgType::JSONB } else { PgType::JSON };
+            (format!("SELECT {v} AS value, key + 1 AS ord FROM json_each({}) ORDER BY key", a.sql), vec![("value".into(), ty)])
+        }
+        "jsonb_each" | "json_each" | "jsonb_each_text" | "json_each_text" => {
+            need_args(&fname, &exprs, 1, 1)?;
+            let a = t.expr_as(&exprs[0], &PgType::JSONB)?;
+            let text = fname.ends_with("_text");
+            let v = if text { "lg_json_value_text(value, type)" } else { "lg_json_value(value, type)" };
+            let ty = if text { PgType::TEXT } else if fname.starts_with("jsonb") { PgType::JSONB } else { PgType::JSON };
+            (format!("SELECT key, {v} AS value, id AS ord FROM json_each({})", a.sql), vec![("key".into(), PgType::TEXT), ("value".into(), ty)])
+        }
+        "jsonb_object_keys" | "json_object_keys" => {
+            need_args(&fname, &exprs, 1, 1)?;
+            let a = t.expr_as(&exprs[0], &PgType::JSONB)?;
+            (format!("SELECT key AS value, id AS ord FROM json_each({})", a.sql), vec![(fname.clone(), PgType::TEXT)])
+        }
+        other => return Err(TranslateError::UndefinedFunction(format!("{other}() in FROM"))),
+    };
+    // Single-column functions name their column after the alias, as PostgreSQL does.
+    if cols.len() == 1 && alias.is_some_and(|a| a.columns.is_empty()) {
+        cols[0].0 = alias_name.clone();
+    }
+    if let Some(a) = alias {
+        for (c, new) in cols.iter_mut().zip(a.columns.iter()) {
+            c.0 = fold(&new.name);
+        }
+    }
+    if with_ordinality {
+        let ord_name = alias.and_then(|a| a.columns.get(cols.len())).map(|c| fold(&c.name)).unwrap_or_else(|| "ordinality".into());
+        cols.push((ord_name, PgType::INT8));
+    }
+    let inner_names: Vec<&str> = match fname.as_str() {
+        "jsonb_each" | "json_each" | "jsonb_each_text" | "json_each_text" => vec!["key", "value"],
+        _ => vec!["value"],
+    };
+    let mut select = Vec::new();
+    for (i, (n, _)) in cols.iter().enumerate() {
+        let src = if i < inner_names.len() { inner_names[i].to_string() } else { "ord".to_string() };
+        select.push(format!("{src} AS {}", ident(n)));
+    }
+    let needs_ord = with_ordinality && fname == "generate_series";
+    let body = if needs_ord { format!("SELECT value, row_number() OVER () AS ord FROM ({body})") } else { body };
+    t.scopes.add(ScopeRel {
+        name: alias_name,
+        schema: None,
+        sql_alias: sql_alias.clone(),
+        columns: cols.iter().map(|(n, ty)| ScopeColumn { name: n.clone(), ty: ty.clone(), table_oid: 0, attnum: 0 }).collect(),
+    });
+    Ok(format!("(SELECT {} FROM ({body})) AS {}", select.join(", "), ident(&sql_alias)))
+}

@@ -1,0 +1,112 @@
+//! Translation of PostgreSQL SQL into SQLite SQL.
+//!
+//! The parser (sqlparser, PostgreSQL dialect) gives an AST; the translator
+//! walks it with the schema in hand and writes SQLite SQL text, inferring the
+//! PostgreSQL type of every expression on the way. Types drive the output:
+//! parameter types for Describe, result column OIDs, exact numeric
+//! arithmetic, literal coercion at translation time. A construct the walker
+//! does not know is an error naming it (0A000), never a guess.
+
+mod ddl;
+mod dml;
+mod error;
+mod expr;
+mod func;
+mod plan;
+mod query;
+mod scope;
+mod sqltext;
+mod utility;
+
+pub use error::TranslateError;
+pub use plan::{Access, CopyDirection, CopyFormat, CopyPlan, OutColumn, Plan, SetValue, SqlPlan, Tag, TxnMode};
+
+use crate::schema::Schema;
+use crate::types::PgType;
+use crate::value::FormatOptions;
+use sqlparser::ast::Statement;
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::{Parser, ParserError};
+
+/// What a translation needs to know about the session.
+#[derive(Debug, Clone)]
+pub struct Context<'a> {
+    pub schema: &'a Schema,
+    pub search_path: &'a [String],
+    pub format: &'a FormatOptions,
+    /// Parameter types the client declared in Parse (None = let the server infer).
+    pub param_hints: &'a [Option<PgType>],
+    pub current_user: &'a str,
+    pub database: &'a str,
+}
+
+/// Statements the SQL parser cannot read, recognised before it.
+fn pre_parse(sql: &str) -> Option<Result<Vec<Plan>, TranslateError>> {
+    let trimmed = sql.trim().trim_end_matches(';').trim();
+    let lower = trimmed.to_ascii_lowercase();
+    let first = lower.split_whitespace().next().unwrap_or("");
+    match first {
+        "" => Some(Ok(vec![Plan::Empty])),
+        "vacuum" => Some(Ok(vec![Plan::Vacuum])),
+        "analyze" | "analyse" => Some(Ok(vec![Plan::Analyze])),
+        "do" => Some(Err(TranslateError::Unsupported("DO blocks (anonymous PL/pgSQL code)".into()))),
+        "checkpoint" => Some(Ok(vec![Plan::Checkpoint])),
+        _ => None,
+    }
+}
+
+/// Splits a query string into its statements and translates each.
+pub fn translate(sql: &str, ctx: &Context<'_>) -> Result<Vec<Plan>, TranslateError> {
+    if let Some(done) = pre_parse(sql) {
+        return done;
+    }
+    let statements = parse(sql)?;
+    if statements.is_empty() {
+        return Ok(vec![Plan::Empty]);
+    }
+    statements.iter().map(|s| translate_statement(s, ctx)).collect()
+}
+
+pub fn parse(sql: &str) -> Result<Vec<Statement>, TranslateError> {
+    Parser::new(&PostgreSqlDialect {})
+        .with_recursion_limit(200)
+        .try_with_sql(sql)
+        .and_then(|mut p| p.parse_statements())
+        .map_err(|e| match e {
+            ParserError::RecursionLimitExceeded => TranslateError::TooComplex,
+            ParserError::TokenizerError(m) | ParserError::ParserError(m) => TranslateError::Syntax(m),
+        })
+}
+
+/// Translates one parsed statement.
+pub fn translate_statement(stmt: &Statement, ctx: &Context<'_>) -> Result<Plan, TranslateError> {
+    if let Some(plan) = utility::translate(stmt, ctx)? {
+        return Ok(plan);
+    }
+    if let Some(plan) = ddl::translate(stmt, ctx)? {
+        return Ok(plan);
+    }
+    let mut t = expr::Translator::new(ctx);
+    let sql = match stmt {
+        Statement::Query(q) => {
+            let (sql, columns) = t.query(q, None)?;
+            let access = if q.locks.is_empty() { Access::Read } else { Access::Write };
+            return Ok(Plan::Sql(t.finish(sql, columns, Tag::Select, access)));
+        }
+        Statement::Insert(ins) => dml::insert(&mut t, ins)?,
+        Statement::Update(upd) => dml::update(&mut t, upd)?,
+        Statement::Delete(del) => dml::delete(&mut t, del)?,
+        other => return Err(TranslateError::Unsupported(statement_name(other))),
+    };
+    Ok(Plan::Sql(sql))
+}
+
+/// A statement's name for "not supported" messages: its first words.
+pub(crate) fn statement_name(stmt: &Statement) -> String {
+    let text = stmt.to_string();
+    let words: Vec<&str> = text.split_whitespace().take(3).collect();
+    words.join(" ")
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,140 @@
+//! What translation produces: a plan per statement that the server executes
+//! without looking at SQL again.
+
+use crate::schema::QualifiedName;
+use crate::types::PgType;
+
+/// One translated statement.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Plan {
+    /// SQL for SQLite, run on a reader or on the write path.
+    Sql(SqlPlan),
+    Begin(TxnMode),
+    Commit,
+    Rollback,
+    Savepoint(String),
+    Release(String),
+    RollbackTo(String),
+    /// `SET [LOCAL] name = value` (and `SET TIME ZONE`, `SET SESSION CHARACTERISTICS`).
+    Set { name: String, value: SetValue, local: bool },
+    Show(String),
+    /// `RESET name` / `RESET ALL` (None).
+    Reset(Option<String>),
+    /// `SET TRANSACTION ...` inside a transaction.
+    SetTransaction(TxnMode),
+    DiscardAll,
+    Deallocate(Option<String>),
+    Vacuum,
+    Analyze,
+    Checkpoint,
+    Copy(CopyPlan),
+    /// `LISTEN`/`UNLISTEN`/`NOTIFY` and other statements accepted as no-ops, with their tag.
+    Noop(&'static str),
+    Empty,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TxnMode {
+    pub read_only: Option<bool>,
+    pub isolation: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SetValue {
+    Default,
+    Value(String),
+}
+
+/// Whether a statement needs the write path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Read,
+    Write,
+    /// Changes the schema: the session reloads it after running.
+    Ddl,
+}
+
+/// The command tag PostgreSQL sends in CommandComplete.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Tag {
+    Select,
+    Insert,
+    Update,
+    Delete,
+    Other(String),
+}
+
+impl Tag {
+    /// The tag text for `rows` affected or returned.
+    pub fn render(&self, rows: usize) -> String {
+        match self {
+            Tag::Select => format!("SELECT {rows}"),
+            Tag::Insert => format!("INSERT 0 {rows}"),
+            Tag::Update => format!("UPDATE {rows}"),
+            Tag::Delete => format!("DELETE {rows}"),
+            Tag::Other(t) => t.clone(),
+        }
+    }
+}
+
+/// A result column: name and PostgreSQL type, plus the table column it comes
+/// from when it is a plain column reference (RowDescription's table OID / attnum).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutColumn {
+    pub name: String,
+    pub ty: PgType,
+    pub table_oid: u32,
+    pub attnum: i16,
+}
+
+impl OutColumn {
+    pub fn new(name: impl Into<String>, ty: PgType) -> OutColumn {
+        OutColumn { name: name.into(), ty, table_oid: 0, attnum: 0 }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SqlPlan {
+    /// Statements run before `sql`, in order, without parameters (DDL bookkeeping).
+    pub pre: Vec<String>,
+    /// The statement whose rows (if any) are the result. Parameters are `?N`.
+    pub sql: String,
+    /// Statements run after `sql` (catalog updates of DDL).
+    pub post: Vec<String>,
+    pub params: Vec<PgType>,
+    pub columns: Vec<OutColumn>,
+    pub returns_rows: bool,
+    pub tag: Tag,
+    pub access: Access,
+    /// Sequences whose values the statement may draw (nextval defaults).
+    pub sequences: Vec<QualifiedName>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CopyDirection {
+    /// COPY ... FROM STDIN
+    In,
+    /// COPY ... TO STDOUT
+    Out,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CopyFormat {
+    Text,
+    Csv,
+    Binary,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CopyPlan {
+    pub direction: CopyDirection,
+    pub format: CopyFormat,
+    pub delimiter: char,
+    pub null: String,
+    pub header: bool,
+    pub quote: char,
+    /// COPY FROM: the INSERT to run per row, with one `?N` per column.
+    /// COPY TO: the SELECT whose rows are sent.
+    pub sql: String,
+    pub columns: Vec<OutColumn>,
+}

@@ -1,0 +1,554 @@
+//! Queries: SELECT, set operations, VALUES, WITH, FROM items and joins,
+//! ORDER BY / LIMIT / FETCH, DISTINCT ON.
+
+use super::expr::{fold, object_name_parts, TExpr, Translator};
+use super::plan::OutColumn;
+use super::scope::{ScopeColumn, ScopeRel};
+use super::sqltext::ident;
+use super::TranslateError;
+use crate::schema::RelKind;
+use crate::types::PgType;
+use sqlparser::ast::{
+    Distinct, GroupByExpr, JoinConstraint, JoinOperator, LimitClause, OrderBy, OrderByKind, OrderBySort, Query, Select,
+    SelectItem, SelectItemQualifiedWildcardKind, SetExpr, SetOperator, SetQuantifier, TableAlias, TableFactor, TableWithJoins,
+};
+
+impl Translator<'_> {
+    /// Translates a query into SQLite text and its result columns. `expected`
+    /// types (an INSERT's target columns) type untyped VALUES items.
+    pub fn query(&mut self, q: &Query, expected: Option<&[PgType]>) -> Result<(String, Vec<OutColumn>), TranslateError> {
+        if q.for_clause.is_some() || q.settings.is_some() || q.format_clause.is_some() || !q.pipe_operators.is_empty() {
+            return Err(TranslateError::Unsupported("this query clause".into()));
+        }
+        self.ctes.push(Vec::new());
+        let result = self.query_inner(q, expected);
+        self.ctes.pop();
+        result
+    }
+
+    fn query_inner(&mut self, q: &Query, expected: Option<&[PgType]>) -> Result<(String, Vec<OutColumn>), TranslateError> {
+        let mut sql = String::new();
+        if let Some(with) = &q.with {
+            let mut parts = Vec::new();
+            for cte in &with.cte_tables {
+                let name = fold(&cte.alias.name);
+                let alias_cols: Vec<String> = cte.alias.columns.iter().map(|c| fold(&c.name)).collect();
+                let (body, mut cols) = if with.recursive {
+                    self.recursive_cte(&name, &alias_cols, &cte.query)?
+                } else {
+                    self.query(&cte.query, None)?
+                };
+                rename(&mut cols, &alias_cols);
+                let col_list: Vec<String> = cols.iter().map(|c| ident(&c.name)).collect();
+                parts.push(format!("{}({}) AS ({body})", ident(&name), col_list.join(", ")));
+                if let Some(level) = self.ctes.last_mut() {
+                    level.push((name, cols));
+                }
+            }
+            sql.push_str(if with.recursive { "WITH RECURSIVE " } else { "WITH " });
+            sql.push_str(&parts.join(", "));
+            sql.push(' ');
+        }
+        let (body, cols) = match q.body.as_ref() {
+            SetExpr::Select(s) => self.select(s, q.order_by.as_ref(), expected)?,
+            other => {
+                let (body, cols) = self.set_expr(other, expected)?;
+                let order = self.order_by_outputs(q.order_by.as_ref(), &cols)?;
+                (format!("{body}{order}"), cols)
+            }
+        };
+        sql.push_str(&body);
+        sql.push_str(&self.limit(q)?);
+        Ok((sql, cols))
+    }
+
+    fn recursive_cte(&mut self, name: &str, alias_cols: &[String], q: &Query) -> Result<(String, Vec<OutColumn>), TranslateError> {
+        // The anchor fixes the columns; the recursive term then sees the CTE itself.
+        if let SetExpr::SetOperation { left, .. } = q.body.as_ref() {
+            let (_, mut anchor_cols) = self.set_expr(left, None)?;
+            rename(&mut anchor_cols, alias_cols);
+            if let Some(level) = self.ctes.last_mut() {
+                level.push((name.to_string(), anchor_cols));
+            }
+            let r = self.query(q, None);
+            if let Some(level) = self.ctes.last_mut() {
+                level.pop();
+            }
+            return r;
+        }
+        self.query(q, None)
+    }
+
+    fn limit(&mut self, q: &Query) -> Result<String, TranslateError> {
+        let mut limit = None;
+        let mut offset = None;
+        match &q.limit_clause {
+            Some(LimitClause::LimitOffset { limit: l, offset: o, limit_by }) => {
+                if !limit_by.is_empty() {
+                    return Err(TranslateError::Unsupported("LIMIT BY".into()));
+                }
+                if let Some(l) = l {
+                    limit = Some(self.expr_as(l, &PgType::INT8)?.sql);
+                }
+                if let Some(o) = o {
+                    offset = Some(self.expr_as(&o.value, &PgType::INT8)?.sql);
+                }
+            }
+            Some(LimitClause::OffsetCommaLimit { .. }) => return Err(TranslateError::Syntax("LIMIT #,# syntax is not supported".into())),
+            None => {}
+        }
+        if let Some(f) = &q.fetch {
+            if f.with_ties || f.percent {
+                return Err(TranslateError::Unsupported("FETCH ... WITH TIES / PERCENT".into()));
+            }
+            limit = Some(match &f.quantity {
+                Some(e) => self.expr_as(e, &PgType::INT8)?.sql,
+                None => "1".into(),
+            });
+        }
+        Ok(match (limit, offset) {
+            (None, None) => String::new(),
+            // LIMIT NULL (or ALL) means no limit in PostgreSQL.
+            (Some(l), None) => format!(" LIMIT coalesce({l}, -1)"),
+            (None, Some(o)) => format!(" LIMIT -1 OFFSET {o}"),
+            (Some(l), Some(o)) => format!(" LIMIT coalesce({l}, -1) OFFSET {o}"),
+        })
+    }
+
+    /// A set-expression operand; SQLite's compound SELECT takes no parentheses.
+    pub fn set_expr(&mut self, s: &SetExpr, expected: Option<&[PgType]>) -> Result<(String, Vec<OutColumn>), TranslateError> {
+        match s {
+            SetExpr::Select(sel) => self.select(sel, None, expected),
+            SetExpr::Query(q) => {
+                let (sql, cols) = self.query(q, expected)?;
+                Ok((format!("SELECT * FROM ({sql})"), cols))
+            }
+            SetExpr::Values(v) => self.values(&v.rows.iter().map(|r| r.content.clone()).collect::<Vec<_>>(), expected),
+            SetExpr::SetOperation { left, op, set_quantifier, right } => {
+                let (l, lcols) = self.set_expr(left, expected)?;
+                let types: Vec<PgType> = lcols.iter().map(|c| c.ty.clone()).collect();
+                let (r, rcols) = self.set_expr(right, Some(&types))?;
+                if lcols.len() != rcols.len() {
+                    return Err(TranslateError::Syntax(format!("each {op} query must have the same number of columns")));
+                }
+                let word = match op {
+                    SetOperator::Union => "UNION",
+                    SetOperator::Intersect => "INTERSECT",
+                    SetOperator::Except => "EXCEPT",
+                    other => return Err(TranslateError::Unsupported(format!("{other}"))),
+                };
+                let all = match set_quantifier {
+                    SetQuantifier::All => " ALL",
+                    SetQuantifier::None | SetQuantifier::Distinct => "",
+                    other => return Err(TranslateError::Unsupported(format!("{word} {other}"))),
+                };
+                if !all.is_empty() && word != "UNION" {
+                    return Err(TranslateError::Unsupported(format!("{word} ALL")));
+                }
+                let cols = lcols
+                    .into_iter()
+                    .zip(rcols)
+                    .map(|(l, r)| if l.ty.is_unknown() || (l.ty == PgType::TEXT && !r.ty.is_unknown()) { OutColumn { ty: r.ty, ..l } } else { l })
+                    .collect();
+                Ok((format!("{l} {word}{all} {r}"), cols))
+            }
+            other => Err(TranslateError::Unsupported(format!("{other}"))),
+        }
+    }
+
+    pub fn values(&mut self, rows: &[Vec<sqlparser::ast::Expr>], expected: Option<&[PgType]>) -> Result<(String, Vec<OutColumn>), TranslateError> {
+        let width = rows.first().map(|r| r.len()).unwrap_or(0);
+        let mut types: Vec<PgType> = match expected {
+            Some(t) => t.to_vec(),
+            None => vec![PgType::UNKNOWN; width],
+        };
+        types.resize(width, PgType::UNKNOWN);
+        let mut out_rows = Vec::with_capacity(rows.len());
+        let mut typed_rows: Vec<Vec<TExpr>> = Vec::with_capacity(rows.len());
+        for row in rows {
+            if row.len() != width {
+                return Err(TranslateError::Syntax("VALUES lists must all be the same length".into()));
+            }
+            let mut items = Vec::with_capacity(width);
+            for (i, e) in row.iter().enumerate() {
+                let t = match e {
+                    sqlparser::ast::Expr::Identifier(id) if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("default") => {
+                        TExpr::new("DEFAULT".into(), types[i].clone())
+                    }
+                    _ => self.expr(e)?,
+                };
+                if types[i].is_unknown() && !t.ty.is_unknown() {
+                    types[i] = t.ty.clone();
+                }
+                items.push(t);
+            }
+            typed_rows.push(items);
+        }
+        for ty in types.iter_mut() {
+            if ty.is_unknown() {
+                *ty = PgType::TEXT;
+            }
+        }
+        for items in typed_rows {
+            let mut parts = Vec::with_capacity(width);
+            for (i, t) in items.into_iter().enumerate() {
+                if t.sql == "DEFAULT" {
+                    parts.push(t.sql);
+                } else {
+                    parts.push(self.coerce(t, &types[i])?.sql);
+                }
+            }
+            out_rows.push(format!("({})", parts.join(", ")));
+        }
+        let cols = types.into_iter().enumerate().map(|(i, t)| OutColumn::new(format!("column{}", i + 1), t)).collect();
+        Ok((format!("VALUES {}", out_rows.join(", ")), cols))
+    }
+
+    /// ORDER BY for a set operation: only output names and positions are visible.
+    fn order_by_outputs(&mut self, ob: Option<&OrderBy>, cols: &[OutColumn]) -> Result<String, TranslateError> {
+        let Some(ob) = ob else { return Ok(String::new()) };
+        let OrderByKind::Expressions(items) = &ob.kind else {
+            return Err(TranslateError::Unsupported("ORDER BY ALL".into()));
+        };
+        let mut parts = Vec::new();
+        for item in items {
+            let pos = match &item.expr {
+                sqlparser::ast::Expr::Identifier(id) => cols.iter().position(|c| c.name == fold(id)).map(|p| p + 1),
+                sqlparser::ast::Expr::Value(v) => v.value.to_string().parse::<usize>().ok(),
+                _ => None,
+            }
+            .ok_or_else(|| TranslateError::Unsupported("ORDER BY on an expression of a set operation".into()))?;
+            parts.push(format!("{pos}{}", order_suffix(&item.options)?));
+        }
+        Ok(format!(" ORDER BY {}", parts.join(", ")))
+    }
+
+    fn select(&mut self, s: &Select, order_by: Option<&OrderBy>, expected: Option<&[PgType]>) -> Result<(String, Vec<OutColumn>), TranslateError> {
+        if s.into.is_some() {
+            return Err(TranslateError::Unsupported("SELECT INTO".into()));
+        }
+        if s.top.is_some() || !s.lateral_views.is_empty() || s.prewhere.is_some() || !s.connect_by.is_empty() || s.qualify.is_some() {
+            return Err(TranslateError::Unsupported("this SELECT clause".into()));
+        }
+        self.scopes.push();
+        let result = self.select_in_scope(s, order_by, expected);
+        self.scopes.pop();
+        result
+    }
+
+    fn select_in_scope(&mut self, s: &Select, order_by: Option<&OrderBy>, expected: Option<&[PgType]>) -> Result<(String, Vec<OutColumn>), TranslateError> {
+        let mut from = Vec::new();
+        for twj in &s.from {
+            from.push(self.table_with_joins(twj)?);
+        }
+        // Projection.
+        let mut items: Vec<TExpr> = Vec::new();
+        for item in &s.projection {
+            match item {
+                SelectItem::UnnamedExpr(e) => items.push(self.expr(e)?),
+                SelectItem::ExprWithAlias { expr, alias } => {
+                    let t = self.expr(expr)?;
+                    items.push(TExpr { name: fold(alias), ..t });
+                }
+                SelectItem::Wildcard(_) => {
+                    let rels = self.scopes.current().rels.clone();
+                    if rels.is_empty() {
+                        return Err(TranslateError::Syntax("SELECT * with no tables specified is not valid".into()));
+                    }
+                    for rel in rels {
+                        self.expand(&rel, &mut items);
+                    }
+                }
+                SelectItem::QualifiedWildcard(SelectItemQualifiedWildcardKind::ObjectName(n), _) => {
+                    let parts = object_name_parts(n);
+                    let name = parts.last().cloned().unwrap_or_default();
+                    let rel = self
+                        .scopes
+                        .relation(&name)
+                        .cloned()
+                        .ok_or_else(|| TranslateError::Syntax(format!("missing FROM-clause entry for table \"{name}\"")))?;
+                    self.expand(&rel, &mut items);
+                }
+                other => return Err(TranslateError::Unsupported(format!("select item {other}"))),
+            }
+        }
+        if let Some(types) = expected {
+            for (i, t) in types.iter().enumerate() {
+                if let Some(item) = items.get_mut(i) {
+                    if item.ty.is_unknown() {
+                        *item = self.coerce(item.clone(), t)?;
+                    }
+                }
+            }
+        }
+        for item in items.iter_mut() {
+            if item.ty.is_unknown() {
+                *item = self.coerce(item.clone(), &PgType::TEXT)?;
+            }
+        }
+        self.scopes.current().outputs = items.iter().map(|i| i.name.clone()).collect();
+
+        let where_sql = match &s.selection {
+            Some(w) => format!(" WHERE {}", self.expr_as(w, &PgType::BOOL)?.sql),
+            None => String::new(),
+        };
+        let group_sql = match &s.group_by {
+            GroupByExpr::Expressions(exprs, mods) if !exprs.is_empty() => {
+                if !mods.is_empty() {
+                    return Err(TranslateError::Unsupported("GROUP BY modifiers".into()));
+                }
+                let mut parts = Vec::new();
+                for e in exprs {
+                    parts.push(self.output_or_expr(e, &items)?);
+                }
+                format!(" GROUP BY {}", parts.join(", "))
+            }
+            GroupByExpr::Expressions(..) => String::new(),
+            GroupByExpr::All(_) => return Err(TranslateError::Unsupported("GROUP BY ALL".into())),
+        };
+        let having_sql = match &s.having {
+            Some(h) => format!(" HAVING {}", self.expr_as(h, &PgType::BOOL)?.sql),
+            None => String::new(),
+        };
+        if !s.named_window.is_empty() {
+            return Err(TranslateError::Unsupported("WINDOW clause".into()));
+        }
+        let order_items = self.order_items(order_by, &items)?;
+        let cols: Vec<OutColumn> = items
+            .iter()
+            .map(|i| OutColumn {
+                name: i.name.clone(),
+                ty: i.ty.clone(),
+                table_oid: i.origin.map(|o| o.0).unwrap_or(0),
+                attnum: i.origin.map(|o| o.1).unwrap_or(0),
+            })
+            .collect();
+        let projection: Vec<String> = items.iter().map(|i| format!("{} AS {}", i.sql, ident(&i.name))).collect();
+        let from_sql = if from.is_empty() { String::new() } else { format!(" FROM {}", from.join(", ")) };
+
+        match &s.distinct {
+            Some(Distinct::On(on)) => {
+                // DISTINCT ON: number rows per key in the requested order, keep the first.
+                let mut keys = Vec::new();
+                for e in on {
+                    keys.push(self.output_or_expr(e, &items)?);
+                }
+                let order_inner: Vec<String> = order_items.iter().map(|(sql, suffix)| format!("{sql}{suffix}")).collect();
+                let mut inner_proj: Vec<String> = items.iter().enumerate().map(|(i, it)| format!("{} AS \"_lg_c{i}\"", it.sql)).collect();
+                for (k, (sql, _)) in order_items.iter().enumerate() {
+                    inner_proj.push(format!("{sql} AS \"_lg_o{k}\""));
+                }
+                let over = if order_inner.is_empty() {
+                    format!("PARTITION BY {}", keys.join(", "))
+                } else {
+                    format!("PARTITION BY {} ORDER BY {}", keys.join(", "), order_inner.join(", "))
+                };
+                inner_proj.push(format!("row_number() OVER ({over}) AS \"_lg_rn\""));
+                let inner = format!("SELECT {}{from_sql}{where_sql}{group_sql}{having_sql}", inner_proj.join(", "));
+                let outer_proj: Vec<String> = items.iter().enumerate().map(|(i, it)| format!("\"_lg_c{i}\" AS {}", ident(&it.name))).collect();
+                let outer_order: Vec<String> = order_items.iter().enumerate().map(|(k, (_, suffix))| format!("\"_lg_o{k}\"{suffix}")).collect();
+                let order = if outer_order.is_empty() { String::new() } else { format!(" ORDER BY {}", outer_order.join(", ")) };
+                Ok((format!("SELECT {} FROM ({inner}) WHERE \"_lg_rn\" = 1{order}", outer_proj.join(", ")), cols))
+            }
+            d => {
+                let distinct = if matches!(d, Some(Distinct::Distinct)) { "DISTINCT " } else { "" };
+                let order = if order_items.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ORDER BY {}", order_items.iter().map(|(s, x)| format!("{s}{x}")).collect::<Vec<_>>().join(", "))
+                };
+                Ok((format!("SELECT {distinct}{}{from_sql}{where_sql}{group_sql}{having_sql}{order}", projection.join(", ")), cols))
+            }
+        }
+    }
+
+    fn expand(&mut self, rel: &ScopeRel, items: &mut Vec<TExpr>) {
+        for c in &rel.columns {
+            let mut t = TExpr::new(format!("{}.{}", ident(&rel.sql_alias), ident(&c.name)), c.ty.clone()).named(c.name.clone());
+            if c.table_oid != 0 {
+                t.origin = Some((c.table_oid, c.attnum));
+            }
+            items.push(t);
+        }
+    }
+
+    /// GROUP BY / ORDER BY items: an output position, an output name, or an expression.
+    fn output_or_expr(&mut self, e: &sqlparser::ast::Expr, items: &[TExpr]) -> Result<String, TranslateError> {
+        if let sqlparser::ast::Expr::Value(v) = e {
+            if let sqlparser::ast::Value::Number(n, _) = &v.value {
+                let pos: usize = n.to_string().parse().map_err(|_| TranslateError::Syntax(format!("invalid position {n}")))?;
+                let item = items.get(pos.wrapping_sub(1)).ok_or_else(|| TranslateError::Syntax(format!("position {pos} is not in select list")))?;
+                return Ok(item.sql.clone());
+            }
+        }
+        if let sqlparser::ast::Expr::Identifier(id) = e {
+            let name = fold(id);
+            if self.scopes.resolve(&[], &name).is_err() {
+                if let Some(item) = items.iter().find(|i| i.name == name) {
+                    return Ok(item.sql.clone());
+                }
+            }
+        }
+        Ok(self.expr(e)?.sql)
+    }
+
+    fn order_items(&mut self, ob: Option<&OrderBy>, items: &[TExpr]) -> Result<Vec<(String, String)>, TranslateError> {
+        let Some(ob) = ob else { return Ok(Vec::new()) };
+        let OrderByKind::Expressions(list) = &ob.kind else {
+            return Err(TranslateError::Unsupported("ORDER BY ALL".into()));
+        };
+        let mut out = Vec::new();
+        for item in list {
+            // An output column name wins over an input column in ORDER BY, as in PostgreSQL.
+            let sql = match &item.expr {
+                sqlparser::ast::Expr::Identifier(id) if items.iter().any(|i| i.name == fold(id)) => {
+                    let i = items.iter().find(|i| i.name == fold(id)).map(|i| i.sql.clone()).unwrap_or_default();
+                    i
+                }
+                e => self.output_or_expr(e, items)?,
+            };
+            out.push((sql, order_suffix(&item.options)?));
+        }
+        Ok(out)
+    }
+
+    pub fn table_with_joins(&mut self, twj: &TableWithJoins) -> Result<String, TranslateError> {
+        let mut sql = self.table_factor(&twj.relation)?;
+        for j in &twj.joins {
+            let (kw, constraint) = match &j.join_operator {
+                JoinOperator::Join(c) | JoinOperator::Inner(c) => ("JOIN", Some(c)),
+                JoinOperator::Left(c) | JoinOperator::LeftOuter(c) => ("LEFT JOIN", Some(c)),
+                JoinOperator::Right(c) | JoinOperator::RightOuter(c) => ("RIGHT JOIN", Some(c)),
+                JoinOperator::FullOuter(c) => ("FULL JOIN", Some(c)),
+                JoinOperator::CrossJoin(c) => ("CROSS JOIN", Some(c)),
+                other => return Err(TranslateError::Unsupported(format!("join {other:?}").chars().take(60).collect())),
+            };
+            let before: Vec<ScopeRel> = self.scopes.current().rels.clone();
+            let right = self.table_factor(&j.relation)?;
+            let cond = match constraint {
+                Some(JoinConstraint::On(e)) => format!(" ON {}", self.expr_as(e, &PgType::BOOL)?.sql),
+                Some(JoinConstraint::Using(names)) => {
+                    let cols: Vec<String> = names.iter().map(|n| object_name_parts(n).join(".")).collect();
+                    self.hide_using_columns(&before, &cols);
+                    format!(" USING ({})", cols.iter().map(|c| ident(c)).collect::<Vec<_>>().join(", "))
+                }
+                Some(JoinConstraint::Natural) => return Err(TranslateError::Unsupported("NATURAL JOIN".into())),
+                Some(JoinConstraint::None) | None => String::new(),
+            };
+            sql = format!("{sql} {kw} {right}{cond}");
+        }
+        Ok(sql)
+    }
+
+    /// After `JOIN ... USING (c)`, an unqualified `c` means the left side's column.
+    fn hide_using_columns(&mut self, before: &[ScopeRel], cols: &[String]) {
+        let level = self.scopes.current();
+        if let Some(right) = level.rels.last_mut() {
+            if before.iter().any(|r| r.columns.iter().any(|c| cols.contains(&c.name))) {
+                right.columns.retain(|c| !cols.contains(&c.name));
+            }
+        }
+    }
+
+    fn table_factor(&mut self, tf: &TableFactor) -> Result<String, TranslateError> {
+        match tf {
+            TableFactor::Table { name, alias, args, with_ordinality, .. } => {
+                if args.is_some() {
+                    return super::func::table_function(self, name, args.as_ref(), alias.as_ref(), *with_ordinality);
+                }
+                let parts = object_name_parts(name);
+                let (schema, rel_name) = match parts.as_slice() {
+                    [n] => (None, n.clone()),
+                    [s, n] => (Some(s.clone()), n.clone()),
+                    [_, s, n] => (Some(s.clone()), n.clone()),
+                    _ => return Err(TranslateError::Syntax(format!("improper relation name {name}"))),
+                };
+                let alias_name = alias.as_ref().map(|a| fold(&a.name)).unwrap_or_else(|| rel_name.clone());
+                // A CTE of an enclosing WITH shadows tables of the same name.
+                if schema.is_none() {
+                    if let Some(cols) = self.ctes.iter().rev().find_map(|l| l.iter().rev().find(|(n, _)| *n == rel_name).map(|(_, c)| c.clone())) {
+                        let mut columns: Vec<ScopeColumn> = cols.iter().map(|c| ScopeColumn { name: c.name.clone(), ty: c.ty.clone(), table_oid: 0, attnum: 0 }).collect();
+                        apply_alias_columns(&mut columns, alias.as_ref());
+                        self.scopes.add(ScopeRel { name: alias_name.clone(), schema: None, sql_alias: alias_name.clone(), columns });
+                        return Ok(format!("{} AS {}", ident(&rel_name), ident(&alias_name)));
+                    }
+                }
+                let rel = self
+                    .ctx
+                    .schema
+                    .lookup(schema.as_deref(), &rel_name, self.ctx.search_path)
+                    .cloned()
+                    .ok_or_else(|| TranslateError::UndefinedTable(parts.join(".")))?;
+                if !matches!(rel.kind, RelKind::Table | RelKind::View) {
+                    return Err(TranslateError::Unsupported(format!("selecting from \"{rel_name}\"")));
+                }
+                let mut columns: Vec<ScopeColumn> = rel
+                    .columns
+                    .iter()
+                    .map(|c| ScopeColumn { name: c.name.clone(), ty: c.ty.clone(), table_oid: if rel.kind == RelKind::Table { rel.oid } else { 0 }, attnum: c.attnum as i16 })
+                    .collect();
+                apply_alias_columns(&mut columns, alias.as_ref());
+                self.scopes.add(ScopeRel { name: alias_name.clone(), schema: Some(rel.name.schema.clone()), sql_alias: alias_name.clone(), columns });
+                Ok(format!("{} AS {}", ident(&rel.sqlite_name), ident(&alias_name)))
+            }
+            TableFactor::Derived { lateral, subquery, alias, .. } => {
+                if *lateral {
+                    return Err(TranslateError::Unsupported("LATERAL subqueries".into()));
+                }
+                let (sql, cols) = self.query(subquery, None)?;
+                let alias_name = alias.as_ref().map(|a| fold(&a.name)).unwrap_or_else(|| "subquery".to_string());
+                let sql_alias = if alias.is_some() { alias_name.clone() } else { self.fresh_alias() };
+                let mut columns: Vec<ScopeColumn> = cols.iter().map(|c| ScopeColumn { name: c.name.clone(), ty: c.ty.clone(), table_oid: 0, attnum: 0 }).collect();
+                apply_alias_columns(&mut columns, alias.as_ref());
+                // Renamed columns must be renamed inside SQLite too.
+                let inner = if alias.as_ref().is_some_and(|a| !a.columns.is_empty()) {
+                    let names: Vec<String> = columns.iter().map(|c| ident(&c.name)).collect();
+                    format!("WITH \"_lg_d\"({}) AS ({sql}) SELECT * FROM \"_lg_d\"", names.join(", "))
+                } else {
+                    sql
+                };
+                self.scopes.add(ScopeRel { name: alias_name, schema: None, sql_alias: sql_alias.clone(), columns });
+                Ok(format!("({inner}) AS {}", ident(&sql_alias)))
+            }
+            TableFactor::Function { name, args, alias, with_ordinality, lateral } => {
+                if *lateral {
+                    return Err(TranslateError::Unsupported("LATERAL functions".into()));
+                }
+                let targs = sqlparser::ast::TableFunctionArgs { args: args.clone(), settings: None };
+                super::func::table_function(self, name, Some(&targs), alias.as_ref(), *with_ordinality)
+            }
+            TableFactor::NestedJoin { table_with_joins, alias } => {
+                if alias.is_some() {
+                    return Err(TranslateError::Unsupported("alias on a parenthesized join".into()));
+                }
+                Ok(format!("({})", self.table_with_joins(table_with_joins)?))
+            }
+            other => Err(TranslateError::Unsupported(format!("FROM item {}", other.to_string().chars().take(40).collect::<String>()))),
+        }
+    }
+}
+
+fn apply_alias_columns(columns: &mut [ScopeColumn], alias: Option<&TableAlias>) {
+    if let Some(a) = alias {
+        for (c, new) in columns.iter_mut().zip(a.columns.iter()) {
+            c.name = fold(&new.name);
+        }
+    }
+}
+
+fn rename(cols: &mut [OutColumn], names: &[String]) {
+    for (c, n) in cols.iter_mut().zip(names) {
+        c.name = n.clone();
+    }
+}
+
+/// ASC/DESC with PostgreSQL's NULL placement (NULLS LAST for ASC, FIRST for DESC).
+fn order_suffix(o: &sqlparser::ast::OrderByOptions) -> Result<String, TranslateError> {
+    let desc = match &o.sort {
+        Some(OrderBySort::Desc) => true,
+        Some(OrderBySort::Asc) | None => false,
+        Some(OrderBySort::Using(_)) => return Err(TranslateError::Unsupported("ORDER BY ... USING".into())),
+    };
+    let nulls_first = o.nulls_first.unwrap_or(desc);
+    Ok(format!("{}{}", if desc { " DESC" } else { "" }, if nulls_first { " NULLS FIRST" } else { " NULLS LAST" }))
+}

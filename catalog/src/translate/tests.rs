@@ -1,0 +1,1 @@
+//! Golden pairs: PostgreSQL SQL in, SQLite SQL and types out.
