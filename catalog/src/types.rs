@@ -355,6 +355,23 @@ impl PgType {
         }
     }
 
+    /// `pg_type.typlen`: the fixed size of a value, or -1 for variable-length types.
+    pub fn typlen(&self) -> i16 {
+        if self.array {
+            return -1;
+        }
+        match self.scalar {
+            Scalar::Bool | Scalar::Char => 1,
+            Scalar::Int2 => 2,
+            Scalar::Int4 | Scalar::Float4 | Scalar::Date | Scalar::Oid | Scalar::Regclass | Scalar::Regtype | Scalar::Regproc | Scalar::Enum(_) => 4,
+            Scalar::Int8 | Scalar::Float8 | Scalar::Time | Scalar::Timestamp | Scalar::Timestamptz => 8,
+            Scalar::Interval | Scalar::Uuid => 16,
+            Scalar::Name => 64,
+            Scalar::Unknown => -2,
+            _ => -1,
+        }
+    }
+
     /// `varchar(n)` / `char(n)`: n.
     pub fn char_length(&self) -> Option<usize> {
         match self.scalar {

@@ -143,7 +143,7 @@ fn float1_checked(a: &[ValueRef<'_>], op: fn(f64) -> Result<f64, ValueError>) ->
 }
 
 /// A value as numeric text (integers and reals converted exactly as printed).
-pub(crate) fn num_text(v: ValueRef<'_>) -> Result<Option<String>, ValueError> {
+pub fn numeric_text(v: ValueRef<'_>) -> Result<Option<String>, ValueError> {
     Ok(match v {
         ValueRef::Null => None,
         ValueRef::Int(i) => Some(i.to_string()),
@@ -154,14 +154,14 @@ pub(crate) fn num_text(v: ValueRef<'_>) -> Result<Option<String>, ValueError> {
 }
 
 fn num_op(op: NumericOp, a: &[ValueRef<'_>]) -> Result<Value, ValueError> {
-    match (num_text(a[0])?, num_text(a[1])?) {
+    match (numeric_text(a[0])?, numeric_text(a[1])?) {
         (Some(x), Some(y)) => numeric::arith(op, &x, &y).map(Value::Text),
         _ => Ok(Value::Null),
     }
 }
 
 fn num_unary(a: &[ValueRef<'_>], op: impl Fn(&str) -> Result<String, ValueError>) -> Result<Value, ValueError> {
-    match num_text(a[0])? {
+    match numeric_text(a[0])? {
         Some(x) => op(&x).map(Value::Text),
         None => Ok(Value::Null),
     }
@@ -190,14 +190,14 @@ fn fix_floor(orig: &str, rounded: String) -> Result<String, ValueError> {
 }
 
 fn num_scale(a: &[ValueRef<'_>], op: fn(&str, i32) -> Result<String, ValueError>) -> Result<Value, ValueError> {
-    match (num_text(a[0])?, int(a, 1)?) {
+    match (numeric_text(a[0])?, int(a, 1)?) {
         (Some(x), Some(s)) => op(&x, s as i32).map(Value::Text),
         _ => Ok(Value::Null),
     }
 }
 
 fn num_power(a: &[ValueRef<'_>], _: &RuntimeCtx) -> Result<Value, ValueError> {
-    match (num_text(a[0])?, num_text(a[1])?) {
+    match (numeric_text(a[0])?, numeric_text(a[1])?) {
         (Some(x), Some(y)) => {
             let r = value::float::parse(&x).unwrap_or(f64::NAN).powf(value::float::parse(&y).unwrap_or(f64::NAN));
             numeric::canonical(&value::float::numeric_from_f64(r), None).map(Value::Text)
@@ -207,7 +207,7 @@ fn num_power(a: &[ValueRef<'_>], _: &RuntimeCtx) -> Result<Value, ValueError> {
 }
 
 fn numcmp(a: &[ValueRef<'_>], _: &RuntimeCtx) -> Result<Value, ValueError> {
-    match (num_text(a[0])?, num_text(a[1])?) {
+    match (numeric_text(a[0])?, numeric_text(a[1])?) {
         (Some(x), Some(y)) => Ok(Value::Int(numeric::collate(&x, &y) as i64)),
         _ => Ok(Value::Null),
     }
@@ -372,7 +372,7 @@ fn pick(a: &[ValueRef<'_>], _: &RuntimeCtx, want: std::cmp::Ordering) -> Result<
 pub fn compare(ty: &PgType, a: ValueRef<'_>, b: ValueRef<'_>) -> Result<std::cmp::Ordering, ValueError> {
     use std::cmp::Ordering;
     Ok(match (ty.storage(), a, b) {
-        (StorageClass::Numeric, x, y) => numeric::collate(&num_text(x)?.unwrap_or_default(), &num_text(y)?.unwrap_or_default()),
+        (StorageClass::Numeric, x, y) => numeric::collate(&numeric_text(x)?.unwrap_or_default(), &numeric_text(y)?.unwrap_or_default()),
         (_, ValueRef::Int(x), ValueRef::Int(y)) => x.cmp(&y),
         (_, ValueRef::Real(x), ValueRef::Real(y)) => x.partial_cmp(&y).unwrap_or(Ordering::Equal),
         (_, ValueRef::Int(x), ValueRef::Real(y)) => (x as f64).partial_cmp(&y).unwrap_or(Ordering::Equal),

@@ -1,0 +1,117 @@
+//! One database: a SQLite file with one writer connection and a read pool.
+
+use crate::pool::{ReadConn, ReadPool};
+use crate::StoreError;
+use rusqlite::{Connection, InterruptHandle, OpenFlags};
+use std::ops::{Deref, DerefMut};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+/// Prepares every connection (functions, collations, pragmas). Called once per connection.
+pub type ConnInit = Arc<dyn Fn(&Connection) -> rusqlite::Result<()> + Send + Sync>;
+
+pub struct Database {
+    name: String,
+    path: PathBuf,
+    writer: Arc<Mutex<Connection>>,
+    writer_interrupt: Arc<InterruptHandle>,
+    readers: Arc<ReadPool>,
+}
+
+/// Exclusive use of the writer connection. Whoever holds it is the only one
+/// changing the database; dropping it releases the writer.
+pub struct WriteLease {
+    guard: OwnedMutexGuard<Connection>,
+}
+
+impl Deref for WriteLease {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        &self.guard
+    }
+}
+
+impl DerefMut for WriteLease {
+    fn deref_mut(&mut self) -> &mut Connection {
+        &mut self.guard
+    }
+}
+
+fn configure_writer(conn: &Connection) -> rusqlite::Result<()> {
+    // WAL lets readers run beside the writer. synchronous=FULL makes a commit
+    // durable before it is acknowledged. Automatic checkpoints stay PASSIVE
+    // (SQLite's default), so a long reader never blocks a writer.
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "wal_autocheckpoint", 1000)?;
+    conn.busy_timeout(Duration::from_secs(30))?;
+    conn.set_prepared_statement_cache_capacity(256);
+    Ok(())
+}
+
+impl Database {
+    /// Opens (creating if needed) the database at `path`. `bootstrap` runs on
+    /// the writer after opening (schema of the catalog tables).
+    pub fn open(name: &str, path: &Path, init: ConnInit, bootstrap: &dyn Fn(&Connection) -> rusqlite::Result<()>, readers: usize) -> Result<Arc<Database>, StoreError> {
+        let open_err = |source| StoreError::Open { path: path.to_path_buf(), source };
+        let writer = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .map_err(open_err)?;
+        configure_writer(&writer).map_err(open_err)?;
+        init(&writer).map_err(open_err)?;
+        bootstrap(&writer).map_err(open_err)?;
+        let writer_interrupt = Arc::new(writer.get_interrupt_handle());
+        let reader_path = path.to_path_buf();
+        let reader_init = init.clone();
+        let readers = ReadPool::new(
+            readers,
+            Box::new(move || {
+                let c = Connection::open_with_flags(&reader_path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+                c.pragma_update(None, "query_only", "ON")?;
+                c.busy_timeout(Duration::from_secs(30))?;
+                c.set_prepared_statement_cache_capacity(256);
+                reader_init(&c)?;
+                Ok(c)
+            }),
+        );
+        Ok(Arc::new(Database { name: name.to_string(), path: path.to_path_buf(), writer: Arc::new(Mutex::new(writer)), writer_interrupt, readers }))
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Waits for the writer.
+    pub async fn write(&self) -> WriteLease {
+        WriteLease { guard: self.writer.clone().lock_owned().await }
+    }
+
+    /// Waits for the writer at most `timeout`.
+    pub async fn write_timeout(&self, timeout: Duration) -> Result<WriteLease, StoreError> {
+        match tokio::time::timeout(timeout, self.writer.clone().lock_owned()).await {
+            Ok(guard) => Ok(WriteLease { guard }),
+            Err(_) => Err(StoreError::WriteTimeout),
+        }
+    }
+
+    /// Interrupts whatever statement runs on the writer.
+    pub fn writer_interrupt(&self) -> Arc<InterruptHandle> {
+        self.writer_interrupt.clone()
+    }
+
+    /// Checks out a read-only connection. Blocking: call from a blocking context.
+    pub fn read(&self) -> Result<ReadConn, StoreError> {
+        Ok(self.readers.get()?)
+    }
+
+    /// Closes idle readers (before the file is removed).
+    pub(crate) fn close_readers(&self) {
+        self.readers.close_all();
+    }
+}

@@ -1,0 +1,177 @@
+//! State shared by every session of a node: the databases, their published
+//! schemas, the translation cache, advisory locks and the registry of live
+//! sessions (for cancel requests, DROP DATABASE and pg_stat_activity).
+
+use crate::config::Config;
+use crate::error::PgError;
+use crate::locks::AdvisoryLocks;
+use catalog::schema::{CatalogRows, Schema};
+use catalog::translate::Plan;
+use consensus::{Database, Store};
+use parking_lot::Mutex;
+use rusqlite::{Connection, InterruptHandle};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// A published schema and its generation (bumped by every committed DDL).
+#[derive(Clone)]
+pub struct SchemaSnapshot {
+    pub generation: u64,
+    pub schema: Arc<Schema>,
+}
+
+/// Where a cancel request for one session lands.
+#[derive(Default)]
+pub struct CancelTarget {
+    pub secret: Mutex<Vec<u8>>,
+    pub interrupt: Mutex<Option<Arc<InterruptHandle>>>,
+    pub canceled: AtomicBool,
+}
+
+impl CancelTarget {
+    pub fn cancel(&self) {
+        self.canceled.store(true, Ordering::SeqCst);
+        if let Some(h) = self.interrupt.lock().as_ref() {
+            h.interrupt();
+        }
+    }
+}
+
+/// What pg_stat_activity shows of a session.
+#[derive(Debug, Clone, Default)]
+pub struct Activity {
+    pub pid: i32,
+    pub user: String,
+    pub database: String,
+    pub application_name: String,
+    pub client_addr: String,
+    pub state: String,
+    pub query: String,
+    pub backend_start_micros: i64,
+}
+
+/// The translation cache key: everything that changes what a SQL text means.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct PlanKey {
+    pub database: String,
+    pub generation: u64,
+    pub search_path: Vec<String>,
+    pub zone: String,
+    pub hints: Vec<u32>,
+    pub sql: String,
+}
+
+pub struct Node {
+    pub config: Config,
+    pub store: Store,
+    schemas: Mutex<HashMap<String, SchemaSnapshot>>,
+    generation: AtomicU64,
+    pub plans: moka::sync::Cache<PlanKey, Arc<Vec<Plan>>>,
+    pub locks: Arc<AdvisoryLocks>,
+    pub cancel: Mutex<HashMap<i32, Arc<CancelTarget>>>,
+    pub activity: Mutex<HashMap<i32, Activity>>,
+    next_pid: AtomicI32,
+    pub started_micros: i64,
+}
+
+/// Reads the `__lg_*` catalog tables of a database.
+pub fn load_schema(conn: &Connection) -> rusqlite::Result<Schema> {
+    let mut rows = CatalogRows::default();
+    let mut st = conn.prepare("SELECT name FROM __lg_namespace ORDER BY oid")?;
+    rows.namespaces = st.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    let mut st = conn.prepare("SELECT oid, schema, name, kind, sqlite_name, definition, comment FROM __lg_relation")?;
+    rows.relations = st
+        .query_map([], |r| Ok((r.get::<_, i64>(0)? as u32, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut st = conn.prepare("SELECT relid, attnum, name, type, not_null, default_expr, identity, comment FROM __lg_attribute")?;
+    rows.attributes = st
+        .query_map([], |r| Ok((r.get::<_, i64>(0)? as u32, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut st = conn.prepare("SELECT oid, relid, name, kind, columns, ref_relid, ref_columns, on_update, on_delete, check_expr FROM __lg_constraint")?;
+    rows.constraints = st
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)? as u32,
+                r.get::<_, i64>(1)? as u32,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get::<_, Option<i64>>(5)?.map(|v| v as u32),
+                r.get(6)?,
+                r.get(7)?,
+                r.get(8)?,
+                r.get(9)?,
+            ))
+        })?
+        .collect::<Result<_, _>>()?;
+    let mut st = conn.prepare("SELECT oid, relid, columns, is_unique, is_primary, definition FROM __lg_index")?;
+    rows.indexes = st
+        .query_map([], |r| Ok((r.get::<_, i64>(0)? as u32, r.get::<_, i64>(1)? as u32, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut st = conn.prepare("SELECT oid, array_oid, schema, name, labels FROM __lg_type")?;
+    rows.types = st
+        .query_map([], |r| Ok((r.get::<_, i64>(0)? as u32, r.get::<_, i64>(1)? as u32, r.get(2)?, r.get(3)?, r.get(4)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut st = conn.prepare("SELECT relid, last_value, start_value, increment, min_value, max_value, cycle, is_called FROM __lg_sequence")?;
+    rows.sequences = st
+        .query_map([], |r| Ok((r.get::<_, i64>(0)? as u32, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)))?
+        .collect::<Result<_, _>>()?;
+    Ok(Schema::from_rows(rows))
+}
+
+impl Node {
+    pub fn new(config: Config, store: Store) -> Node {
+        Node {
+            config,
+            store,
+            schemas: Mutex::new(HashMap::new()),
+            generation: AtomicU64::new(1),
+            plans: moka::sync::Cache::builder().max_capacity(10_000).build(),
+            locks: Arc::new(AdvisoryLocks::default()),
+            cancel: Mutex::new(HashMap::new()),
+            activity: Mutex::new(HashMap::new()),
+            next_pid: AtomicI32::new(1000),
+            started_micros: chrono::Utc::now().timestamp_micros(),
+        }
+    }
+
+    pub fn database(&self, name: &str) -> Result<Arc<Database>, PgError> {
+        self.store.get(name).map_err(PgError::from_store)
+    }
+
+    /// The published schema of a database, loading it on first use.
+    pub fn schema(&self, db: &Database) -> Result<SchemaSnapshot, PgError> {
+        if let Some(s) = self.schemas.lock().get(db.name()) {
+            return Ok(s.clone());
+        }
+        let conn = db.read().map_err(PgError::from_store)?;
+        let schema = load_schema(&conn).map_err(|e| PgError::from_sqlite(e, None))?;
+        let snap = SchemaSnapshot { generation: self.generation.fetch_add(1, Ordering::SeqCst), schema: Arc::new(schema) };
+        self.schemas.lock().entry(db.name().to_string()).or_insert(snap.clone());
+        Ok(snap)
+    }
+
+    /// Publishes a schema read from the writer after a committed DDL.
+    pub fn publish_schema(&self, db: &str, schema: Schema) -> SchemaSnapshot {
+        let snap = SchemaSnapshot { generation: self.generation.fetch_add(1, Ordering::SeqCst), schema: Arc::new(schema) };
+        self.schemas.lock().insert(db.to_string(), snap.clone());
+        snap
+    }
+
+    pub fn forget_schema(&self, db: &str) {
+        self.schemas.lock().remove(db);
+    }
+
+    pub fn next_generation(&self) -> u64 {
+        self.generation.fetch_add(1, Ordering::SeqCst)
+    }
+
+    pub fn new_pid(&self) -> i32 {
+        self.next_pid.fetch_add(1, Ordering::SeqCst)
+    }
+
+    pub fn sessions_on(&self, database: &str) -> usize {
+        self.activity.lock().values().filter(|a| a.database == database).count()
+    }
+}

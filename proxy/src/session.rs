@@ -1,0 +1,741 @@
+//! A client session: its settings, its transaction and the path each
+//! statement takes.
+//!
+//! - Reads outside a write transaction run on a pooled read-only connection.
+//! - Writes take the database's single writer ([`consensus::Database::write`]).
+//!   Autocommit writes hold it for one statement; a transaction takes it at
+//!   its first write (READ COMMITTED: earlier reads saw earlier snapshots, as
+//!   in PostgreSQL) or at BEGIN for REPEATABLE READ/SERIALIZABLE, and keeps it
+//!   until COMMIT/ROLLBACK, so its reads see its own writes.
+//! - After an error, a transaction is failed: every statement gets 25P02
+//!   until ROLLBACK or ROLLBACK TO SAVEPOINT.
+
+use crate::copy::{CopyIn, CopyOutData};
+use crate::error::PgError;
+use crate::exec::{self, Output, Run};
+use crate::functions::ExecCtx;
+use crate::node::{load_schema, CancelTarget, Node, PlanKey, SchemaSnapshot};
+use crate::settings::Settings;
+use catalog::runtime::RuntimeCtx;
+use catalog::translate::{self, Access, Context, CopyDirection, OutColumn, Plan, SetValue, SqlPlan, Tag, TxnMode};
+use catalog::types::PgType;
+use catalog::value::{FormatOptions, Value};
+use consensus::{Database, ReadConn, WriteLease};
+use pgwire::messages::response::TransactionStatus;
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What a statement produced.
+pub enum Outcome {
+    Rows(Output),
+    Command(String),
+    /// COPY FROM STDIN started: the client now sends data.
+    CopyIn { columns: usize, binary: bool },
+    CopyOut(CopyOutData),
+    Empty,
+}
+
+pub struct Txn {
+    pub read_only: bool,
+    pub isolation: String,
+    pub failed: bool,
+    pub savepoints: Vec<String>,
+    /// The schema as this transaction's own DDL left it (not yet published).
+    pub schema: Option<SchemaSnapshot>,
+    pub start_micros: i64,
+    /// Implicit transaction of a multi-statement query string.
+    pub implicit: bool,
+}
+
+pub struct Session {
+    pub node: Arc<Node>,
+    pub pid: i32,
+    pub user: String,
+    pub database: String,
+    pub db: Arc<Database>,
+    pub settings: Settings,
+    settings_snapshot: Option<Arc<Settings>>,
+    pub txn: Option<Txn>,
+    /// The writer, held by a transaction from its first write to its end.
+    lease: Option<WriteLease>,
+    /// A READ ONLY transaction's snapshot, held for its whole length.
+    snapshot: Option<ReadConn>,
+    pub cancel: Arc<CancelTarget>,
+    currval: HashMap<String, i64>,
+    lastval: Option<i64>,
+    /// Bumped by every statement; the idle-in-transaction timer compares it.
+    pub epoch: u64,
+    /// Set when the session was ended from outside (idle timeout).
+    pub terminated: Option<PgError>,
+    /// ParameterStatus messages owed to the client.
+    pub pending_status: Vec<(String, String)>,
+    pub copy_in: Option<CopyIn>,
+    /// An error met while COPY data streamed in, reported at CopyDone.
+    pub pending_error: Option<PgError>,
+    next_txid: i64,
+}
+
+fn now_micros() -> i64 {
+    chrono::Utc::now().timestamp_micros()
+}
+
+fn in_blocking<R>(f: impl FnOnce() -> R) -> R {
+    tokio::task::block_in_place(f)
+}
+
+impl Session {
+    pub fn new(node: Arc<Node>, pid: i32, user: &str, database: &str, db: Arc<Database>, cancel: Arc<CancelTarget>) -> Session {
+        Session {
+            node,
+            pid,
+            user: user.to_string(),
+            database: database.to_string(),
+            db,
+            settings: Settings::new(user),
+            settings_snapshot: None,
+            txn: None,
+            lease: None,
+            snapshot: None,
+            cancel,
+            currval: HashMap::new(),
+            lastval: None,
+            epoch: 0,
+            terminated: None,
+            pending_status: Vec::new(),
+            copy_in: None,
+            pending_error: None,
+            next_txid: 1000,
+        }
+    }
+
+    /// Whether this session holds the writer (for the idle-in-transaction timer).
+    pub fn holds_writer(&self) -> bool {
+        self.lease.is_some()
+    }
+
+    pub fn status(&self) -> TransactionStatus {
+        match &self.txn {
+            None => TransactionStatus::Idle,
+            Some(t) if t.implicit => TransactionStatus::Idle,
+            Some(t) if t.failed => TransactionStatus::Error,
+            Some(_) => TransactionStatus::Transaction,
+        }
+    }
+
+    pub fn format(&self) -> FormatOptions {
+        self.settings.format_options()
+    }
+
+    fn search_path(&self) -> Vec<String> {
+        self.settings.search_path(&self.user)
+    }
+
+    /// The schema this session sees: its transaction's own, or the published one.
+    pub fn schema(&self) -> Result<SchemaSnapshot, PgError> {
+        if let Some(s) = self.txn.as_ref().and_then(|t| t.schema.clone()) {
+            return Ok(s);
+        }
+        self.node.schema(&self.db)
+    }
+
+    /// Translates a query string, through the plan cache.
+    pub fn plans(&self, sql: &str, hints: &[Option<PgType>]) -> Result<Arc<Vec<Plan>>, PgError> {
+        let snap = self.schema()?;
+        let search_path = self.search_path();
+        let format = self.format();
+        let key = PlanKey {
+            database: self.database.clone(),
+            generation: snap.generation,
+            search_path: search_path.clone(),
+            zone: format.zone.name.clone(),
+            hints: hints.iter().map(|h| h.as_ref().map(|t| t.wire().oid()).unwrap_or(0)).collect(),
+            sql: sql.to_string(),
+        };
+        if let Some(p) = self.node.plans.get(&key) {
+            return Ok(p);
+        }
+        let ctx = Context {
+            schema: &snap.schema,
+            search_path: &search_path,
+            format: &format,
+            param_hints: hints,
+            current_user: &self.user,
+            database: &self.database,
+        };
+        let plans = Arc::new(translate::translate(sql, &ctx)?);
+        self.node.plans.insert(key, plans.clone());
+        Ok(plans)
+    }
+
+    fn exec_ctx(&mut self) -> Option<ExecCtx> {
+        let settings = self.settings_snapshot.get_or_insert_with(|| Arc::new(self.settings.clone())).clone();
+        let start = self.txn.as_ref().map(|t| t.start_micros).unwrap_or_else(now_micros);
+        Some(ExecCtx {
+            runtime: RuntimeCtx { format: settings.format_options(), txn_start_micros: start },
+            settings,
+            set_config: Vec::new(),
+            currval: std::mem::take(&mut self.currval),
+            lastval: self.lastval,
+            backend_pid: self.pid,
+            locks: self.node.locks.clone(),
+            in_transaction: self.txn.as_ref().is_some_and(|t| !t.implicit),
+            txid: self.next_txid,
+        })
+    }
+
+    fn settings_changed(&mut self) {
+        self.settings_snapshot = None;
+    }
+
+    /// Takes back what SQL functions changed (sequences, set_config).
+    fn absorb_ctx(&mut self, ctx: Option<ExecCtx>) -> Result<(), PgError> {
+        let Some(ctx) = ctx else { return Ok(()) };
+        self.currval = ctx.currval;
+        self.lastval = ctx.lastval;
+        let in_txn = self.txn.is_some();
+        for (name, value, local) in ctx.set_config {
+            if let Some(report) = self.settings.set(&name, Some(&value), local, in_txn)? {
+                self.pending_status.push(report);
+            }
+            self.settings_changed();
+        }
+        Ok(())
+    }
+
+    /// Runs a statement on `conn`, with cancel and statement_timeout wired to its interrupt.
+    fn run_on(&mut self, conn: &rusqlite::Connection, plan: &SqlPlan, params: &[Value], binary: &(dyn Fn(usize) -> bool + Sync), max_rows: usize) -> Result<Output, PgError> {
+        let snap = self.schema()?;
+        let format = self.format();
+        let mut ctx = self.exec_ctx();
+        let handle = Arc::new(conn.get_interrupt_handle());
+        *self.cancel.interrupt.lock() = Some(handle.clone());
+        self.cancel.canceled.store(false, Ordering::SeqCst);
+        let timeout_ms = self.settings.millis("statement_timeout");
+        let timed_out = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let timer = (timeout_ms > 0).then(|| {
+            let (h, flag) = (handle.clone(), timed_out.clone());
+            let done = Arc::new((parking_lot::Mutex::new(false), parking_lot::Condvar::new()));
+            let d2 = done.clone();
+            std::thread::spawn(move || {
+                let mut finished = d2.0.lock();
+                if !*finished && !d2.1.wait_for(&mut finished, Duration::from_millis(timeout_ms)).timed_out() {
+                    return;
+                }
+                if !*finished {
+                    flag.store(true, Ordering::SeqCst);
+                    h.interrupt();
+                }
+            });
+            done
+        });
+        let run = Run { plan, params, binary, format: &format, schema: &snap.schema, max_rows };
+        let result = exec::run(conn, &run, &mut ctx);
+        if let Some(done) = timer {
+            *done.0.lock() = true;
+            done.1.notify_all();
+        }
+        *self.cancel.interrupt.lock() = None;
+        self.absorb_ctx(ctx)?;
+        match result {
+            Err(PgError::Canceled) if timed_out.load(Ordering::SeqCst) => Err(PgError::StatementTimeout),
+            other => other,
+        }
+    }
+
+    /// Runs one statement of a simple-query string or an Execute.
+    pub async fn execute(&mut self, plan: &Plan, params: &[Value], binary: &(dyn Fn(usize) -> bool + Sync), max_rows: usize) -> Result<Outcome, PgError> {
+        if let Some(e) = self.terminated.take() {
+            return Err(e);
+        }
+        self.epoch += 1;
+        let failed = self.txn.as_ref().is_some_and(|t| t.failed);
+        if failed && !matches!(plan, Plan::Rollback | Plan::RollbackTo(_) | Plan::Commit | Plan::Empty) {
+            return Err(PgError::InFailedTransaction);
+        }
+        let result = self.execute_inner(plan, params, binary, max_rows).await;
+        if result.is_err() {
+            if let Some(t) = self.txn.as_mut() {
+                t.failed = true;
+            }
+        }
+        result
+    }
+
+    async fn execute_inner(&mut self, plan: &Plan, params: &[Value], binary: &(dyn Fn(usize) -> bool + Sync), max_rows: usize) -> Result<Outcome, PgError> {
+        match plan {
+            Plan::Empty => Ok(Outcome::Empty),
+            Plan::Sql(p) => self.sql(p, params, binary, max_rows).await,
+            Plan::Begin(mode) => self.begin(mode, false).await,
+            Plan::Commit => self.commit().await,
+            Plan::Rollback => {
+                if self.txn.is_none() {
+                    return Ok(Outcome::Command("ROLLBACK".into()));
+                }
+                self.end_txn(false)?;
+                Ok(Outcome::Command("ROLLBACK".into()))
+            }
+            Plan::Savepoint(name) => {
+                let t = self.txn.as_mut().filter(|t| !t.implicit).ok_or(PgError::NoTransaction("SAVEPOINT"))?;
+                if let Some(lease) = &self.lease {
+                    in_blocking(|| lease.execute_batch(&format!("SAVEPOINT \"{}\"", name.replace('"', "\"\"")))).map_err(|e| PgError::from_sqlite(e, None))?;
+                }
+                t.savepoints.push(name.clone());
+                Ok(Outcome::Command("SAVEPOINT".into()))
+            }
+            Plan::Release(name) => {
+                let t = self.txn.as_mut().filter(|t| !t.implicit).ok_or(PgError::NoTransaction("RELEASE SAVEPOINT"))?;
+                let pos = t.savepoints.iter().rposition(|s| s == name).ok_or_else(|| PgError::NoSuchSavepoint(name.clone()))?;
+                if let Some(lease) = &self.lease {
+                    in_blocking(|| lease.execute_batch(&format!("RELEASE \"{}\"", name.replace('"', "\"\"")))).map_err(|e| PgError::from_sqlite(e, None))?;
+                }
+                t.savepoints.truncate(pos);
+                Ok(Outcome::Command("RELEASE".into()))
+            }
+            Plan::RollbackTo(name) => {
+                let t = self.txn.as_mut().filter(|t| !t.implicit).ok_or(PgError::NoTransaction("ROLLBACK TO SAVEPOINT"))?;
+                let pos = t.savepoints.iter().rposition(|s| s == name).ok_or_else(|| PgError::NoSuchSavepoint(name.clone()))?;
+                if let Some(lease) = &self.lease {
+                    in_blocking(|| lease.execute_batch(&format!("ROLLBACK TO \"{}\"", name.replace('"', "\"\"")))).map_err(|e| PgError::from_sqlite(e, None))?;
+                    // DDL undone by the rollback must leave the session's schema too.
+                    if t.schema.is_some() {
+                        let schema = in_blocking(|| load_schema(lease)).map_err(|e| PgError::from_sqlite(e, None))?;
+                        t.schema = Some(SchemaSnapshot { generation: self.node.next_generation(), schema: Arc::new(schema) });
+                    }
+                }
+                t.savepoints.truncate(pos + 1);
+                t.failed = false;
+                Ok(Outcome::Command("ROLLBACK".into()))
+            }
+            Plan::Set { name, value, local } => {
+                let v = match value {
+                    SetValue::Default => None,
+                    SetValue::Value(v) => Some(v.as_str()),
+                };
+                if name == "transaction_isolation" || name == "transaction_read_only" {
+                    return self.set_transaction(name, v);
+                }
+                let in_txn = self.txn.as_ref().is_some_and(|t| !t.implicit);
+                if let Some(report) = self.settings.set(name, v, *local, in_txn)? {
+                    self.pending_status.push(report);
+                }
+                self.settings_changed();
+                Ok(Outcome::Command("SET".into()))
+            }
+            Plan::SetTransaction(mode) => {
+                let t = self.txn.as_mut().ok_or(PgError::NoTransaction("SET TRANSACTION"))?;
+                if let Some(ro) = mode.read_only {
+                    t.read_only = ro;
+                }
+                if let Some(iso) = &mode.isolation {
+                    t.isolation = iso.clone();
+                }
+                Ok(Outcome::Command("SET".into()))
+            }
+            Plan::Show(name) => self.show(name),
+            Plan::Reset(name) => {
+                let in_txn = self.txn.as_ref().is_some_and(|t| !t.implicit);
+                match name {
+                    Some(n) => {
+                        if let Some(report) = self.settings.set(n, None, false, in_txn)? {
+                            self.pending_status.push(report);
+                        }
+                    }
+                    None => self.settings.reset_all(),
+                }
+                self.settings_changed();
+                Ok(Outcome::Command("RESET".into()))
+            }
+            Plan::DiscardAll => {
+                if self.txn.as_ref().is_some_and(|t| !t.implicit) {
+                    return Err(PgError::InsideTransaction("DISCARD ALL"));
+                }
+                self.settings.reset_all();
+                self.settings_changed();
+                self.currval.clear();
+                self.lastval = None;
+                self.node.locks.release_session(self.pid);
+                Ok(Outcome::Command("DISCARD ALL".into()))
+            }
+            Plan::Deallocate(name) => Ok(Outcome::Command(if name.is_some() { "DEALLOCATE" } else { "DEALLOCATE ALL" }.into())),
+            Plan::Vacuum | Plan::Checkpoint => {
+                if self.txn.as_ref().is_some_and(|t| !t.implicit) {
+                    return Err(PgError::InsideTransaction(if matches!(plan, Plan::Vacuum) { "VACUUM" } else { "CHECKPOINT" }));
+                }
+                let lease = self.db.write().await;
+                let sql = if matches!(plan, Plan::Vacuum) { "VACUUM" } else { "PRAGMA wal_checkpoint(PASSIVE)" };
+                in_blocking(|| lease.execute_batch(sql)).map_err(|e| PgError::from_sqlite(e, None))?;
+                Ok(Outcome::Command(if matches!(plan, Plan::Vacuum) { "VACUUM" } else { "CHECKPOINT" }.into()))
+            }
+            Plan::Analyze => {
+                let sql = SqlPlan {
+                    pre: vec![],
+                    sql: "ANALYZE".into(),
+                    post: vec![],
+                    params: vec![],
+                    columns: vec![],
+                    returns_rows: false,
+                    tag: Tag::Other("ANALYZE".into()),
+                    access: Access::Write,
+                    sequences: vec![],
+                };
+                self.sql(&sql, &[], &|_| false, 0).await
+            }
+            Plan::Copy(cp) => match cp.direction {
+                CopyDirection::In => {
+                    if self.txn.as_ref().is_some_and(|t| t.read_only) {
+                        return Err(PgError::ReadOnlyTransaction("COPY FROM".into()));
+                    }
+                    let binary = cp.format == catalog::translate::CopyFormat::Binary;
+                    if binary {
+                        return Err(PgError::Translate(translate::TranslateError::Unsupported("COPY FROM in binary format".into())));
+                    }
+                    self.start_write().await?;
+                    self.copy_in = Some(CopyIn::new(cp.clone()));
+                    Ok(Outcome::CopyIn { columns: cp.columns.len(), binary })
+                }
+                CopyDirection::Out => {
+                    let sql = SqlPlan {
+                        pre: vec![],
+                        sql: cp.sql.clone(),
+                        post: vec![],
+                        params: vec![],
+                        columns: cp.columns.clone(),
+                        returns_rows: true,
+                        tag: Tag::Select,
+                        access: Access::Read,
+                        sequences: vec![],
+                    };
+                    let out = match self.sql(&sql, &[], &|_| false, 0).await? {
+                        Outcome::Rows(o) => o,
+                        _ => return Err(PgError::Internal("COPY TO produced no rows".into())),
+                    };
+                    Ok(Outcome::CopyOut(crate::copy::encode_out(cp, &out)?))
+                }
+            },
+            Plan::Noop(tag) => Ok(Outcome::Command(tag.to_string())),
+        }
+    }
+
+    fn set_transaction(&mut self, name: &str, v: Option<&str>) -> Result<Outcome, PgError> {
+        let t = self.txn.as_mut().ok_or(PgError::NoTransaction("SET TRANSACTION"))?;
+        let v = v.unwrap_or("").to_ascii_lowercase();
+        if name == "transaction_read_only" {
+            t.read_only = matches!(v.as_str(), "on" | "true" | "1");
+        } else {
+            t.isolation = v;
+        }
+        Ok(Outcome::Command("SET".into()))
+    }
+
+    fn show(&self, name: &str) -> Result<Outcome, PgError> {
+        let text_col = |n: &str| OutColumn::new(n, PgType::TEXT);
+        if name == "all" {
+            let rows = self.settings.all().into_iter().map(|(k, v)| exec::encode_values(&[Some(k), Some(v), Some(String::new())])).collect::<Vec<_>>();
+            let n = rows.len();
+            return Ok(Outcome::Rows(Output { columns: vec![text_col("name"), text_col("setting"), text_col("description")], rows, tag: format!("SHOW {n}") }));
+        }
+        let value = match (name, &self.txn) {
+            ("transaction_isolation", Some(t)) => Some(t.isolation.clone()),
+            ("transaction_read_only", Some(t)) => Some(if t.read_only { "on" } else { "off" }.to_string()),
+            ("litegres.replica_lag", _) => Some("0".to_string()),
+            _ => self.settings.get(name),
+        };
+        let value = value.ok_or_else(|| PgError::Translate(translate::TranslateError::UndefinedParameter(name.to_string())))?;
+        let value = match name.to_ascii_lowercase().as_str() {
+            "statement_timeout" | "lock_timeout" | "idle_in_transaction_session_timeout" | "idle_session_timeout" => show_millis(&value),
+            _ => value,
+        };
+        let col = match name.to_ascii_lowercase().as_str() {
+            "timezone" => "TimeZone".to_string(),
+            "datestyle" => "DateStyle".to_string(),
+            "intervalstyle" => "IntervalStyle".to_string(),
+            other => other.to_string(),
+        };
+        Ok(Outcome::Rows(Output { columns: vec![text_col(&col)], rows: vec![exec::encode_values(&[Some(value)])], tag: "SHOW".into() }))
+    }
+
+    async fn begin(&mut self, mode: &TxnMode, implicit: bool) -> Result<Outcome, PgError> {
+        if let Some(t) = self.txn.as_mut() {
+            if t.implicit && !implicit {
+                // BEGIN inside a multi-statement string turns it into an explicit block.
+                t.implicit = false;
+            }
+            return Ok(Outcome::Command("BEGIN".into()));
+        }
+        let read_only = mode.read_only.unwrap_or_else(|| self.settings.is_on("default_transaction_read_only"));
+        let isolation = mode.isolation.clone().unwrap_or_else(|| self.settings.get("default_transaction_isolation").unwrap_or_else(|| "read committed".into()));
+        self.next_txid += 1;
+        self.txn = Some(Txn {
+            read_only,
+            isolation: isolation.clone(),
+            failed: false,
+            savepoints: Vec::new(),
+            schema: None,
+            start_micros: now_micros(),
+            implicit,
+        });
+        if read_only && !implicit {
+            // One snapshot for the whole read-only transaction.
+            let db = self.db.clone();
+            let conn = in_blocking(|| -> Result<ReadConn, PgError> {
+                let c = db.read().map_err(PgError::from_store)?;
+                c.execute_batch("BEGIN; SELECT 1 FROM sqlite_schema LIMIT 1;").map_err(|e| PgError::from_sqlite(e, None))?;
+                Ok(c)
+            })?;
+            self.snapshot = Some(conn);
+        } else if !implicit && (isolation == "repeatable read" || isolation == "serializable") {
+            self.acquire_lease().await?;
+        }
+        Ok(Outcome::Command("BEGIN".into()))
+    }
+
+    async fn commit(&mut self) -> Result<Outcome, PgError> {
+        match &self.txn {
+            None => Ok(Outcome::Command("COMMIT".into())),
+            Some(t) if t.failed => {
+                self.end_txn(false)?;
+                Ok(Outcome::Command("ROLLBACK".into()))
+            }
+            Some(_) => {
+                self.end_txn(true)?;
+                Ok(Outcome::Command("COMMIT".into()))
+            }
+        }
+    }
+
+    /// Ends the transaction: commits or rolls back the writer, publishes DDL.
+    pub fn end_txn(&mut self, commit: bool) -> Result<(), PgError> {
+        let Some(mut t) = self.txn.take() else { return Ok(()) };
+        let mut result = Ok(());
+        if let Some(lease) = self.lease.take() {
+            let sql = if commit { "COMMIT" } else { "ROLLBACK" };
+            result = in_blocking(|| lease.execute_batch(sql)).map_err(|e| PgError::from_sqlite(e, None));
+            if result.is_err() && commit {
+                let _ = in_blocking(|| lease.execute_batch("ROLLBACK"));
+            }
+            if commit && result.is_ok() {
+                if let Some(s) = t.schema.take() {
+                    self.node.publish_schema(&self.database, (*s.schema).clone());
+                }
+            }
+            drop(lease);
+        }
+        if let Some(snap) = self.snapshot.take() {
+            let _ = in_blocking(|| snap.execute_batch("COMMIT"));
+        }
+        for change in self.settings.end_transaction(commit && result.is_ok()) {
+            self.pending_status.push(change);
+        }
+        self.settings_changed();
+        self.node.locks.release_xact(self.pid);
+        result
+    }
+
+    async fn acquire_lease(&mut self) -> Result<(), PgError> {
+        if self.lease.is_some() {
+            return Ok(());
+        }
+        let lock_timeout = self.settings.millis("lock_timeout");
+        let lease = if lock_timeout > 0 {
+            self.db.write_timeout(Duration::from_millis(lock_timeout)).await.map_err(|_| PgError::Function { code: "55P03", message: "canceling statement due to lock timeout".into() })?
+        } else {
+            self.db.write().await
+        };
+        let Some(t) = self.txn.as_mut() else { return Ok(()) };
+        let mut sql = String::from("BEGIN IMMEDIATE;");
+        for sp in &t.savepoints {
+            sql.push_str(&format!("SAVEPOINT \"{}\";", sp.replace('"', "\"\"")));
+        }
+        in_blocking(|| lease.execute_batch(&sql)).map_err(|e| PgError::from_sqlite(e, None))?;
+        self.lease = Some(lease);
+        Ok(())
+    }
+
+    /// Makes sure writes can run: in a transaction, takes the writer; outside, starts an implicit one.
+    async fn start_write(&mut self) -> Result<(), PgError> {
+        if self.txn.is_none() {
+            self.begin(&TxnMode::default(), true).await?;
+        }
+        if self.txn.as_ref().is_some_and(|t| t.read_only) {
+            return Err(PgError::ReadOnlyTransaction("a write".into()));
+        }
+        self.acquire_lease().await
+    }
+
+    async fn sql(&mut self, plan: &SqlPlan, params: &[Value], binary: &(dyn Fn(usize) -> bool + Sync), max_rows: usize) -> Result<Outcome, PgError> {
+        let writes = plan.access != Access::Read || !plan.sequences.is_empty();
+        if !writes {
+            return self.read(plan, params, binary, max_rows).await;
+        }
+        if self.txn.as_ref().is_some_and(|t| t.read_only) {
+            return Err(PgError::ReadOnlyTransaction(match plan.tag {
+                Tag::Insert => "INSERT".into(),
+                Tag::Update => "UPDATE".into(),
+                Tag::Delete => "DELETE".into(),
+                Tag::Select => "SELECT with side effects".into(),
+                Tag::Other(ref t) => t.clone(),
+            }));
+        }
+        let autocommit = self.txn.is_none();
+        self.start_write().await?;
+        let result = self.write_in_txn(plan, params, binary, max_rows);
+        if autocommit {
+            let ok = result.is_ok();
+            let end = self.end_txn(ok);
+            let out = result?;
+            end?;
+            return Ok(out);
+        }
+        result
+    }
+
+    /// Runs a write inside the current transaction, which holds the writer.
+    fn write_in_txn(&mut self, plan: &SqlPlan, params: &[Value], binary: &(dyn Fn(usize) -> bool + Sync), max_rows: usize) -> Result<Outcome, PgError> {
+        let lease = self.lease.take().ok_or_else(|| PgError::Internal("no writer".into()))?;
+        let multi = !plan.pre.is_empty() || !plan.post.is_empty();
+        let result = in_blocking(|| -> Result<(Output, Option<catalog::schema::Schema>), PgError> {
+            // A statement made of several SQLite statements is atomic on its own.
+            if multi {
+                lease.execute_batch("SAVEPOINT lg_stmt").map_err(|e| PgError::from_sqlite(e, None))?;
+            }
+            let r = self.run_on(&lease, plan, params, binary, max_rows);
+            if multi {
+                let end = if r.is_ok() { "RELEASE lg_stmt" } else { "ROLLBACK TO lg_stmt; RELEASE lg_stmt" };
+                lease.execute_batch(end).map_err(|e| PgError::from_sqlite(e, None))?;
+            }
+            let r = r?;
+            let schema = if plan.access == Access::Ddl { Some(load_schema(&lease).map_err(|e| PgError::from_sqlite(e, None))?) } else { None };
+            Ok((r, schema))
+        });
+        self.lease = Some(lease);
+        let (out, schema) = result?;
+        if let Some(schema) = schema {
+            let snap = SchemaSnapshot { generation: self.node.next_generation(), schema: Arc::new(schema) };
+            if let Some(t) = self.txn.as_mut() {
+                t.schema = Some(snap);
+            }
+        }
+        Ok(if plan.returns_rows { Outcome::Rows(out) } else { Outcome::Command(out.tag) })
+    }
+
+    async fn read(&mut self, plan: &SqlPlan, params: &[Value], binary: &(dyn Fn(usize) -> bool + Sync), max_rows: usize) -> Result<Outcome, PgError> {
+        let returns_rows = plan.returns_rows;
+        let wrap = |out: Output| if returns_rows { Outcome::Rows(out) } else { Outcome::Command(out.tag) };
+        // Inside a transaction that holds the writer (or a snapshot), read there.
+        if let Some(lease) = self.lease.take() {
+            let r = in_blocking(|| self.run_on(&lease, plan, params, binary, max_rows));
+            self.lease = Some(lease);
+            return r.map(wrap);
+        }
+        if let Some(snap) = self.snapshot.take() {
+            let r = in_blocking(|| self.run_on(&snap, plan, params, binary, max_rows));
+            self.snapshot = Some(snap);
+            return r.map(wrap);
+        }
+        let db = self.db.clone();
+        in_blocking(|| {
+            let conn = db.read().map_err(PgError::from_store)?;
+            self.run_on(&conn, plan, params, binary, max_rows)
+        })
+        .map(wrap)
+    }
+
+    /// Feeds COPY FROM data.
+    pub fn copy_data(&mut self, data: &[u8]) -> Result<(), PgError> {
+        let mut copy = self.copy_in.take().ok_or_else(|| PgError::Protocol("no COPY in progress".into()))?;
+        let r = self.with_writer(|s, conn| copy.feed(conn, data, &s.format(), &s.schema()?.schema));
+        self.copy_in = Some(copy);
+        r
+    }
+
+    /// Ends COPY FROM: the remaining rows are inserted; returns the row count.
+    pub fn copy_done(&mut self) -> Result<usize, PgError> {
+        let mut copy = self.copy_in.take().ok_or_else(|| PgError::Protocol("no COPY in progress".into()))?;
+        let r = self.with_writer(|s, conn| copy.finish(conn, &s.format(), &s.schema()?.schema));
+        let implicit = self.txn.as_ref().is_some_and(|t| t.implicit);
+        match r {
+            Ok(n) => {
+                if implicit {
+                    self.end_txn(true)?;
+                }
+                Ok(n)
+            }
+            Err(e) => {
+                if implicit {
+                    let _ = self.end_txn(false);
+                } else if let Some(t) = self.txn.as_mut() {
+                    t.failed = true;
+                }
+                Err(e)
+            }
+        }
+    }
+
+    pub fn copy_fail(&mut self) {
+        self.copy_in = None;
+        if self.txn.as_ref().is_some_and(|t| t.implicit) {
+            let _ = self.end_txn(false);
+        } else if let Some(t) = self.txn.as_mut() {
+            t.failed = true;
+        }
+    }
+
+    fn with_writer<R>(&mut self, f: impl FnOnce(&mut Session, &rusqlite::Connection) -> Result<R, PgError>) -> Result<R, PgError> {
+        let lease = self.lease.take().ok_or_else(|| PgError::Internal("no writer".into()))?;
+        let r = in_blocking(|| f(self, &lease));
+        self.lease = Some(lease);
+        r
+    }
+
+    /// Runs a query string (simple protocol): statements run in order; a
+    /// string of several statements is one implicit transaction, as in PostgreSQL.
+    pub async fn simple_query(&mut self, sql: &str) -> Vec<Result<Outcome, PgError>> {
+        let plans = match self.plans(sql, &[]) {
+            Ok(p) => p,
+            Err(e) => {
+                if let Some(t) = self.txn.as_mut() {
+                    t.failed = true;
+                }
+                return vec![Err(e)];
+            }
+        };
+        let implicit = plans.len() > 1 && self.txn.is_none();
+        if implicit {
+            if let Err(e) = self.begin(&TxnMode::default(), true).await {
+                return vec![Err(e)];
+            }
+        }
+        let mut out = Vec::with_capacity(plans.len());
+        for plan in plans.iter() {
+            let r = self.execute(plan, &[], &|_| false, 0).await;
+            let failed = r.is_err();
+            let copy = matches!(r, Ok(Outcome::CopyIn { .. }));
+            out.push(r);
+            if failed || copy {
+                break;
+            }
+        }
+        if self.txn.as_ref().is_some_and(|t| t.implicit) && self.copy_in.is_none() {
+            let ok = out.last().is_some_and(|r| r.is_ok());
+            if let Err(e) = self.end_txn(ok) {
+                out.push(Err(e));
+            }
+        }
+        out
+    }
+}
+
+fn show_millis(v: &str) -> String {
+    let ms: u64 = v.parse().unwrap_or(0);
+    if ms == 0 {
+        "0".into()
+    } else if ms % 60_000 == 0 {
+        format!("{}min", ms / 60_000)
+    } else if ms % 1000 == 0 {
+        format!("{}s", ms / 1000)
+    } else {
+        format!("{ms}ms")
+    }
+}
