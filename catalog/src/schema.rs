@@ -37,6 +37,11 @@ INSERT OR IGNORE INTO __lg_namespace (oid, name, comment) VALUES (2200, 'public'
 INSERT OR IGNORE INTO __lg_meta (key, value) VALUES ('next_oid', '16384');
 ";
 
+/// OIDs PostgreSQL gives its own schemas.
+pub const PG_CATALOG_OID: u32 = 11;
+pub const PUBLIC_OID: u32 = 2200;
+pub const INFORMATION_SCHEMA_OID: u32 = 13_000;
+
 /// The SQL expression that allocates the next OID inside a DDL transaction.
 pub const NEXT_OID_SQL: &str =
     "UPDATE __lg_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'next_oid' RETURNING CAST(value AS INTEGER) - 1";
@@ -200,7 +205,8 @@ pub struct Sequence {
 /// A database's schema at one moment. Immutable; DDL builds a new one.
 #[derive(Debug, Clone, Default)]
 pub struct Schema {
-    pub namespaces: Vec<String>,
+    /// User-visible schemas: (oid, name).
+    pub namespaces: Vec<(u32, String)>,
     pub relations: HashMap<QualifiedName, Arc<Relation>>,
     pub enums: HashMap<QualifiedName, Arc<EnumType>>,
     pub sequences: HashMap<QualifiedName, Sequence>,
@@ -209,7 +215,8 @@ pub struct Schema {
 /// Rows of the catalog tables, as the storage layer reads them.
 #[derive(Debug, Clone, Default)]
 pub struct CatalogRows {
-    pub namespaces: Vec<String>,
+    /// oid, name
+    pub namespaces: Vec<(u32, String)>,
     /// oid, schema, name, kind, sqlite_name, definition, comment
     pub relations: Vec<(u32, String, String, String, String, Option<String>, Option<String>)>,
     /// relid, attnum, name, type, not_null, default, identity, comment
@@ -333,8 +340,28 @@ impl Schema {
         }
     }
 
+    /// Refuses a value that is not a label of the enum type `ty` (other types pass).
+    pub fn check_enum(&self, ty: &PgType, value: &str) -> Result<(), crate::value::ValueError> {
+        let Scalar::Enum(e) = &ty.scalar else { return Ok(()) };
+        let known = self.enums.values().find(|x| x.oid == e.oid);
+        match known {
+            Some(def) if !def.labels.iter().any(|l| l == value) => {
+                Err(crate::value::ValueError::InvalidEnum { ty: e.name.to_string(), input: value.to_string() })
+            }
+            _ => Ok(()),
+        }
+    }
+
     pub fn has_namespace(&self, name: &str) -> bool {
-        self.namespaces.iter().any(|n| n == name)
+        self.namespaces.iter().any(|(_, n)| n == name)
+    }
+
+    pub fn namespace_oid(&self, name: &str) -> u32 {
+        match name {
+            "pg_catalog" => PG_CATALOG_OID,
+            "information_schema" => INFORMATION_SCHEMA_OID,
+            _ => self.namespaces.iter().find(|(_, n)| n == name).map(|(o, _)| *o).unwrap_or(0),
+        }
     }
 
     /// Which constraint a SQLite constraint failure on `sqlite_table(cols)` was.
@@ -360,7 +387,7 @@ mod tests {
 
     fn rows() -> CatalogRows {
         CatalogRows {
-            namespaces: vec!["public".into()],
+            namespaces: vec![(2200, "public".into())],
             relations: vec![(16384, "public".into(), "t".into(), "r".into(), "t".into(), None, None)],
             attributes: vec![
                 (16384, 1, "id".into(), "bigint".into(), true, None, None, None),

@@ -170,6 +170,31 @@ impl AuthMechanism for Trust {
     }
 }
 
+/// Reports failed logins the way PostgreSQL words them, naming the startup user.
+struct PostgresWording(Box<dyn AuthMechanism>);
+
+fn reword(client: &(dyn ClientInfo + Send + Sync), r: PgWireResult<AuthState>) -> PgWireResult<AuthState> {
+    let user = || client.metadata().get(METADATA_USER).cloned().unwrap_or_default();
+    match r {
+        Err(PgWireError::InvalidPassword(_)) | Ok(AuthState::Failed(PgWireError::InvalidPassword(_))) => {
+            Err(fatal("28P01", format!("password authentication failed for user \"{}\"", user())))
+        }
+        other => other,
+    }
+}
+
+#[async_trait]
+impl AuthMechanism for PostgresWording {
+    async fn begin(&mut self, client: &(dyn ClientInfo + Send + Sync)) -> PgWireResult<AuthState> {
+        let r = self.0.begin(client).await;
+        reword(client, r)
+    }
+    async fn next(&mut self, client: &(dyn ClientInfo + Send + Sync), m: PasswordMessageFamily) -> PgWireResult<AuthState> {
+        let r = self.0.next(client, m).await;
+        reword(client, r)
+    }
+}
+
 /// The settings a client asked for at startup: parameters and `options=-c k=v`.
 pub fn startup_settings(metadata: &HashMap<String, String>, user: &str) -> Result<Settings, crate::error::PgError> {
     let mut s = Settings::new(user);
@@ -247,7 +272,7 @@ impl Startup {
 
     fn mechanism(&self) -> Box<dyn AuthMechanism> {
         let source = Arc::new(UserSource(Arc::new(self.node.config.users.clone())));
-        match self.node.config.auth {
+        Box::new(PostgresWording(match self.node.config.auth {
             AuthMethod::Trust => Box::new(Trust),
             AuthMethod::Cleartext => CleartextPasswordAuth::new(source).create(),
             AuthMethod::Scram => {
@@ -255,7 +280,7 @@ impl Startup {
                 scram.set_iterations(SCRAM_ITERATIONS);
                 SaslMechanisms::new(vec![Arc::new(scram)]).create()
             }
-        }
+        }))
     }
 
     async fn finish<C>(&self, client: &mut C, outcome: AuthOutcome) -> PgWireResult<()>

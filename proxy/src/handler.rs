@@ -404,7 +404,11 @@ impl ExtendedQueryHandler for QueryHandler {
         let mut params = Vec::with_capacity(types.len());
         for (i, ty) in types.iter().enumerate() {
             let binary = portal.parameter_format.format_for(i) == FieldFormat::Binary;
-            params.push(exec::decode_param(ty, portal.parameters[i].as_deref(), binary, &format)?);
+            let v = exec::decode_param(ty, portal.parameters[i].as_deref(), binary, &format)?;
+            if let catalog::value::Value::Text(text) = &v {
+                session.schema()?.schema.check_enum(ty, text).map_err(PgError::Value)?;
+            }
+            params.push(v);
         }
         // Outside an explicit transaction, an extended-protocol statement runs in an implicit one until Sync.
         let fmt = portal.result_column_format.clone();

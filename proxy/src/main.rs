@@ -46,7 +46,7 @@ fn main() -> anyhow::Result<()> {
                 .with_env_filter(tracing_subscriber::EnvFilter::try_new(&config.log).context("invalid --log filter")?)
                 .with_target(false)
                 .init();
-            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().thread_stack_size(8 * 1024 * 1024).build()?;
             runtime.block_on(async move {
                 let pg = tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
                 let http = tokio::net::TcpListener::bind(config.http_listen).await.with_context(|| format!("listening on {}", config.http_listen))?;

@@ -78,8 +78,8 @@ pub struct Node {
 /// Reads the `__lg_*` catalog tables of a database.
 pub fn load_schema(conn: &Connection) -> rusqlite::Result<Schema> {
     let mut rows = CatalogRows::default();
-    let mut st = conn.prepare("SELECT name FROM __lg_namespace ORDER BY oid")?;
-    rows.namespaces = st.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    let mut st = conn.prepare("SELECT oid, name FROM __lg_namespace ORDER BY oid")?;
+    rows.namespaces = st.query_map([], |r| Ok((r.get::<_, i64>(0)? as u32, r.get(1)?)))?.collect::<Result<_, _>>()?;
     let mut st = conn.prepare("SELECT oid, schema, name, kind, sqlite_name, definition, comment FROM __lg_relation")?;
     rows.relations = st
         .query_map([], |r| Ok((r.get::<_, i64>(0)? as u32, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)))?

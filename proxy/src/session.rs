@@ -239,7 +239,7 @@ impl Session {
         *self.cancel.interrupt.lock() = None;
         self.absorb_ctx(ctx)?;
         match result {
-            Err(PgError::Canceled) if timed_out.load(Ordering::SeqCst) => Err(PgError::StatementTimeout),
+            Err(e) if e.sqlstate().code() == "57014" && timed_out.load(Ordering::SeqCst) => Err(PgError::StatementTimeout),
             other => other,
         }
     }
@@ -689,31 +689,44 @@ impl Session {
         r
     }
 
-    /// Runs a query string (simple protocol): statements run in order; a
-    /// string of several statements is one implicit transaction, as in PostgreSQL.
+    /// Translates one statement of a query string against the schema as it is now.
+    fn plan_unit(&self, unit: &translate::Unit) -> Result<Plan, PgError> {
+        let snap = self.schema()?;
+        let search_path = self.search_path();
+        let format = self.format();
+        let ctx = Context { schema: &snap.schema, search_path: &search_path, format: &format, param_hints: &[], current_user: &self.user, database: &self.database };
+        Ok(unit.plan(&ctx)?)
+    }
+
+    /// Runs a query string (simple protocol): statements run in order, each
+    /// translated just before it runs (so it sees the DDL before it); a string
+    /// of several statements is one implicit transaction, as in PostgreSQL.
     pub async fn simple_query(&mut self, sql: &str) -> Vec<Result<Outcome, PgError>> {
-        let plans = match self.plans(sql, &[]) {
-            Ok(p) => p,
-            Err(e) => {
-                if let Some(t) = self.txn.as_mut() {
-                    t.failed = true;
-                }
-                return vec![Err(e)];
-            }
+        let units = match translate::split(sql) {
+            Ok(u) => u,
+            Err(e) => return vec![Err(self.fail(e.into()))],
         };
-        let implicit = plans.len() > 1 && self.txn.is_none();
+        if units.len() == 1 {
+            return match self.plans(sql, &[]) {
+                Ok(plans) => vec![self.execute(&plans[0], &[], &|_| false, 0).await],
+                Err(e) => vec![Err(self.fail(e))],
+            };
+        }
+        let implicit = self.txn.is_none();
         if implicit {
             if let Err(e) = self.begin(&TxnMode::default(), true).await {
                 return vec![Err(e)];
             }
         }
-        let mut out = Vec::with_capacity(plans.len());
-        for plan in plans.iter() {
-            let r = self.execute(plan, &[], &|_| false, 0).await;
-            let failed = r.is_err();
-            let copy = matches!(r, Ok(Outcome::CopyIn { .. }));
+        let mut out = Vec::with_capacity(units.len());
+        for unit in &units {
+            let r = match self.plan_unit(unit) {
+                Ok(plan) => self.execute(&plan, &[], &|_| false, 0).await,
+                Err(e) => Err(self.fail(e)),
+            };
+            let stop = r.is_err() || matches!(r, Ok(Outcome::CopyIn { .. }));
             out.push(r);
-            if failed || copy {
+            if stop {
                 break;
             }
         }
@@ -724,6 +737,14 @@ impl Session {
             }
         }
         out
+    }
+
+    /// Marks the transaction failed and hands the error back.
+    fn fail(&mut self, e: PgError) -> PgError {
+        if let Some(t) = self.txn.as_mut() {
+            t.failed = true;
+        }
+        e
     }
 }
 

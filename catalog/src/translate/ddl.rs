@@ -659,6 +659,15 @@ fn create_table(ctx: &Context<'_>, ct: &CreateTable) -> Result<Plan, TranslateEr
     if ct.temporary {
         return Err(TranslateError::Unsupported("temporary tables".into()));
     }
+    if ct.partition_by.is_some() || ct.partition_of.is_some() {
+        return Err(TranslateError::Unsupported("partitioned tables (PARTITION BY / PARTITION OF)".into()));
+    }
+    if ct.inherits.is_some() {
+        return Err(TranslateError::Unsupported("table inheritance (INHERITS)".into()));
+    }
+    if ct.like.is_some() {
+        return Err(TranslateError::Unsupported("CREATE TABLE ... LIKE".into()));
+    }
     let q = qualify(ctx, &ct.name)?;
     if ctx.schema.relations.contains_key(&q) || ctx.schema.sequences.contains_key(&q) {
         if ct.if_not_exists {

@@ -182,6 +182,9 @@ impl<'a> Translator<'a> {
         }
         match &e.lit {
             Lit::Str(s) => {
+                if !target.array {
+                    self.ctx.schema.check_enum(target, s)?;
+                }
                 let v = value::from_text(target, s, self.ctx.format)?;
                 return Ok(TExpr { sql: literal(&v), ty: target.clone(), ..e });
             }
@@ -208,8 +211,13 @@ impl<'a> Translator<'a> {
         Ok(TExpr { sql, ty: target.clone(), lit: Lit::None, ..e })
     }
 
-    /// Translates an expression.
+    /// Translates an expression. Deep expressions (a chain of ten thousand
+    /// `+`) grow the stack on the heap instead of overflowing it.
     pub fn expr(&mut self, e: &Expr) -> Result<TExpr, TranslateError> {
+        stacker::maybe_grow(1024 * 1024, 8 * 1024 * 1024, || self.expr_inner(e))
+    }
+
+    fn expr_inner(&mut self, e: &Expr) -> Result<TExpr, TranslateError> {
         match e {
             Expr::Identifier(id) => self.column(&[], &fold(id), id),
             Expr::CompoundIdentifier(ids) => {
@@ -738,6 +746,12 @@ impl<'a> Translator<'a> {
         let t = self.expr(e)?;
         let name = if t.origin.is_some() || matches!(e, Expr::Function(_)) { t.name.clone() } else { type_output_name(&target) };
         let agg = t.aggregate;
+        // `'name'::regclass` names a relation: resolve it now, and keep the name
+        // for functions that take it (nextval('seq'::regclass)).
+        if let (Lit::Str(name), Scalar::Regclass, false) = (&t.lit, &target.scalar, target.array) {
+            let oid = self.regclass_oid(name)?;
+            return Ok(TExpr { sql: oid.to_string(), ty: target, lit: Lit::Str(name.clone()), name: "regclass".into(), origin: None, aggregate: false });
+        }
         // Folding a literal cast here means `'abc'::int` fails as in PostgreSQL, at translation.
         match (&t.lit, &target.scalar) {
             (Lit::Str(_) | Lit::Number(_) | Lit::Null, _) => {
@@ -765,6 +779,27 @@ impl<'a> Translator<'a> {
         out.origin = None;
         out.name = name;
         Ok(out.agg(agg))
+    }
+
+    /// The OID of a relation or sequence named in text (`'public.users'`, `'"Mixed"'`).
+    pub fn regclass_oid(&self, text: &str) -> Result<u32, TranslateError> {
+        let parts: Vec<String> = text
+            .split('.')
+            .map(|p| if p.len() >= 2 && p.starts_with('"') && p.ends_with('"') { p[1..p.len() - 1].to_string() } else { p.to_lowercase() })
+            .collect();
+        let (schema, name) = match parts.as_slice() {
+            [n] => (None, n.as_str()),
+            [s, n] => (Some(s.as_str()), n.as_str()),
+            _ => return Err(TranslateError::UndefinedTable(text.to_string())),
+        };
+        if let Some(r) = self.ctx.schema.lookup(schema, name, self.ctx.search_path) {
+            return Ok(r.oid);
+        }
+        let seq = match schema {
+            Some(s) => self.ctx.schema.sequences.get(&QualifiedName::new(s, name)),
+            None => self.ctx.search_path.iter().find_map(|s| self.ctx.schema.sequences.get(&QualifiedName::new(s, name))),
+        };
+        seq.map(|s| s.oid).ok_or_else(|| TranslateError::UndefinedTable(text.to_string()))
     }
 
     fn case(&mut self, operand: Option<&Expr>, conditions: &[sqlparser::ast::CaseWhen], else_result: Option<&Expr>) -> Result<TExpr, TranslateError> {

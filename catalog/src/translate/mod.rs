@@ -55,16 +55,39 @@ fn pre_parse(sql: &str) -> Option<Result<Vec<Plan>, TranslateError>> {
     }
 }
 
-/// Splits a query string into its statements and translates each.
-pub fn translate(sql: &str, ctx: &Context<'_>) -> Result<Vec<Plan>, TranslateError> {
+/// A statement of a query string: already planned (recognised before the
+/// parser) or parsed and waiting to be translated against the schema as it
+/// is when the statement runs.
+#[derive(Debug, Clone)]
+pub enum Unit {
+    Planned(Plan),
+    Parsed(Box<Statement>),
+}
+
+impl Unit {
+    pub fn plan(&self, ctx: &Context<'_>) -> Result<Plan, TranslateError> {
+        match self {
+            Unit::Planned(p) => Ok(p.clone()),
+            Unit::Parsed(s) => translate_statement(s, ctx),
+        }
+    }
+}
+
+/// Splits a query string into its statements.
+pub fn split(sql: &str) -> Result<Vec<Unit>, TranslateError> {
     if let Some(done) = pre_parse(sql) {
-        return done;
+        return done.map(|plans| plans.into_iter().map(Unit::Planned).collect());
     }
     let statements = parse(sql)?;
     if statements.is_empty() {
-        return Ok(vec![Plan::Empty]);
+        return Ok(vec![Unit::Planned(Plan::Empty)]);
     }
-    statements.iter().map(|s| translate_statement(s, ctx)).collect()
+    Ok(statements.into_iter().map(|s| Unit::Parsed(Box::new(s))).collect())
+}
+
+/// Splits a query string into its statements and translates each against one schema.
+pub fn translate(sql: &str, ctx: &Context<'_>) -> Result<Vec<Plan>, TranslateError> {
+    split(sql)?.iter().map(|u| u.plan(ctx)).collect()
 }
 
 pub fn parse(sql: &str) -> Result<Vec<Statement>, TranslateError> {

@@ -21,7 +21,7 @@ impl Translator<'_> {
             return Err(TranslateError::Unsupported("this query clause".into()));
         }
         self.ctes.push(Vec::new());
-        let result = self.query_inner(q, expected);
+        let result = stacker::maybe_grow(1024 * 1024, 8 * 1024 * 1024, || self.query_inner(q, expected));
         self.ctes.pop();
         result
     }
@@ -464,6 +464,17 @@ impl Translator<'_> {
                     _ => return Err(TranslateError::Syntax(format!("improper relation name {name}"))),
                 };
                 let alias_name = alias.as_ref().map(|a| fold(&a.name)).unwrap_or_else(|| rel_name.clone());
+                // pg_catalog comes first on every search path, as in PostgreSQL.
+                let catalog_ref = match schema.as_deref() {
+                    Some("pg_catalog") => true,
+                    None => crate::pg_catalog::is_catalog_relation(&rel_name) && !self.ctes.iter().any(|l| l.iter().any(|(n, _)| *n == rel_name)),
+                    _ => false,
+                };
+                if catalog_ref {
+                    let table = crate::pg_catalog::relation(&rel_name, self.ctx.schema, self.ctx.database)
+                        .ok_or_else(|| TranslateError::Unsupported(format!("catalog relation pg_catalog.{rel_name}")))?;
+                    return Ok(self.inline_table(&alias_name, alias.as_ref(), table));
+                }
                 // A CTE of an enclosing WITH shadows tables of the same name.
                 if schema.is_none() {
                     if let Some(cols) = self.ctes.iter().rev().find_map(|l| l.iter().rev().find(|(n, _)| *n == rel_name).map(|(_, c)| c.clone())) {
@@ -525,6 +536,28 @@ impl Translator<'_> {
             }
             other => Err(TranslateError::Unsupported(format!("FROM item {}", other.to_string().chars().take(40).collect::<String>()))),
         }
+    }
+}
+
+impl Translator<'_> {
+    /// A relation whose rows are known at translation time, as a VALUES list.
+    fn inline_table(&mut self, alias_name: &str, alias: Option<&TableAlias>, table: crate::pg_catalog::CatalogTable) -> String {
+        let mut columns: Vec<ScopeColumn> = table.columns.iter().map(|(n, ty)| ScopeColumn { name: n.to_string(), ty: ty.clone(), table_oid: 0, attnum: 0 }).collect();
+        apply_alias_columns(&mut columns, alias);
+        let body = if table.rows.is_empty() {
+            let cols: Vec<String> = columns.iter().map(|c| format!("NULL AS {}", ident(&c.name))).collect();
+            format!("SELECT {} LIMIT 0", cols.join(", "))
+        } else {
+            let cols: Vec<String> = columns.iter().enumerate().map(|(i, c)| format!("column{} AS {}", i + 1, ident(&c.name))).collect();
+            let rows: Vec<String> = table
+                .rows
+                .iter()
+                .map(|r| format!("({})", r.iter().map(super::sqltext::literal).collect::<Vec<_>>().join(", ")))
+                .collect();
+            format!("SELECT {} FROM (VALUES {})", cols.join(", "), rows.join(", "))
+        };
+        self.scopes.add(ScopeRel { name: alias_name.to_string(), schema: Some("pg_catalog".into()), sql_alias: alias_name.to_string(), columns });
+        format!("({body}) AS {}", ident(alias_name))
     }
 }
 

@@ -118,7 +118,10 @@ pub fn translate(stmt: &Statement, ctx: &Context<'_>) -> Result<Option<Plan>, Tr
             other => return Err(TranslateError::Unsupported(format!("{other}"))),
         },
         Statement::ShowVariable { variable } => {
-            let name = variable.iter().map(fold).collect::<Vec<_>>().join(" ");
+            // The parser drops the dot of `SHOW a.b`: only these names are several words.
+            let words: Vec<String> = variable.iter().map(fold).collect();
+            let multiword = matches!(words.first().map(String::as_str), Some("time" | "transaction" | "session"));
+            let name = words.join(if multiword { " " } else { "." });
             let name = match name.as_str() {
                 "time zone" => "timezone".to_string(),
                 "transaction isolation level" => "transaction_isolation".to_string(),

@@ -1,0 +1,164 @@
+//! Starts real `litegres` processes on loopback ports for integration tests.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct Server {
+    pub port: u16,
+    pub http_port: u16,
+    pub dir: PathBuf,
+    child: Option<Child>,
+    _tmp: Option<tempfile::TempDir>,
+    extra: Vec<String>,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free loopback port")
+}
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_litegres")
+}
+
+impl Server {
+    /// A trust-auth node on a fresh data directory.
+    pub fn start() -> Server {
+        Server::start_with(&[])
+    }
+
+    pub fn start_with(extra: &[&str]) -> Server {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let dir = tmp.path().to_path_buf();
+        let mut s = Server { port: 0, http_port: 0, dir, child: None, _tmp: Some(tmp), extra: extra.iter().map(|s| s.to_string()).collect() };
+        s.spawn();
+        s
+    }
+
+    /// Starts (again) on the same data directory and ports.
+    pub fn spawn(&mut self) {
+        for attempt in 0..5 {
+            if self.port == 0 || attempt > 0 {
+                self.port = free_port();
+                self.http_port = free_port();
+            }
+            let mut child = Command::new(bin())
+                .args(["serve", "--data-dir"])
+                .arg(&self.dir)
+                .args(["--listen", &format!("127.0.0.1:{}", self.port), "--http-listen", &format!("127.0.0.1:{}", self.http_port)])
+                .args(&self.extra)
+                .env("LITEGRES_LOG", "warn")
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawn litegres");
+            let deadline = Instant::now() + Duration::from_secs(20);
+            loop {
+                if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                    self.child = Some(child);
+                    return;
+                }
+                if let Ok(Some(status)) = child.try_wait() {
+                    let mut err = String::new();
+                    if let Some(e) = child.stderr.take() {
+                        for line in BufReader::new(e).lines().map_while(Result::ok) {
+                            err.push_str(&line);
+                            err.push('\n');
+                        }
+                    }
+                    if err.contains("Address already in use") {
+                        break;
+                    }
+                    panic!("litegres exited with {status}: {err}");
+                }
+                if Instant::now() > deadline {
+                    let _ = child.kill();
+                    panic!("litegres did not start listening within 20s");
+                }
+                std::thread::sleep(Duration::from_millis(25));
+            }
+        }
+        panic!("could not find free ports for litegres");
+    }
+
+    pub fn kill9(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Graceful stop (SIGTERM) and wait.
+    pub fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = Command::new("kill").args(["-TERM", &c.id().to_string()]).status();
+            let deadline = Instant::now() + Duration::from_secs(15);
+            while Instant::now() < deadline {
+                if let Ok(Some(_)) = c.try_wait() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    pub fn url(&self, user: &str, db: &str) -> String {
+        format!("host=127.0.0.1 port={} user={user} dbname={db}", self.port)
+    }
+
+    pub async fn client(&self) -> tokio_postgres::Client {
+        self.client_as("postgres", None).await
+    }
+
+    pub async fn client_as(&self, user: &str, password: Option<&str>) -> tokio_postgres::Client {
+        let mut conf = format!("host=127.0.0.1 port={} user={user} dbname=postgres connect_timeout=10", self.port);
+        if let Some(p) = password {
+            conf.push_str(&format!(" password={p}"));
+        }
+        let (client, conn) = tokio_postgres::connect(&conf, tokio_postgres::NoTls).await.expect("connect to litegres");
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+        client
+    }
+
+    /// Runs psql with the given script; returns (success, stdout, stderr).
+    pub fn psql(&self, args: &[&str], input: &str) -> (bool, String, String) {
+        psql_at(self.port, args, input)
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
+pub fn psql_at(port: u16, args: &[&str], input: &str) -> (bool, String, String) {
+    use std::io::Write;
+    let mut child = Command::new("psql")
+        .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-U", "postgres", "-X", "-q", "-v", "ON_ERROR_STOP=0"])
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("psql must be installed (postgresql-client); the test command installs it");
+    child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write psql input");
+    let out = child.wait_with_output().expect("psql output");
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+/// The SQLSTATE of a tokio-postgres error.
+pub fn code(e: &tokio_postgres::Error) -> String {
+    e.as_db_error().map(|d| d.code().code().to_string()).unwrap_or_else(|| format!("not a server error: {e}"))
+}
