@@ -26,6 +26,18 @@ pub struct WriteLease {
     guard: OwnedMutexGuard<Connection>,
 }
 
+impl Drop for WriteLease {
+    /// A lease dropped mid-transaction (a client that vanished, a task that
+    /// was cancelled) must not hand a half-done transaction to the next writer.
+    fn drop(&mut self) {
+        if !self.guard.is_autocommit() {
+            if let Err(e) = self.guard.execute_batch("ROLLBACK") {
+                tracing::error!(error = %e, "rolling back an abandoned write transaction failed");
+            }
+        }
+    }
+}
+
 impl Deref for WriteLease {
     type Target = Connection;
     fn deref(&self) -> &Connection {

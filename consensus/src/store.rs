@@ -140,6 +140,20 @@ mod tests {
         assert!(db.write_timeout(std::time::Duration::from_millis(50)).await.is_ok());
     }
 
+    #[tokio::test(flavor = "multi_thread")]
+    async fn an_abandoned_write_transaction_is_rolled_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = store(dir.path());
+        let db = s.get("postgres").unwrap();
+        let w = db.write().await;
+        w.execute_batch("BEGIN IMMEDIATE; INSERT INTO t VALUES (9)").unwrap();
+        drop(w);
+        let w = db.write().await;
+        w.execute_batch("BEGIN IMMEDIATE; COMMIT").unwrap();
+        let n: i64 = w.query_row("SELECT count(*) FROM t", [], |r| r.get(0)).unwrap();
+        assert_eq!(n, 0);
+    }
+
     #[test]
     fn databases_are_created_listed_and_dropped() {
         let dir = tempfile::tempdir().unwrap();

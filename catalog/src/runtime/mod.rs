@@ -311,9 +311,8 @@ pub fn cast(v: ValueRef<'_>, from: &PgType, to: &PgType, ctx: &RuntimeCtx) -> Re
         (_, Scalar::Float4 | Scalar::Float8, ValueRef::Int(i)) => return Ok(Value::Real(i as f64)),
         (_, Scalar::Float4, ValueRef::Real(x)) => return Ok(Value::Real(x as f32 as f64)),
         (_, Scalar::Numeric, ValueRef::Real(x)) => return value::from_text(to, &value::float::numeric_from_f64(x), opts),
-        (Scalar::Timestamptz, Scalar::Date, ValueRef::Text(_)) | (Scalar::Timestamptz, Scalar::Timestamp, ValueRef::Text(_)) => {
-            let text = value::to_text_string(from, v, opts)?;
-            return value::from_text(to, &text[..text.len().min(if to.scalar == Scalar::Date { 10 } else { 26 })], opts);
+        (Scalar::Date | Scalar::Timestamp | Scalar::Timestamptz, Scalar::Date | Scalar::Timestamp | Scalar::Timestamptz | Scalar::Time, ValueRef::Text(s)) => {
+            return datetime_cast(s, &from.scalar, &to.scalar, opts);
         }
         _ => {}
     }
@@ -338,6 +337,24 @@ pub fn cast(v: ValueRef<'_>, from: &PgType, to: &PgType, ctx: &RuntimeCtx) -> Re
         other => other,
     })
     .or_else(|e| if from.scalar == to.scalar { Ok(owned(v)) } else { Err(e) })
+}
+
+/// Conversions among date, timestamp and timestamptz: a timestamp without
+/// zone is wall-clock time in the session's zone.
+fn datetime_cast(s: &str, from: &Scalar, to: &Scalar, opts: &FormatOptions) -> Result<Value, ValueError> {
+    use value::datetime;
+    let offset = chrono::Duration::seconds(opts.zone.offset_seconds as i64);
+    let local = match from {
+        Scalar::Timestamptz => datetime::load_timestamptz(s)?.naive_utc() + offset,
+        Scalar::Date => datetime::parse_date(s)?.and_hms_opt(0, 0, 0).ok_or_else(|| ValueError::invalid("date", s))?,
+        _ => datetime::load_timestamp(s)?,
+    };
+    Ok(Value::Text(match to {
+        Scalar::Timestamptz => datetime::store_timestamp(local - offset),
+        Scalar::Date => datetime::store_date(local.date()),
+        Scalar::Time => datetime::store_time(local.time()),
+        _ => datetime::store_timestamp(local),
+    }))
 }
 
 fn cast_fn(a: &[ValueRef<'_>], ctx: &RuntimeCtx) -> Result<Value, ValueError> {

@@ -73,12 +73,37 @@ impl Unit {
     }
 }
 
+/// COPY's option list takes PostgreSQL booleans (`freeze on`) that the
+/// parser only knows as true/false.
+fn normalize_copy_options(sql: &str) -> Option<String> {
+    let lower = sql.to_ascii_lowercase();
+    if !lower.trim_start().starts_with("copy") {
+        return None;
+    }
+    let open = lower.rfind("with (").or_else(|| lower.rfind("with("))?;
+    let start = lower[open..].find('(')? + open;
+    let end = lower[start..].find(')')? + start;
+    let options: Vec<String> = sql[start + 1..end]
+        .split(',')
+        .map(|opt| {
+            let words: Vec<&str> = opt.split_whitespace().collect();
+            match words.as_slice() {
+                [name, v] if v.eq_ignore_ascii_case("on") || *v == "1" => format!("{name} true"),
+                [name, v] if v.eq_ignore_ascii_case("off") || *v == "0" => format!("{name} false"),
+                _ => opt.trim().to_string(),
+            }
+        })
+        .collect();
+    Some(format!("{}({}){}", &sql[..start], options.join(", "), &sql[end + 1..]))
+}
+
 /// Splits a query string into its statements.
 pub fn split(sql: &str) -> Result<Vec<Unit>, TranslateError> {
     if let Some(done) = pre_parse(sql) {
         return done.map(|plans| plans.into_iter().map(Unit::Planned).collect());
     }
-    let statements = parse(sql)?;
+    let normalized = normalize_copy_options(sql);
+    let statements = parse(normalized.as_deref().unwrap_or(sql))?;
     if statements.is_empty() {
         return Ok(vec![Unit::Planned(Plan::Empty)]);
     }
