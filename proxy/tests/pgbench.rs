@@ -40,11 +40,13 @@ fn pgbench_initialises_and_runs_in_every_protocol_mode() {
         assert_clean_run(&pgbench(&s, &["-S", "-T", "5", "-M", mode]));
         assert_clean_run(&pgbench(&s, &["-T", "5", "-c", "4", "-M", mode]));
     }
-    // The books balance: every teller and branch change matches the history.
+    // The books balance: each transaction moved the same delta on an account,
+    // a teller and a branch (pgbench empties the history before every run).
     let (ok, out, err) = s.psql(
         &["-A", "-t"],
-        "SELECT (SELECT sum(delta) FROM pgbench_history) = (SELECT sum(bbalance) FROM pgbench_branches)
-            AND (SELECT sum(delta) FROM pgbench_history) = (SELECT sum(tbalance) FROM pgbench_tellers);",
+        "SELECT (SELECT sum(abalance) FROM pgbench_accounts) = (SELECT sum(bbalance) FROM pgbench_branches)
+            AND (SELECT sum(abalance) FROM pgbench_accounts) = (SELECT sum(tbalance) FROM pgbench_tellers)
+            AND (SELECT count(*) FROM pgbench_history) > 0;",
     );
     assert!(ok, "{err}");
     assert_eq!(out.trim(), "t");
