@@ -12,7 +12,7 @@ use crate::locks::AdvisoryLocks;
 use crate::settings::Settings;
 use catalog::runtime::{self, RuntimeCtx};
 use catalog::value::{self, numeric, Value, ValueError, ValueRef};
-use rusqlite::functions::{Aggregate, Context, FunctionFlags};
+use rusqlite::functions::{Aggregate, Context, FunctionFlags, WindowAggregate};
 use rusqlite::types::{Value as SqlValue, ValueRef as SqlRef};
 use rusqlite::Connection;
 use std::cell::RefCell;
@@ -154,8 +154,9 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
         Ok(SqlValue::Null)
     })?;
     conn.create_scalar_function("lg_advisory", -1, volatile, advisory)?;
-    conn.create_aggregate_function("lg_num_sum", 1, pure, NumericAgg { avg: false })?;
-    conn.create_aggregate_function("lg_num_avg", 1, pure, NumericAgg { avg: true })?;
+    // Window-capable, so sum(numeric) OVER (...) works too.
+    conn.create_window_function("lg_num_sum", 1, pure, NumericAgg { avg: false })?;
+    conn.create_window_function("lg_num_avg", 1, pure, NumericAgg { avg: true })?;
     conn.create_aggregate_function("lg_interval_sum", 1, pure, IntervalAgg { avg: false })?;
     conn.create_aggregate_function("lg_interval_avg", 1, pure, IntervalAgg { avg: true })?;
     Ok(())
@@ -309,6 +310,21 @@ impl Aggregate<numeric::Sum, SqlValue> for NumericAgg {
         let Some(acc) = acc else { return Ok(SqlValue::Null) };
         let r = if self.avg { acc.avg().map_err(fail)? } else { acc.sum() };
         Ok(r.map(SqlValue::Text).unwrap_or(SqlValue::Null))
+    }
+}
+
+impl WindowAggregate<numeric::Sum, SqlValue> for NumericAgg {
+    fn value(&self, acc: Option<&mut numeric::Sum>) -> rusqlite::Result<SqlValue> {
+        let Some(acc) = acc else { return Ok(SqlValue::Null) };
+        let r = if self.avg { acc.avg().map_err(fail)? } else { acc.sum() };
+        Ok(r.map(SqlValue::Text).unwrap_or(SqlValue::Null))
+    }
+    fn inverse(&self, ctx: &mut Context<'_>, acc: &mut numeric::Sum) -> rusqlite::Result<()> {
+        let v = to_ref(ctx.get_raw(0));
+        if let Some(text) = runtime::numeric_text(v).map_err(fail)? {
+            acc.remove(&text).map_err(fail)?;
+        }
+        Ok(())
     }
 }
 

@@ -109,6 +109,12 @@ fn row_description(columns: &[OutColumn]) -> RowDescription {
     RowDescription::new(fields(columns, &|_| FieldFormat::Text).iter().map(Into::into).collect())
 }
 
+fn notice(n: &catalog::translate::Notice) -> pgwire::error::ErrorInfo {
+    let mut info = pgwire::error::ErrorInfo::new(n.severity.to_string(), n.code.to_string(), n.message.clone());
+    info.severity_nonlocalized = Some(n.severity.to_string());
+    info
+}
+
 fn no_session() -> PgWireError {
     PgError::Protocol("no session (startup not complete)".into()).into()
 }
@@ -191,7 +197,10 @@ impl SimpleQueryHandler for QueryHandler {
         let _enter = span.enter();
         self.set_activity(session.pid, "active", &query.query);
         let results = session.simple_query(&query.query).await;
-        for r in results {
+        for (r, notices) in results {
+            for n in notices {
+                client.feed(PgWireBackendMessage::NoticeResponse(notice(&n).into())).await?;
+            }
             match r {
                 Ok(Outcome::Rows(out)) => {
                     client.feed(PgWireBackendMessage::RowDescription(row_description(&out.columns))).await?;
@@ -376,7 +385,7 @@ impl ExtendedQueryHandler for QueryHandler {
         Ok(DescribePortalResponse::new(fields(&plan_columns(&plan), &|i| fmt.format_for(i))))
     }
 
-    async fn do_query<C>(&self, _client: &mut C, portal: &Portal<Self::Statement>, _max_rows: usize) -> PgWireResult<Response>
+    async fn do_query<C>(&self, client: &mut C, portal: &Portal<Self::Statement>, _max_rows: usize) -> PgWireResult<Response>
     where
         C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
         C::PortalStore: PortalStore<Statement = Self::Statement>,
@@ -414,6 +423,9 @@ impl ExtendedQueryHandler for QueryHandler {
         let fmt = portal.result_column_format.clone();
         let binary = move |i: usize| fmt.format_for(i) == FieldFormat::Binary;
         let outcome = session.execute(&plan, &params, &binary, 0).await;
+        for n in std::mem::take(&mut session.notices) {
+            client.feed(PgWireBackendMessage::NoticeResponse(notice(&n).into())).await?;
+        }
         self.set_activity(session.pid, if session.txn.is_some() { "idle in transaction" } else { "idle" }, &prepared.sql);
         match outcome.map_err(<PgWireError as From<PgError>>::from)? {
             Outcome::Rows(out) => {

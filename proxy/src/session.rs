@@ -17,7 +17,7 @@ use crate::functions::ExecCtx;
 use crate::node::{load_schema, CancelTarget, Node, PlanKey, SchemaSnapshot};
 use crate::settings::Settings;
 use catalog::runtime::RuntimeCtx;
-use catalog::translate::{self, Access, Context, CopyDirection, OutColumn, Plan, SetValue, SqlPlan, Tag, TxnMode};
+use catalog::translate::{self, Access, Context, CopyDirection, Notice, OutColumn, Plan, SetValue, SqlPlan, Tag, TxnMode};
 use catalog::types::PgType;
 use catalog::value::{FormatOptions, Value};
 use consensus::{Database, ReadConn, WriteLease};
@@ -74,6 +74,8 @@ pub struct Session {
     pub copy_in: Option<CopyIn>,
     /// An error met while COPY data streamed in, reported at CopyDone.
     pub pending_error: Option<PgError>,
+    /// NOTICE/WARNING messages of the statement being run.
+    pub notices: Vec<Notice>,
     next_txid: i64,
 }
 
@@ -106,6 +108,7 @@ impl Session {
             pending_status: Vec::new(),
             copy_in: None,
             pending_error: None,
+            notices: Vec::new(),
             next_txid: 1000,
         }
     }
@@ -128,8 +131,13 @@ impl Session {
         self.settings.format_options()
     }
 
+    /// The search path as PostgreSQL applies it: schemas that do not exist are skipped.
     fn search_path(&self) -> Vec<String> {
-        self.settings.search_path(&self.user)
+        let path = self.settings.search_path(&self.user);
+        match self.schema() {
+            Ok(snap) => path.into_iter().filter(|s| snap.schema.has_namespace(s) || s == "pg_catalog").collect(),
+            Err(_) => path,
+        }
     }
 
     /// The schema this session sees: its transaction's own, or the published one.
@@ -270,8 +278,11 @@ impl Session {
             Plan::Begin(mode) => self.begin(mode, false).await,
             Plan::Commit => self.commit().await,
             Plan::Rollback => {
-                if self.txn.is_none() {
-                    return Ok(Outcome::Command("ROLLBACK".into()));
+                if self.txn.as_ref().is_none_or(|t| t.implicit) {
+                    self.notices.push(Notice::warning("25P01", "there is no transaction in progress"));
+                    if self.txn.is_none() {
+                        return Ok(Outcome::Command("ROLLBACK".into()));
+                    }
                 }
                 self.end_txn(false)?;
                 Ok(Outcome::Command("ROLLBACK".into()))
@@ -317,6 +328,9 @@ impl Session {
                     return self.set_transaction(name, v);
                 }
                 let in_txn = self.txn.as_ref().is_some_and(|t| !t.implicit);
+                if *local && !in_txn {
+                    self.notices.push(Notice::warning("25P01", "SET LOCAL can only be used in transaction blocks"));
+                }
                 if let Some(report) = self.settings.set(name, v, *local, in_txn)? {
                     self.pending_status.push(report);
                 }
@@ -379,6 +393,7 @@ impl Session {
                     tag: Tag::Other("ANALYZE".into()),
                     access: Access::Write,
                     sequences: vec![],
+                    notices: vec![],
                 };
                 self.sql(&sql, &[], &|_| false, 0).await
             }
@@ -406,6 +421,7 @@ impl Session {
                         tag: Tag::Select,
                         access: Access::Read,
                         sequences: vec![],
+                        notices: vec![],
                     };
                     let out = match self.sql(&sql, &[], &|_| false, 0).await? {
                         Outcome::Rows(o) => o,
@@ -461,6 +477,8 @@ impl Session {
             if t.implicit && !implicit {
                 // BEGIN inside a multi-statement string turns it into an explicit block.
                 t.implicit = false;
+            } else if !implicit {
+                self.notices.push(Notice::warning("25001", "there is already a transaction in progress"));
             }
             return Ok(Outcome::Command("BEGIN".into()));
         }
@@ -493,7 +511,10 @@ impl Session {
 
     async fn commit(&mut self) -> Result<Outcome, PgError> {
         match &self.txn {
-            None => Ok(Outcome::Command("COMMIT".into())),
+            None => {
+                self.notices.push(Notice::warning("25P01", "there is no transaction in progress"));
+                Ok(Outcome::Command("COMMIT".into()))
+            }
             Some(t) if t.failed => {
                 self.end_txn(false)?;
                 Ok(Outcome::Command("ROLLBACK".into()))
@@ -565,6 +586,11 @@ impl Session {
     }
 
     async fn sql(&mut self, plan: &SqlPlan, params: &[Value], binary: &(dyn Fn(usize) -> bool + Sync), max_rows: usize) -> Result<Outcome, PgError> {
+        self.notices.extend(plan.notices.iter().cloned());
+        if plan.pre.is_empty() && plan.sql.is_empty() && plan.post.is_empty() {
+            // Nothing to run (a skipped IF [NOT] EXISTS).
+            return Ok(Outcome::Command(plan.tag.render(0)));
+        }
         let writes = plan.access != Access::Read || !plan.sequences.is_empty();
         if !writes {
             return self.read(plan, params, binary, max_rows).await;
@@ -701,21 +727,22 @@ impl Session {
     /// Runs a query string (simple protocol): statements run in order, each
     /// translated just before it runs (so it sees the DDL before it); a string
     /// of several statements is one implicit transaction, as in PostgreSQL.
-    pub async fn simple_query(&mut self, sql: &str) -> Vec<Result<Outcome, PgError>> {
+    pub async fn simple_query(&mut self, sql: &str) -> Vec<(Result<Outcome, PgError>, Vec<Notice>)> {
         let units = match translate::split(sql) {
             Ok(u) => u,
-            Err(e) => return vec![Err(self.fail(e.into()))],
+            Err(e) => return vec![(Err(self.fail(e.into())), Vec::new())],
         };
         if units.len() == 1 {
-            return match self.plans(sql, &[]) {
-                Ok(plans) => vec![self.execute(&plans[0], &[], &|_| false, 0).await],
-                Err(e) => vec![Err(self.fail(e))],
+            let r = match self.plans(sql, &[]) {
+                Ok(plans) => self.execute(&plans[0], &[], &|_| false, 0).await,
+                Err(e) => Err(self.fail(e)),
             };
+            return vec![(r, std::mem::take(&mut self.notices))];
         }
         let implicit = self.txn.is_none();
         if implicit {
             if let Err(e) = self.begin(&TxnMode::default(), true).await {
-                return vec![Err(e)];
+                return vec![(Err(e), Vec::new())];
             }
         }
         let mut out = Vec::with_capacity(units.len());
@@ -725,15 +752,15 @@ impl Session {
                 Err(e) => Err(self.fail(e)),
             };
             let stop = r.is_err() || matches!(r, Ok(Outcome::CopyIn { .. }));
-            out.push(r);
+            out.push((r, std::mem::take(&mut self.notices)));
             if stop {
                 break;
             }
         }
         if self.txn.as_ref().is_some_and(|t| t.implicit) && self.copy_in.is_none() {
-            let ok = out.last().is_some_and(|r| r.is_ok());
+            let ok = out.last().is_some_and(|(r, _)| r.is_ok());
             if let Err(e) = self.end_txn(ok) {
-                out.push(Err(e));
+                out.push((Err(e), Vec::new()));
             }
         }
         out

@@ -23,6 +23,7 @@ pub const JSON_SCALARS: &[FunctionDef] = &[
     FunctionDef { name: "lg_jsonb_pretty", args: 1, f: pretty },
     FunctionDef { name: "lg_json_value", args: 2, f: |a, _| each_value(a, false) },
     FunctionDef { name: "lg_json_value_text", args: 2, f: |a, _| each_value(a, true) },
+    FunctionDef { name: "lg_json_build_style", args: 1, f: build_style },
 ];
 
 fn doc(a: &[ValueRef<'_>], i: usize) -> Result<Option<J>, ValueError> {
@@ -199,6 +200,19 @@ fn strip_nulls(a: &[ValueRef<'_>], _: &RuntimeCtx) -> Result<Value, ValueError> 
 fn pretty(a: &[ValueRef<'_>], _: &RuntimeCtx) -> Result<Value, ValueError> {
     let Some(d) = doc(a, 0)? else { return Ok(Value::Null) };
     Ok(Value::Text(serde_json::to_string_pretty(&d).unwrap_or_default().replace("  ", "    ")))
+}
+
+/// json_build_object/json_build_array/json_agg print their top level as
+/// PostgreSQL does: `[1, "a"]` and `{"k" : 1}`; nested values keep their text.
+fn build_style(a: &[ValueRef<'_>], _: &RuntimeCtx) -> Result<Value, ValueError> {
+    let Some(text) = text(a, 0) else { return Ok(Value::Null) };
+    let v = parse(&text)?;
+    let compact = |v: &J| serde_json::to_string(v).unwrap_or_default();
+    Ok(Value::Text(match &v {
+        J::Array(items) => format!("[{}]", items.iter().map(compact).collect::<Vec<_>>().join(", ")),
+        J::Object(map) => format!("{{{}}}", map.iter().map(|(k, v)| format!("{} : {}", compact(&J::String(k.clone())), compact(v))).collect::<Vec<_>>().join(", ")),
+        other => compact(other),
+    }))
 }
 
 /// A `json_each` value column (SQL value plus its JSON type) as jsonb text or as text.

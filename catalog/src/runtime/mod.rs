@@ -86,6 +86,7 @@ defs! {
     "lg_array_contains", 2, array_contains;
     "lg_array_to_json", 2, array_to_json;
     "lg_string_to_array", 2, string_to_array;
+    "lg_text_out", 2, |a, c| { let ty = type_arg(a, 1)?; if a[0] == ValueRef::Null { Ok(Value::Null) } else { value::to_text_string(&ty, a[0], &c.format).map(Value::Text) } };
 }
 
 pub use json_fn::JSON_SCALARS;

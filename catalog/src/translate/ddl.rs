@@ -5,7 +5,7 @@
 //! `legacy_alter_table` on so references from other tables keep the name.
 
 use super::expr::{fold, object_name_parts, Translator};
-use super::plan::{Access, Plan, SqlPlan, Tag};
+use super::plan::{Access, Notice, Plan, SqlPlan, Tag};
 use super::scope::{ScopeColumn, ScopeRel};
 use super::sqltext::{ident, string};
 use super::{Context, TranslateError};
@@ -43,6 +43,12 @@ pub fn nextval_target(default: &str) -> Option<String> {
 #[derive(Default)]
 struct Ddl {
     stmts: Vec<String>,
+    notices: Vec<Notice>,
+}
+
+/// A DDL statement that does nothing but say why (IF [NOT] EXISTS).
+fn skip(tag: &str, code: &'static str, message: String) -> Plan {
+    Ddl { stmts: Vec::new(), notices: vec![Notice::notice(code, message)] }.plan(tag)
 }
 
 impl Ddl {
@@ -58,7 +64,9 @@ impl Ddl {
 
     fn plan(self, tag: &str) -> Plan {
         let mut pre = self.stmts;
-        pre.push(REFRESH_INDEX_SQL.into());
+        if !pre.is_empty() {
+            pre.push(REFRESH_INDEX_SQL.into());
+        }
         Plan::Sql(SqlPlan {
             pre,
             sql: String::new(),
@@ -69,6 +77,7 @@ impl Ddl {
             tag: Tag::Other(tag.into()),
             access: Access::Ddl,
             sequences: Vec::new(),
+            notices: self.notices,
         })
     }
 }
@@ -93,7 +102,7 @@ pub fn translate(stmt: &Statement, ctx: &Context<'_>) -> Result<Option<Plan>, Tr
             };
             if ctx.schema.has_namespace(&name) || name == "pg_catalog" || name == "information_schema" {
                 if *if_not_exists {
-                    return Ok(Some(Plan::Noop("CREATE SCHEMA")));
+                    return Ok(Some(skip("CREATE SCHEMA", "42P06", format!("schema \"{name}\" already exists, skipping"))));
                 }
                 return Err(TranslateError::DuplicateSchema(name));
             }
@@ -108,7 +117,7 @@ pub fn translate(stmt: &Statement, ctx: &Context<'_>) -> Result<Option<Plan>, Tr
             let q = qualify(ctx, name)?;
             if ctx.schema.sequences.contains_key(&q) || ctx.schema.relations.contains_key(&q) {
                 if *if_not_exists {
-                    return Ok(Some(Plan::Noop("CREATE SEQUENCE")));
+                    return Ok(Some(skip("CREATE SEQUENCE", "42P07", format!("relation \"{}\" already exists, skipping", q.name))));
                 }
                 return Err(TranslateError::DuplicateTable(q.name));
             }
@@ -164,7 +173,7 @@ pub fn translate(stmt: &Statement, ctx: &Context<'_>) -> Result<Option<Plan>, Tr
         Statement::CreateExtension(ext) => {
             let n = fold(&ext.name);
             match n.as_str() {
-                "plpgsql" | "uuid-ossp" | "pgcrypto" | "citext_is_not_supported" => Plan::Noop("CREATE EXTENSION"),
+                "plpgsql" | "uuid-ossp" | "pgcrypto" => Plan::Noop("CREATE EXTENSION"),
                 other => return Err(TranslateError::Unsupported(format!("extension \"{other}\""))),
             }
         }
@@ -344,9 +353,10 @@ fn column_model(ctx: &Context<'_>, q: &QualifiedName, name: &str, attnum: i32, c
     let mut col = Column { attnum, name: name.to_string(), ty: ty.clone(), not_null: false, default: None, identity: None, comment: None };
     let mut seq = None;
     let mut cons = Vec::new();
+    let seq_ref = |sq: &QualifiedName| if sq.schema == "public" { sq.name.clone() } else { format!("{}.{}", sq.schema, sq.name) };
     if tn.serial {
         let sq = QualifiedName::new(&q.schema, &format!("{}_{}_seq", q.name, name));
-        col.default = Some(format!("nextval('{}'::regclass)", sq.name));
+        col.default = Some(format!("nextval('{}'::regclass)", seq_ref(&sq)));
         col.not_null = true;
         seq = Some((sq, SeqOptions { max: max_for(&ty), type_name: ty.format_type(), ..SeqOptions::default() }));
     }
@@ -419,7 +429,7 @@ fn column_model(ctx: &Context<'_>, q: &QualifiedName, name: &str, attnum: i32, c
                 }
                 col.identity = Some(if matches!(generated_as, GeneratedAs::Always) { 'a' } else { 'd' });
                 col.not_null = true;
-                col.default = Some(format!("nextval('{}'::regclass)", sq.name));
+                col.default = Some(format!("nextval('{}'::regclass)", seq_ref(&sq)));
                 seq = Some((sq, so));
             }
             ColumnOption::Generated { generation_expr: Some(_), .. } => {
@@ -671,7 +681,7 @@ fn create_table(ctx: &Context<'_>, ct: &CreateTable) -> Result<Plan, TranslateEr
     let q = qualify(ctx, &ct.name)?;
     if ctx.schema.relations.contains_key(&q) || ctx.schema.sequences.contains_key(&q) {
         if ct.if_not_exists {
-            return Ok(Plan::Noop("CREATE TABLE"));
+            return Ok(skip("CREATE TABLE", "42P07", format!("relation \"{}\" already exists, skipping", q.name)));
         }
         return Err(TranslateError::DuplicateTable(q.name));
     }
@@ -716,7 +726,7 @@ fn create_index(ctx: &Context<'_>, ci: &CreateIndex) -> Result<Plan, TranslateEr
     let iq = QualifiedName::new(&rel.name.schema, &name);
     if ctx.schema.relations.contains_key(&iq) {
         if ci.if_not_exists {
-            return Ok(Plan::Noop("CREATE INDEX"));
+            return Ok(skip("CREATE INDEX", "42P07", format!("relation \"{name}\" already exists, skipping")));
         }
         return Err(TranslateError::DuplicateTable(name));
     }
@@ -816,6 +826,7 @@ fn drop(ctx: &Context<'_>, object_type: ObjectType, if_exists: bool, names: &[Ob
             ObjectType::Schema => {
                 if !ctx.schema.has_namespace(&n) {
                     if if_exists {
+                        d.notices.push(Notice::notice("00000", format!("schema \"{n}\" does not exist, skipping")));
                         continue;
                     }
                     return Err(TranslateError::UndefinedSchema(n));
@@ -823,6 +834,13 @@ fn drop(ctx: &Context<'_>, object_type: ObjectType, if_exists: bool, names: &[Ob
                 let members: Vec<_> = ctx.schema.relations.values().filter(|r| r.name.schema == n).cloned().collect();
                 if !members.is_empty() && !cascade {
                     return Err(TranslateError::DependentObjects(format!("schema {n}")));
+                }
+                let shown: Vec<_> = members.iter().filter(|r| matches!(r.kind, RelKind::Table | RelKind::View)).collect();
+                if shown.len() == 1 {
+                    let r = shown[0];
+                    d.notices.push(Notice::notice("00000", format!("drop cascades to {} {}.{}", if r.kind == RelKind::View { "view" } else { "table" }, r.name.schema, r.name.name)));
+                } else if shown.len() > 1 {
+                    d.notices.push(Notice::notice("00000", format!("drop cascades to {} other objects", shown.len())));
                 }
                 for r in members {
                     match r.kind {
@@ -844,7 +862,7 @@ fn drop(ctx: &Context<'_>, object_type: ObjectType, if_exists: bool, names: &[Ob
                     }
                     d.push(format!("DELETE FROM __lg_type WHERE oid = {}", e.oid));
                 }
-                None if if_exists => {}
+                None if if_exists => d.notices.push(Notice::notice("00000", format!("type \"{n}\" does not exist, skipping"))),
                 None => return Err(TranslateError::UndefinedType(n)),
             },
             _ => {
@@ -854,6 +872,10 @@ fn drop(ctx: &Context<'_>, object_type: ObjectType, if_exists: bool, names: &[Ob
                 };
                 let Some(rel) = found.cloned() else {
                     if if_exists {
+                        let what = tag.trim_start_matches("DROP ").to_lowercase();
+                        let what = if what == "table" || what == "index" || what == "sequence" { "relation".to_string() } else { what };
+                        let what = if what == "relation" && tag == "DROP TABLE" { "table".to_string() } else { what };
+                        d.notices.push(Notice::notice("00000", format!("{what} \"{n}\" does not exist, skipping")));
                         continue;
                     }
                     return Err(TranslateError::UndefinedTable(n));
@@ -879,6 +901,11 @@ fn drop(ctx: &Context<'_>, object_type: ObjectType, if_exists: bool, names: &[Ob
                         let dependents: Vec<_> = dependents.into_iter().filter(|r| !names_contain(ctx, names, &r.name)).collect();
                         if !dependents.is_empty() && !cascade {
                             return Err(TranslateError::DependentObjects(format!("table {n}")));
+                        }
+                        for dep in &dependents {
+                            for c in dep.constraints.iter().filter(|c| c.ref_table.as_ref() == Some(&rel.name)) {
+                                d.notices.push(Notice::notice("00000", format!("drop cascades to constraint {} on table {}", c.name, dep.name.name)));
+                            }
                         }
                         d.push(format!("DROP TABLE {}", ident(&rel.sqlite_name)));
                         d.push(format!("DELETE FROM __lg_relation WHERE oid IN (SELECT relid FROM __lg_sequence WHERE owned_by_relid = {})", rel.oid));
@@ -972,7 +999,7 @@ fn rebuild(d: &mut Ddl, ctx: &Context<'_>, old: &Relation, new: &Relation) -> Re
 fn alter_table(ctx: &Context<'_>, name: &ObjectName, if_exists: bool, ops: &[AlterTableOperation]) -> Result<Plan, TranslateError> {
     let rel = match table(ctx, name) {
         Ok(r) => r,
-        Err(TranslateError::UndefinedTable(_)) if if_exists => return Ok(Plan::Noop("ALTER TABLE")),
+        Err(TranslateError::UndefinedTable(n)) if if_exists => return Ok(skip("ALTER TABLE", "00000", format!("relation \"{n}\" does not exist, skipping"))),
         Err(e) => return Err(e),
     };
     let mut d = Ddl::default();

@@ -109,24 +109,27 @@ pub fn insert(t: &mut Translator<'_>, ins: &Insert) -> Result<SqlPlan, Translate
         let col = rel.column(c).ok_or_else(|| TranslateError::UndefinedColumn(format!("{c}\" of relation \"{}", rel.name.name)))?;
         target_types.push(col.ty.clone());
     }
+    // Omitted columns get their defaults written into the statement, so a
+    // sequence default is drawn for every row (even one an ON CONFLICT skips,
+    // as in PostgreSQL) and SQLite's rowid never stands in for a sequence.
+    let extra = default_columns(t, &rel, &target_cols)?;
+    let extra_sql: Vec<&str> = extra.iter().map(|(_, s)| s.as_str()).collect();
     t.scopes.push();
     let source_sql = match ins.source.as_deref() {
         None => None,
         Some(q) => match q.body.as_ref() {
             SetExpr::Values(v) if q.with.is_none() && q.order_by.is_none() && q.limit_clause.is_none() => {
                 let rows: Vec<Vec<Expr>> = v.rows.iter().map(|r| r.content.clone()).collect();
+                let width = rows.first().map(|r| r.len()).unwrap_or(0);
                 for r in &rows {
                     if r.len() > target_cols.len() {
                         return Err(TranslateError::Syntax("INSERT has more expressions than target columns".into()));
                     }
+                    if r.len() != width {
+                        return Err(TranslateError::Syntax("VALUES lists must all be the same length".into()));
+                    }
                 }
-                let width = rows.first().map(|r| r.len()).unwrap_or(0);
-                let cols = &target_cols[..width];
-                let types = &target_types[..width];
-                let (mut sql, _) = t.values(&rows, Some(types))?;
-                if sql.contains("DEFAULT") {
-                    sql = replace_defaults(t, &rel, &rows, cols, types)?;
-                }
+                let sql = values_rows(t, &rel, &rows, &target_cols[..width], &target_types[..width], &extra_sql)?;
                 Some((sql, width))
             }
             _ => {
@@ -134,26 +137,22 @@ pub fn insert(t: &mut Translator<'_>, ins: &Insert) -> Result<SqlPlan, Translate
                 if cols.len() > target_cols.len() {
                     return Err(TranslateError::Syntax("INSERT has more expressions than target columns".into()));
                 }
-                let mismatch = cols.iter().zip(&target_types).any(|(c, ty)| c.ty != *ty && !same_representation(&c.ty, ty));
-                let sql = if mismatch {
-                    let names: Vec<String> = (0..cols.len()).map(|i| format!("\"_lg_c{i}\"")).collect();
-                    let casts: Vec<String> = cols
-                        .iter()
-                        .zip(&target_types)
-                        .enumerate()
-                        .map(|(i, (c, ty))| {
-                            if c.ty == *ty || same_representation(&c.ty, ty) {
-                                format!("\"_lg_c{i}\"")
-                            } else {
-                                format!("lg_cast(\"_lg_c{i}\", {}, {})", string(&c.ty.format_type()), string(&ty.format_type()))
-                            }
-                        })
-                        .collect();
-                    format!("WITH \"_lg_src\"({}) AS ({sql}) SELECT {} FROM \"_lg_src\" WHERE 1", names.join(", "), casts.join(", "))
-                } else {
-                    // SQLite needs a WHERE before ON CONFLICT to parse an INSERT ... SELECT upsert.
-                    format!("SELECT * FROM ({sql}) WHERE 1")
-                };
+                let names: Vec<String> = (0..cols.len()).map(|i| format!("\"_lg_c{i}\"")).collect();
+                let mut items: Vec<String> = cols
+                    .iter()
+                    .zip(&target_types)
+                    .enumerate()
+                    .map(|(i, (c, ty))| {
+                        if c.ty == *ty || same_representation(&c.ty, ty) {
+                            format!("\"_lg_c{i}\"")
+                        } else {
+                            format!("lg_cast(\"_lg_c{i}\", {}, {})", string(&c.ty.format_type()), string(&ty.format_type()))
+                        }
+                    })
+                    .collect();
+                items.extend(extra_sql.iter().map(|s| s.to_string()));
+                // SQLite needs a WHERE before ON CONFLICT to parse an INSERT ... SELECT upsert.
+                let sql = format!("WITH \"_lg_src\"({}) AS ({sql}) SELECT {} FROM \"_lg_src\" WHERE 1", names.join(", "), items.join(", "));
                 Some((sql, cols.len()))
             }
         },
@@ -207,10 +206,13 @@ pub fn insert(t: &mut Translator<'_>, ins: &Insert) -> Result<SqlPlan, Translate
     t.scopes.pop();
 
     let table = format!("{} AS {}", ident(&rel.sqlite_name), ident(&scope_name));
+    let extra_names: Vec<String> = extra.iter().map(|(n, _)| ident(n)).collect();
     let sql = match source_sql {
-        None => format!("INSERT INTO {table} DEFAULT VALUES{on_conflict}{ret}"),
+        None if extra.is_empty() => format!("INSERT INTO {table} DEFAULT VALUES{on_conflict}{ret}"),
+        None => format!("INSERT INTO {table} ({}) VALUES ({}){on_conflict}{ret}", extra_names.join(", "), extra_sql.join(", ")),
         Some((src, width)) => {
-            let cols_sql: Vec<String> = target_cols[..width].iter().map(|c| ident(c)).collect();
+            let mut cols_sql: Vec<String> = target_cols[..width].iter().map(|c| ident(c)).collect();
+            cols_sql.extend(extra_names);
             format!("INSERT INTO {table} ({}) {src}{on_conflict}{ret}", cols_sql.join(", "))
         }
     };
@@ -229,11 +231,23 @@ pub fn insert(t: &mut Translator<'_>, ins: &Insert) -> Result<SqlPlan, Translate
     Ok(dml_plan(translator, sql, cols, Tag::Insert))
 }
 
-/// Multi-row VALUES with DEFAULT items: each DEFAULT becomes the column's default expression.
-fn replace_defaults(t: &mut Translator<'_>, rel: &Relation, rows: &[Vec<Expr>], cols: &[String], types: &[PgType]) -> Result<String, TranslateError> {
+/// The columns a statement leaves out that have defaults, with the default's SQL.
+pub fn default_columns(t: &mut Translator<'_>, rel: &Relation, given: &[String]) -> Result<Vec<(String, String)>, TranslateError> {
+    let mut out = Vec::new();
+    for c in &rel.columns {
+        if c.default.is_some() && !given.contains(&c.name) {
+            out.push((c.name.clone(), default_sql(t, rel, &c.name)?));
+        }
+    }
+    Ok(out)
+}
+
+/// VALUES rows coerced to the target columns, DEFAULT items replaced by the
+/// column's default expression, and the omitted columns' defaults appended.
+fn values_rows(t: &mut Translator<'_>, rel: &Relation, rows: &[Vec<Expr>], cols: &[String], types: &[PgType], extra: &[&str]) -> Result<String, TranslateError> {
     let mut out = Vec::new();
     for row in rows {
-        let mut parts = Vec::new();
+        let mut parts: Vec<String> = Vec::new();
         for (i, e) in row.iter().enumerate() {
             let is_default = matches!(e, Expr::Identifier(id) if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("default"));
             if is_default {
@@ -243,6 +257,7 @@ fn replace_defaults(t: &mut Translator<'_>, rel: &Relation, rows: &[Vec<Expr>], 
                 parts.push(x.sql);
             }
         }
+        parts.extend(extra.iter().map(|s| s.to_string()));
         out.push(format!("({})", parts.join(", ")));
     }
     Ok(format!("VALUES {}", out.join(", ")))

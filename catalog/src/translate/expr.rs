@@ -126,6 +126,7 @@ impl<'a> Translator<'a> {
             tag,
             access,
             sequences: self.sequences,
+            notices: Vec::new(),
         }
     }
 
@@ -356,7 +357,8 @@ impl<'a> Translator<'a> {
                 let hay = self.expr_as(r#in, &PgType::TEXT)?;
                 Ok(TExpr::new(call("instr", &[&hay.sql, &needle.sql]), PgType::INT4).named("position"))
             }
-            Expr::Substring { expr, substring_from, substring_for, .. } => {
+            Expr::Substring { expr, substring_from, substring_for, shorthand, .. } => {
+                let fname = if *shorthand { "substr" } else { "substring" };
                 let s = self.expr_as(expr, &PgType::TEXT)?;
                 let from = match substring_from {
                     Some(f) => self.expr_as(f, &PgType::INT4)?.sql,
@@ -369,7 +371,7 @@ impl<'a> Translator<'a> {
                     }
                     None => call("lg_substring", &[&s.sql, &from]),
                 };
-                Ok(TExpr::new(sql, PgType::TEXT).named("substring").agg(s.aggregate))
+                Ok(TExpr::new(sql, PgType::TEXT).named(fname).agg(s.aggregate))
             }
             Expr::Trim { trim_where, trim_what, expr, trim_characters } => {
                 if trim_characters.is_some() {
@@ -635,10 +637,15 @@ impl<'a> Translator<'a> {
         if t.ty.is_unknown() {
             return self.coerce(t, &PgType::TEXT);
         }
+        if t.ty.scalar == Scalar::Bpchar && !t.ty.array {
+            let sql = call("rtrim", &[&t.sql, "' '"]);
+            return Ok(TExpr { sql, ty: PgType::TEXT, lit: Lit::None, ..t });
+        }
         if t.ty.is_text_family() || t.ty.is_integer() {
             return Ok(t);
         }
-        let sql = call("lg_cast", &[&t.sql, &string(&t.ty.format_type()), "'text'"]);
+        // Concatenation uses the type's output function (true prints as t), not a cast.
+        let sql = call("lg_text_out", &[&t.sql, &string(&t.ty.format_type())]);
         Ok(TExpr { sql, ty: PgType::TEXT, lit: Lit::None, ..t })
     }
 
@@ -752,6 +759,11 @@ impl<'a> Translator<'a> {
             let oid = self.regclass_oid(name)?;
             return Ok(TExpr { sql: oid.to_string(), ty: target, lit: Lit::Str(name.clone()), name: "regclass".into(), origin: None, aggregate: false });
         }
+        // An explicit cast to varchar(n)/char(n) truncates instead of failing.
+        let t = match (&t.lit, target.char_length()) {
+            (Lit::Str(s), Some(n)) if !target.array => TExpr { lit: Lit::Str(s.chars().take(n).collect()), ..t },
+            _ => t,
+        };
         // Folding a literal cast here means `'abc'::int` fails as in PostgreSQL, at translation.
         match (&t.lit, &target.scalar) {
             (Lit::Str(_) | Lit::Number(_) | Lit::Null, _) => {

@@ -227,7 +227,12 @@ fn aggregate_call(t: &mut Translator<'_>, name: &str, a: &Args) -> Result<TExpr,
         "json_agg" | "jsonb_agg" => {
             need(1)?;
             let x = to_json_sql(t, args[0].clone())?;
-            TExpr::new(format!("(CASE WHEN count(*){{F}} = 0 THEN NULL ELSE json_group_array({distinct}{x}{order}){{F}} END)"), if name == "json_agg" { PgType::JSON } else { PgType::JSONB })
+            let agg = format!("(CASE WHEN count(*){{F}} = 0 THEN NULL ELSE json_group_array({distinct}{x}{order}){{F}} END)");
+            if name == "json_agg" {
+                TExpr::new(call("lg_json_build_style", &[&agg]), PgType::JSON)
+            } else {
+                TExpr::new(agg, PgType::JSONB)
+            }
         }
         "json_object_agg" | "jsonb_object_agg" => {
             need(2)?;
@@ -522,7 +527,12 @@ fn scalar(t: &mut Translator<'_>, name: &str, e: &[Expr]) -> Result<TExpr, Trans
                 let v = t.expr(x)?;
                 a.push(if i % 2 == 0 { t.as_text(v)?.sql } else { to_json_sql(t, v)? });
             }
-            TExpr::new(format!("json_object({})", a.join(", ")), if name.starts_with("jsonb") { PgType::JSONB } else { PgType::JSON })
+            let sql = format!("json_object({})", a.join(", "));
+            if name.starts_with("jsonb") {
+                TExpr::new(sql, PgType::JSONB)
+            } else {
+                TExpr::new(call("lg_json_build_style", &[&sql]), PgType::JSON)
+            }
         }
         "json_build_array" | "jsonb_build_array" => {
             let mut a = Vec::new();
@@ -530,7 +540,12 @@ fn scalar(t: &mut Translator<'_>, name: &str, e: &[Expr]) -> Result<TExpr, Trans
                 let v = t.expr(x)?;
                 a.push(to_json_sql(t, v)?);
             }
-            TExpr::new(format!("json_array({})", a.join(", ")), if name.starts_with("jsonb") { PgType::JSONB } else { PgType::JSON })
+            let sql = format!("json_array({})", a.join(", "));
+            if name.starts_with("jsonb") {
+                TExpr::new(sql, PgType::JSONB)
+            } else {
+                TExpr::new(call("lg_json_build_style", &[&sql]), PgType::JSON)
+            }
         }
         "to_json" | "to_jsonb" => {
             need_args(name, e, 1, 1)?;

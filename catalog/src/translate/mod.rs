@@ -19,7 +19,7 @@ mod sqltext;
 mod utility;
 
 pub use error::TranslateError;
-pub use plan::{Access, CopyDirection, CopyFormat, CopyPlan, OutColumn, Plan, SetValue, SqlPlan, Tag, TxnMode};
+pub use plan::{Access, CopyDirection, CopyFormat, CopyPlan, Notice, OutColumn, Plan, SetValue, SqlPlan, Tag, TxnMode};
 
 use crate::schema::Schema;
 use crate::types::PgType;
@@ -97,12 +97,67 @@ fn normalize_copy_options(sql: &str) -> Option<String> {
     Some(format!("{}({}){}", &sql[..start], options.join(", "), &sql[end + 1..]))
 }
 
+/// PostgreSQL takes CREATE SEQUENCE options in any order; the parser wants
+/// INCREMENT, MINVALUE, MAXVALUE, START, CACHE, CYCLE. Reorders them.
+fn normalize_sequence_options(sql: &str) -> Option<String> {
+    let words: Vec<&str> = sql.trim().trim_end_matches(';').split_whitespace().collect();
+    let lower: Vec<String> = words.iter().map(|w| w.to_ascii_lowercase()).collect();
+    let head = match lower.as_slice() {
+        [c, s, ..] if c == "create" && s == "sequence" => 2,
+        [c, t, s, ..] if c == "create" && (t == "temp" || t == "temporary") && s == "sequence" => 3,
+        _ => return None,
+    };
+    let mut i = head;
+    if lower.get(i).map(String::as_str) == Some("if") {
+        i += 3;
+    }
+    i += 1; // the name
+    let mut groups: Vec<(usize, String)> = Vec::new();
+    while i < words.len() {
+        let w = lower[i].as_str();
+        let next = |n: usize| words.get(i + n).copied().unwrap_or("");
+        let (rank, text, used) = match w {
+            "as" => (0, format!("AS {}", next(1)), 2),
+            "increment" if lower.get(i + 1).map(String::as_str) == Some("by") => (1, format!("INCREMENT BY {}", next(2)), 3),
+            "increment" => (1, format!("INCREMENT BY {}", next(1)), 2),
+            "minvalue" => (2, format!("MINVALUE {}", next(1)), 2),
+            "maxvalue" => (3, format!("MAXVALUE {}", next(1)), 2),
+            "no" if lower.get(i + 1).map(String::as_str) == Some("cycle") => (6, "NO CYCLE".to_string(), 2),
+            "no" => (if lower.get(i + 1).map(String::as_str) == Some("minvalue") { 2 } else { 3 }, format!("NO {}", next(1)), 2),
+            "start" if lower.get(i + 1).map(String::as_str) == Some("with") => (4, format!("START WITH {}", next(2)), 3),
+            "start" => (4, format!("START WITH {}", next(1)), 2),
+            "cache" => (5, format!("CACHE {}", next(1)), 2),
+            "cycle" => (6, "CYCLE".to_string(), 1),
+            "owned" => (7, format!("OWNED BY {}", next(2)), 3),
+            _ => return None,
+        };
+        groups.push((rank, text));
+        i += used;
+    }
+    groups.sort_by_key(|g| g.0);
+    let prefix_len = words.len() - (words.len() - (i.min(words.len())));
+    let _ = prefix_len;
+    let name_end = {
+        let mut j = head;
+        if lower.get(j).map(String::as_str) == Some("if") {
+            j += 3;
+        }
+        j + 1
+    };
+    let mut out = words[..name_end].join(" ");
+    for (_, g) in groups {
+        out.push(' ');
+        out.push_str(&g);
+    }
+    Some(out)
+}
+
 /// Splits a query string into its statements.
 pub fn split(sql: &str) -> Result<Vec<Unit>, TranslateError> {
     if let Some(done) = pre_parse(sql) {
         return done.map(|plans| plans.into_iter().map(Unit::Planned).collect());
     }
-    let normalized = normalize_copy_options(sql);
+    let normalized = normalize_copy_options(sql).or_else(|| normalize_sequence_options(sql));
     let statements = parse(normalized.as_deref().unwrap_or(sql))?;
     if statements.is_empty() {
         return Ok(vec![Unit::Planned(Plan::Empty)]);

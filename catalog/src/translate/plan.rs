@@ -93,6 +93,23 @@ impl OutColumn {
     }
 }
 
+/// A NOTICE or WARNING sent before the statement's result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub severity: &'static str,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl Notice {
+    pub fn notice(code: &'static str, message: impl Into<String>) -> Notice {
+        Notice { severity: "NOTICE", code, message: message.into() }
+    }
+    pub fn warning(code: &'static str, message: impl Into<String>) -> Notice {
+        Notice { severity: "WARNING", code, message: message.into() }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct SqlPlan {
     /// Statements run before `sql`, in order, without parameters (DDL bookkeeping).
@@ -108,6 +125,7 @@ pub struct SqlPlan {
     pub access: Access,
     /// Sequences whose values the statement may draw (nextval defaults).
     pub sequences: Vec<QualifiedName>,
+    pub notices: Vec<Notice>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

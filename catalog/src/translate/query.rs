@@ -528,6 +528,15 @@ impl Translator<'_> {
                 let targs = sqlparser::ast::TableFunctionArgs { args: args.clone(), settings: None };
                 super::func::table_function(self, name, Some(&targs), alias.as_ref(), *with_ordinality)
             }
+            TableFactor::UNNEST { alias, array_exprs, with_offset, with_ordinality, .. } => {
+                if *with_offset || array_exprs.len() != 1 {
+                    return Err(TranslateError::Unsupported("UNNEST of several arrays or WITH OFFSET".into()));
+                }
+                let args = vec![sqlparser::ast::FunctionArg::Unnamed(sqlparser::ast::FunctionArgExpr::Expr(array_exprs[0].clone()))];
+                let targs = sqlparser::ast::TableFunctionArgs { args, settings: None };
+                let name = sqlparser::ast::ObjectName::from(vec![sqlparser::ast::Ident::new("unnest")]);
+                super::func::table_function(self, &name, Some(&targs), alias.as_ref(), *with_ordinality)
+            }
             TableFactor::NestedJoin { table_with_joins, alias } => {
                 if alias.is_some() {
                     return Err(TranslateError::Unsupported("alias on a parenthesized join".into()));

@@ -231,8 +231,14 @@ fn copy(
             let quoted: Vec<String> = cols.iter().map(|c| ident(c)).collect();
             plan.sql = match direction {
                 CopyDirection::In => {
-                    let params: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
-                    format!("INSERT INTO {} ({}) VALUES ({})", ident(&rel.sqlite_name), quoted.join(", "), params.join(", "))
+                    let mut params: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
+                    let mut names = quoted.clone();
+                    let mut t = Translator::new(ctx);
+                    for (name, sql) in super::dml::default_columns(&mut t, rel, &cols)? {
+                        names.push(ident(&name));
+                        params.push(sql);
+                    }
+                    format!("INSERT INTO {} ({}) VALUES ({})", ident(&rel.sqlite_name), names.join(", "), params.join(", "))
                 }
                 CopyDirection::Out => format!("SELECT {} FROM {}", quoted.join(", "), ident(&rel.sqlite_name)),
             };

@@ -28,17 +28,19 @@ impl Default for SessionZone {
 }
 
 impl SessionZone {
-    /// Accepts `UTC`, `GMT`, `Etc/UTC`, `Z` and fixed offsets such as `+02:00`, `-5`.
-    /// PostgreSQL's POSIX rule inverts the sign of a bare number in SET TIME ZONE
-    /// only for `UTC+n` spellings; plain offsets mean hours east of Greenwich.
+    /// Accepts `UTC`, `GMT`, `Etc/UTC`, `Z` and fixed offsets. As in
+    /// PostgreSQL, a signed offset (`+05:30`, `UTC+3`) is a POSIX zone, whose
+    /// sign counts hours *west* of Greenwich; a bare number (`5`) is east.
     pub fn parse(name: &str) -> Option<SessionZone> {
         let n = name.trim().trim_matches('\'');
         let lower = n.to_ascii_lowercase();
         if matches!(lower.as_str(), "utc" | "gmt" | "etc/utc" | "etc/gmt" | "z" | "zulu" | "universal" | "etc/universal" | "uct") {
             return Some(SessionZone { name: if lower == "gmt" { "GMT".into() } else { "UTC".into() }, offset_seconds: 0 });
         }
-        let secs = parse_offset(n)?;
-        Some(SessionZone { name: n.to_string(), offset_seconds: secs })
+        let posix = lower.strip_prefix("utc").or_else(|| lower.strip_prefix("gmt")).unwrap_or(&lower);
+        let secs = parse_offset(posix)?;
+        let east = if posix.starts_with(['+', '-']) { -secs } else { secs };
+        Some(SessionZone { name: n.to_string(), offset_seconds: east })
     }
 
     fn offset(&self) -> FixedOffset {
@@ -527,14 +529,7 @@ pub fn extract(field: &str, t: NaiveDateTime) -> Option<String> {
         "quarter" => (t.month0() / 3 + 1).to_string(),
         "decade" => (t.year().div_euclid(10)).to_string(),
         "century" => ((t.year() - 1) / 100 + 1).to_string(),
-        "epoch" => {
-            let secs = t.and_utc().timestamp();
-            if us == 0 {
-                secs.to_string()
-            } else {
-                format!("{}.{:06}", secs, us)
-            }
-        }
+        "epoch" => format!("{}.{:06}", t.and_utc().timestamp(), us),
         _ => return None,
     })
 }
@@ -549,7 +544,7 @@ mod tests {
         let stored = store_timestamptz(t);
         assert_eq!(stored, "2024-01-02 03:04:05.500000");
         assert_eq!(out_timestamptz(&stored, &SessionZone::default()).unwrap(), "2024-01-02 03:04:05.5+00");
-        let plus2 = SessionZone::parse("+02:00").unwrap();
+        let plus2 = SessionZone::parse("-02:00").unwrap();
         assert_eq!(out_timestamptz(&stored, &plus2).unwrap(), "2024-01-02 05:04:05.5+02");
         assert_eq!(out_timestamptz("2024-01-02 03:04:05.000000", &SessionZone::default()).unwrap(), "2024-01-02 03:04:05+00");
     }

@@ -299,6 +299,19 @@ impl Sum {
         self.count += 1;
         Ok(())
     }
+    /// Takes a value back out (a window frame moving past it).
+    pub fn remove(&mut self, v: &str) -> Result<(), ValueError> {
+        let d = to_decimal(v)?;
+        if let Some(t) = self.total {
+            self.total = Some(t.checked_sub(d).ok_or(ValueError::NumericOverflow)?);
+            self.count -= 1;
+            if self.count == 0 {
+                self.total = None;
+            }
+        }
+        Ok(())
+    }
+
     pub fn sum(&self) -> Option<String> {
         self.total.map(from_decimal)
     }

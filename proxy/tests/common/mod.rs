@@ -152,6 +152,21 @@ pub fn psql_at(port: u16, args: &[&str], input: &str) -> (bool, String, String) 
     (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
+/// Runs a psql script with stdout and stderr in one stream (as `2>&1` does).
+pub fn psql_merged(port: u16, input: &str) -> String {
+    use std::io::Write;
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(format!("psql -X -a -h 127.0.0.1 -p {port} -U postgres -f - postgres 2>&1"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("psql must be installed (postgresql-client); the test command installs it");
+    child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write psql input");
+    let out = child.wait_with_output().expect("psql output");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         self.kill9();

@@ -1,0 +1,24 @@
+\set VERBOSITY sqlstate
+SELECT lower('ABC'), upper('abc'), length('héllo'), substring('hello' from 2 for 3), substr('hello', 2), position('l' in 'hello');
+SELECT replace('a-b-c', '-', '+'), trim('  x  '), ltrim('xxa', 'x'), rtrim('axx', 'x'), btrim('xax', 'x'), split_part('a,b,c', ',', 2);
+SELECT concat('a', NULL, 1, true), concat_ws('-', 'a', NULL, 'b'), left('hello', 2), right('hello', 2), lpad('5', 3, '0'), rpad('ab', 5, '*');
+SELECT md5('abc'), repeat('ab', 3), reverse('abc'), initcap('hello world'), strpos('hello', 'll'), 'a' || 'b' || 1;
+SELECT format('%s has %s', 'ann', 3), format('%I.%L', 'My Col', 'it''s');
+SELECT abs(-5), abs(-2.5), round(2.567, 2), round(2.5), round(-2.5), trunc(2.567, 1), mod(10, 3), power(2, 10), sqrt(16), floor(-1.5), ceil(1.2), sign(-3);
+SELECT round(2.5::float8), round(3.5::float8), 7 / 2, -7 / 2, 7 % -3;
+SELECT date_trunc('month', timestamp '2024-03-15 10:30:00'), date_trunc('hour', timestamp '2024-03-15 10:30:00');
+SELECT extract(year FROM timestamp '2024-03-15 10:30:45.5'), extract(dow FROM date '2024-03-15'), extract(epoch FROM timestamp '2024-01-01 00:00:00'), date_part('month', timestamp '2024-03-15');
+SELECT age(timestamp '2024-03-15', timestamp '2023-01-10'), to_char(timestamp '2024-03-05 14:07:09', 'YYYY-MM-DD HH24:MI:SS'), to_char(date '2024-03-05', 'DD Mon YYYY');
+SELECT to_timestamp(0), to_timestamp('2024-03-05 10:11:12', 'YYYY-MM-DD HH24:MI:SS'), to_date('2024-03-05', 'YYYY-MM-DD');
+SELECT timestamp '2024-01-01 12:00:00' AT TIME ZONE 'UTC', timestamptz '2024-01-01 12:00:00+00' AT TIME ZONE 'UTC';
+SELECT now() = now(), now() = current_timestamp, current_date = now()::date;
+SELECT jsonb_build_object('a', 1, 'b', 'x', 'c', true, 'd', NULL), json_build_array(1, 'two', false);
+SELECT jsonb_set('{"a": {"b": 1}}', '{a,b}', '2'), '{"a": [1, 2, 3]}'::jsonb #> '{a,1}', '{"a": [1, 2, 3]}'::jsonb #>> '{a,2}';
+SELECT value FROM jsonb_array_elements('[1, "x", {"k": null}]');
+SELECT jsonb_typeof('[]'), jsonb_typeof('1'), jsonb_array_length('[1,2]'), to_jsonb('text'::text), to_jsonb(5);
+SELECT key, value FROM jsonb_each('{"b": 2, "a": "x"}') ORDER BY key;
+SELECT jsonb_agg(x ORDER BY x), json_agg(x) FROM (VALUES (3), (1), (2)) AS v(x);
+SELECT array_position(ARRAY['a', 'b', 'c'], 'b'), array_to_string(ARRAY[1, NULL, 3], ','), string_to_array('a,b', ','), array_append(ARRAY[1], 2), array_remove(ARRAY[1, 2, 1], 1);
+SELECT gen_random_uuid() IS NOT NULL, length(gen_random_uuid()::text), random() < 1.0;
+SELECT current_database(), current_user, current_schema(), pg_backend_pid() > 0;
+SELECT nosuch(1);
