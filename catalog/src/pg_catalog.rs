@@ -4,7 +4,7 @@
 //! generation, so the rows are built once per schema change, and a
 //! transaction's own DDL is visible to its own catalog queries.
 
-use crate::schema::{ConstraintKind, RelKind, Schema, PG_CATALOG_OID, PUBLIC_OID};
+use crate::schema::{ConstraintKind, RelKind, Schema, PG_CATALOG_OID};
 use crate::types::{PgType, Scalar};
 use crate::value::Value;
 use postgres_types::{Kind, Type};
@@ -328,6 +328,5 @@ mod tests {
         assert_eq!(int4[12], i(1007));
         assert!(tt.rows.len() > 150);
         assert_eq!(pg_namespace(&Schema::default()).rows.len(), 2);
-        let _ = PUBLIC_OID;
     }
 }

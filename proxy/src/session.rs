@@ -671,7 +671,7 @@ impl Session {
     /// Feeds COPY FROM data.
     pub fn copy_data(&mut self, data: &[u8]) -> Result<(), PgError> {
         let mut copy = self.copy_in.take().ok_or_else(|| PgError::Protocol("no COPY in progress".into()))?;
-        let r = self.with_writer(|s, conn| copy.feed(conn, data, &s.format(), &s.schema()?.schema));
+        let r = self.with_writer(|s, conn| s.with_exec_ctx(|s| copy.feed(conn, data, &s.format(), &s.schema()?.schema)));
         self.copy_in = Some(copy);
         r
     }
@@ -679,7 +679,7 @@ impl Session {
     /// Ends COPY FROM: the remaining rows are inserted; returns the row count.
     pub fn copy_done(&mut self) -> Result<usize, PgError> {
         let mut copy = self.copy_in.take().ok_or_else(|| PgError::Protocol("no COPY in progress".into()))?;
-        let r = self.with_writer(|s, conn| copy.finish(conn, &s.format(), &s.schema()?.schema));
+        let r = self.with_writer(|s, conn| s.with_exec_ctx(|s| copy.finish(conn, &s.format(), &s.schema()?.schema)));
         let implicit = self.txn.as_ref().is_some_and(|t| t.implicit);
         match r {
             Ok(n) => {
@@ -706,6 +706,14 @@ impl Session {
         } else if let Some(t) = self.txn.as_mut() {
             t.failed = true;
         }
+    }
+
+    /// Runs `f` with this session installed for SQL functions (defaults such as now() and nextval()).
+    fn with_exec_ctx<R>(&mut self, f: impl FnOnce(&mut Session) -> Result<R, PgError>) -> Result<R, PgError> {
+        let mut ctx = self.exec_ctx();
+        let r = crate::functions::with_ctx(&mut ctx, || f(self));
+        self.absorb_ctx(ctx)?;
+        r
     }
 
     fn with_writer<R>(&mut self, f: impl FnOnce(&mut Session, &rusqlite::Connection) -> Result<R, PgError>) -> Result<R, PgError> {

@@ -545,7 +545,7 @@ fn table_expr(ctx: &Context<'_>, rel: &Relation, text: &str, target: Option<&PgT
         name: rel.name.name.clone(),
         schema: Some(rel.name.schema.clone()),
         sql_alias: String::new(),
-        columns: rel.columns.iter().map(|c| ScopeColumn { name: c.name.clone(), ty: c.ty.clone(), table_oid: 0, attnum: 0 }).collect(),
+        columns: rel.columns.iter().map(|c| ScopeColumn { name: c.name.clone(), ty: c.ty.clone(), table_oid: 0, attnum: 0, expr: None }).collect(),
     });
     let x = match target {
         Some(ty) => t.expr_as(&e, ty)?,

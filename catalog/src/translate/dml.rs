@@ -35,7 +35,7 @@ fn target_scope(rel: &Relation, name: &str, sql_alias: &str) -> ScopeRel {
         name: name.to_string(),
         schema: Some(rel.name.schema.clone()),
         sql_alias: sql_alias.to_string(),
-        columns: rel.columns.iter().map(|c| ScopeColumn { name: c.name.clone(), ty: c.ty.clone(), table_oid: rel.oid, attnum: c.attnum as i16 }).collect(),
+        columns: rel.columns.iter().map(|c| ScopeColumn { name: c.name.clone(), ty: c.ty.clone(), table_oid: rel.oid, attnum: c.attnum as i16, expr: None }).collect(),
     }
 }
 

@@ -1086,7 +1086,7 @@ pub fn table_function(
         name: alias_name,
         schema: None,
         sql_alias: sql_alias.clone(),
-        columns: cols.iter().map(|(n, ty)| ScopeColumn { name: n.clone(), ty: ty.clone(), table_oid: 0, attnum: 0 }).collect(),
+        columns: cols.iter().map(|(n, ty)| ScopeColumn { name: n.clone(), ty: ty.clone(), table_oid: 0, attnum: 0, expr: None }).collect(),
     });
     Ok(format!("(SELECT {} FROM ({body})) AS {}", select.join(", "), ident(&sql_alias)))
 }

@@ -478,7 +478,7 @@ impl Translator<'_> {
                 // A CTE of an enclosing WITH shadows tables of the same name.
                 if schema.is_none() {
                     if let Some(cols) = self.ctes.iter().rev().find_map(|l| l.iter().rev().find(|(n, _)| *n == rel_name).map(|(_, c)| c.clone())) {
-                        let mut columns: Vec<ScopeColumn> = cols.iter().map(|c| ScopeColumn { name: c.name.clone(), ty: c.ty.clone(), table_oid: 0, attnum: 0 }).collect();
+                        let mut columns: Vec<ScopeColumn> = cols.iter().map(|c| ScopeColumn { name: c.name.clone(), ty: c.ty.clone(), table_oid: 0, attnum: 0, expr: None }).collect();
                         apply_alias_columns(&mut columns, alias.as_ref());
                         self.scopes.add(ScopeRel { name: alias_name.clone(), schema: None, sql_alias: alias_name.clone(), columns });
                         return Ok(format!("{} AS {}", ident(&rel_name), ident(&alias_name)));
@@ -496,7 +496,7 @@ impl Translator<'_> {
                 let mut columns: Vec<ScopeColumn> = rel
                     .columns
                     .iter()
-                    .map(|c| ScopeColumn { name: c.name.clone(), ty: c.ty.clone(), table_oid: if rel.kind == RelKind::Table { rel.oid } else { 0 }, attnum: c.attnum as i16 })
+                    .map(|c| ScopeColumn { name: c.name.clone(), ty: c.ty.clone(), table_oid: if rel.kind == RelKind::Table { rel.oid } else { 0 }, attnum: c.attnum as i16, expr: None })
                     .collect();
                 apply_alias_columns(&mut columns, alias.as_ref());
                 self.scopes.add(ScopeRel { name: alias_name.clone(), schema: Some(rel.name.schema.clone()), sql_alias: alias_name.clone(), columns });
@@ -504,12 +504,12 @@ impl Translator<'_> {
             }
             TableFactor::Derived { lateral, subquery, alias, .. } => {
                 if *lateral {
-                    return Err(TranslateError::Unsupported("LATERAL subqueries".into()));
+                    return self.lateral_values(subquery, alias.as_ref());
                 }
                 let (sql, cols) = self.query(subquery, None)?;
                 let alias_name = alias.as_ref().map(|a| fold(&a.name)).unwrap_or_else(|| "subquery".to_string());
                 let sql_alias = if alias.is_some() { alias_name.clone() } else { self.fresh_alias() };
-                let mut columns: Vec<ScopeColumn> = cols.iter().map(|c| ScopeColumn { name: c.name.clone(), ty: c.ty.clone(), table_oid: 0, attnum: 0 }).collect();
+                let mut columns: Vec<ScopeColumn> = cols.iter().map(|c| ScopeColumn { name: c.name.clone(), ty: c.ty.clone(), table_oid: 0, attnum: 0, expr: None }).collect();
                 apply_alias_columns(&mut columns, alias.as_ref());
                 // Renamed columns must be renamed inside SQLite too.
                 let inner = if alias.as_ref().is_some_and(|a| !a.columns.is_empty()) {
@@ -549,9 +549,44 @@ impl Translator<'_> {
 }
 
 impl Translator<'_> {
+    /// `LATERAL (SELECT expr, ...) AS o(a, ...)` with no FROM: one row of
+    /// values computed from the preceding FROM items. SQLite has no LATERAL,
+    /// so references to `o.a` are replaced by the expressions themselves.
+    fn lateral_values(&mut self, q: &Query, alias: Option<&TableAlias>) -> Result<String, TranslateError> {
+        let unsupported = || TranslateError::Unsupported("LATERAL subqueries other than a single row of expressions".into());
+        let SetExpr::Select(s) = q.body.as_ref() else { return Err(unsupported()) };
+        let plain = s.from.is_empty()
+            && s.selection.is_none()
+            && s.having.is_none()
+            && s.distinct.is_none()
+            && matches!(&s.group_by, GroupByExpr::Expressions(e, _) if e.is_empty())
+            && q.with.is_none()
+            && q.order_by.is_none()
+            && q.limit_clause.is_none();
+        if !plain {
+            return Err(unsupported());
+        }
+        let mut columns = Vec::new();
+        for item in &s.projection {
+            let (e, name) = match item {
+                SelectItem::UnnamedExpr(e) => (e, None),
+                SelectItem::ExprWithAlias { expr, alias } => (expr, Some(fold(alias))),
+                _ => return Err(unsupported()),
+            };
+            let t = self.expr(e)?;
+            let t = if t.ty.is_unknown() { self.coerce(t, &PgType::TEXT)? } else { t };
+            columns.push(ScopeColumn { name: name.unwrap_or(t.name.clone()), ty: t.ty.clone(), table_oid: 0, attnum: 0, expr: Some(t.sql) });
+        }
+        apply_alias_columns(&mut columns, alias);
+        let name = alias.map(|a| fold(&a.name)).unwrap_or_else(|| "subquery".into());
+        let sql_alias = self.fresh_alias();
+        self.scopes.add(ScopeRel { name, schema: None, sql_alias: sql_alias.clone(), columns });
+        Ok(format!("(SELECT 1) AS {}", ident(&sql_alias)))
+    }
+
     /// A relation whose rows are known at translation time, as a VALUES list.
     fn inline_table(&mut self, alias_name: &str, alias: Option<&TableAlias>, table: crate::pg_catalog::CatalogTable) -> String {
-        let mut columns: Vec<ScopeColumn> = table.columns.iter().map(|(n, ty)| ScopeColumn { name: n.to_string(), ty: ty.clone(), table_oid: 0, attnum: 0 }).collect();
+        let mut columns: Vec<ScopeColumn> = table.columns.iter().map(|(n, ty)| ScopeColumn { name: n.to_string(), ty: ty.clone(), table_oid: 0, attnum: 0, expr: None }).collect();
         apply_alias_columns(&mut columns, alias);
         let body = if table.rows.is_empty() {
             let cols: Vec<String> = columns.iter().map(|c| format!("NULL AS {}", ident(&c.name))).collect();

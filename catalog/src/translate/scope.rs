@@ -12,6 +12,8 @@ pub struct ScopeColumn {
     pub ty: PgType,
     pub table_oid: u32,
     pub attnum: i16,
+    /// SQL standing for the column itself (a LATERAL subquery's computed value).
+    pub expr: Option<String>,
 }
 
 /// A FROM item: its name in the query and in the SQLite text, and its columns.
@@ -84,7 +86,11 @@ impl Scopes {
                     if found.is_some() {
                         return Err(TranslateError::AmbiguousColumn(column.to_string()));
                     }
-                    let sql = if rel.sql_alias.is_empty() { ident(column) } else { format!("{}.{}", ident(&rel.sql_alias), ident(column)) };
+                    let sql = match &c.expr {
+                        Some(e) => format!("({e})"),
+                        None if rel.sql_alias.is_empty() => ident(column),
+                        None => format!("{}.{}", ident(&rel.sql_alias), ident(column)),
+                    };
                     found = Some(Resolved { sql, column: c.clone() });
                 }
             }
