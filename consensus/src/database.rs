@@ -5,6 +5,7 @@ use crate::StoreError;
 use rusqlite::{Connection, InterruptHandle, OpenFlags};
 use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Mutex, OwnedMutexGuard};
@@ -16,6 +17,9 @@ pub struct Database {
     name: String,
     path: PathBuf,
     writer: Arc<Mutex<Connection>>,
+    /// Bumped by every commit through the write path; lets a snapshot tell
+    /// whether anything was committed after it was taken.
+    commits: Arc<AtomicU64>,
     writer_interrupt: Arc<InterruptHandle>,
     readers: Arc<ReadPool>,
 }
@@ -24,6 +28,16 @@ pub struct Database {
 /// changing the database; dropping it releases the writer.
 pub struct WriteLease {
     guard: OwnedMutexGuard<Connection>,
+    commits: Arc<AtomicU64>,
+}
+
+impl WriteLease {
+    /// Commits the open transaction and counts it.
+    pub fn commit(&self) -> rusqlite::Result<()> {
+        self.guard.execute_batch("COMMIT")?;
+        self.commits.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
 }
 
 impl Drop for WriteLease {
@@ -88,7 +102,14 @@ impl Database {
                 Ok(c)
             }),
         );
-        Ok(Arc::new(Database { name: name.to_string(), path: path.to_path_buf(), writer: Arc::new(Mutex::new(writer)), writer_interrupt, readers }))
+        Ok(Arc::new(Database {
+            name: name.to_string(),
+            path: path.to_path_buf(),
+            writer: Arc::new(Mutex::new(writer)),
+            commits: Arc::new(AtomicU64::new(0)),
+            writer_interrupt,
+            readers,
+        }))
     }
 
     pub fn name(&self) -> &str {
@@ -99,15 +120,20 @@ impl Database {
         &self.path
     }
 
+    /// How many transactions the write path has committed since the database was opened.
+    pub fn commit_seq(&self) -> u64 {
+        self.commits.load(Ordering::SeqCst)
+    }
+
     /// Waits for the writer.
     pub async fn write(&self) -> WriteLease {
-        WriteLease { guard: self.writer.clone().lock_owned().await }
+        WriteLease { guard: self.writer.clone().lock_owned().await, commits: self.commits.clone() }
     }
 
     /// Waits for the writer at most `timeout`.
     pub async fn write_timeout(&self, timeout: Duration) -> Result<WriteLease, StoreError> {
         match tokio::time::timeout(timeout, self.writer.clone().lock_owned()).await {
-            Ok(guard) => Ok(WriteLease { guard }),
+            Ok(guard) => Ok(WriteLease { guard, commits: self.commits.clone() }),
             Err(_) => Err(StoreError::WriteTimeout),
         }
     }

@@ -45,6 +45,29 @@ pub struct Connection {
     pub node: Arc<Node>,
     pub session: tokio::sync::Mutex<Option<Session>>,
     pub pid: parking_lot::Mutex<Option<i32>>,
+    /// Names of the protocol-level prepared statements (for DEALLOCATE ALL).
+    statements: parking_lot::Mutex<std::collections::HashSet<String>>,
+}
+
+impl Connection {
+    /// Applies DEALLOCATE / DISCARD ALL to pgwire's statement store.
+    fn deallocate<S: PortalStore>(&self, store: &S, requests: Vec<Option<String>>) {
+        let mut names = self.statements.lock();
+        for r in requests {
+            match r {
+                Some(name) => {
+                    store.rm_statement(&name);
+                    names.remove(&name);
+                }
+                None => {
+                    for name in names.drain() {
+                        store.rm_statement(&name);
+                    }
+                    store.clear_portals();
+                }
+            }
+        }
+    }
 }
 
 impl Drop for Connection {
@@ -65,7 +88,12 @@ pub struct Handlers {
 
 impl Handlers {
     pub fn new(node: Arc<Node>) -> Handlers {
-        let conn = Arc::new(Connection { node: node.clone(), session: tokio::sync::Mutex::new(None), pid: parking_lot::Mutex::new(None) });
+        let conn = Arc::new(Connection {
+            node: node.clone(),
+            session: tokio::sync::Mutex::new(None),
+            pid: parking_lot::Mutex::new(None),
+            statements: parking_lot::Mutex::new(Default::default()),
+        });
         Handlers { startup: Arc::new(Startup::new(node.clone(), conn.clone())), query: Arc::new(QueryHandler { conn }) }
     }
 }
@@ -234,6 +262,7 @@ impl SimpleQueryHandler for QueryHandler {
             }
         }
         send_status(client, session).await?;
+        self.conn.deallocate(client.portal_store(), std::mem::take(&mut session.deallocate));
         self.set_activity(session.pid, if session.txn.is_some() { "idle in transaction" } else { "idle" }, &query.query);
         let status = session.status();
         crate::server::arm_idle_timer(&self.conn, session);
@@ -305,6 +334,9 @@ impl ExtendedQueryHandler for QueryHandler {
         let prepared = self.prepare(session, &message.query, &hints)?;
         drop(guard);
         let name = message.name.clone().unwrap_or_else(|| DEFAULT_NAME.to_owned());
+        if message.name.is_some() {
+            self.conn.statements.lock().insert(name.clone());
+        }
         let stmt = StoredStatement::new(name, Arc::new(prepared), hints.iter().map(|h| h.as_ref().map(PgType::wire)).collect());
         client.portal_store().put_statement(Arc::new(stmt));
         client.send(PgWireBackendMessage::ParseComplete(ParseComplete::new())).await?;
@@ -426,6 +458,7 @@ impl ExtendedQueryHandler for QueryHandler {
         for n in std::mem::take(&mut session.notices) {
             client.feed(PgWireBackendMessage::NoticeResponse(notice(&n).into())).await?;
         }
+        self.conn.deallocate(client.portal_store(), std::mem::take(&mut session.deallocate));
         self.set_activity(session.pid, if session.txn.is_some() { "idle in transaction" } else { "idle" }, &prepared.sql);
         match outcome.map_err(<PgWireError as From<PgError>>::from)? {
             Outcome::Rows(out) => {

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
+use tracing::Instrument;
 
 /// Serves PostgreSQL clients on `listener` until `shutdown` completes; then
 /// stops accepting and waits (bounded) for open sessions to finish.
@@ -36,11 +37,15 @@ pub async fn run(node: Arc<Node>, listener: TcpListener, shutdown: impl Future<O
                 let _ = socket.set_nodelay(true);
                 let handlers = Handlers::new(node.clone());
                 let acceptor = acceptor.clone();
-                conns.spawn(async move {
-                    if let Err(e) = pgwire::tokio::process_socket(socket, acceptor, handlers).await {
-                        tracing::debug!(%peer, error = %e, "connection closed with an error");
+                let span = tracing::info_span!("connection", %peer);
+                conns.spawn(
+                    async move {
+                        if let Err(e) = pgwire::tokio::process_socket(socket, acceptor, handlers).await {
+                            tracing::debug!(error = %e, "connection closed with an error");
+                        }
                     }
-                });
+                    .instrument(span),
+                );
             }
             Some(_) = conns.join_next(), if !conns.is_empty() => {}
         }

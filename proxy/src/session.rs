@@ -4,9 +4,10 @@
 //! - Reads outside a write transaction run on a pooled read-only connection.
 //! - Writes take the database's single writer ([`consensus::Database::write`]).
 //!   Autocommit writes hold it for one statement; a transaction takes it at
-//!   its first write (READ COMMITTED: earlier reads saw earlier snapshots, as
-//!   in PostgreSQL) or at BEGIN for REPEATABLE READ/SERIALIZABLE, and keeps it
-//!   until COMMIT/ROLLBACK, so its reads see its own writes.
+//!   its first write and keeps it until COMMIT/ROLLBACK, so its reads see its
+//!   own writes. READ COMMITTED reads before that saw earlier snapshots, as in
+//!   PostgreSQL; REPEATABLE READ/SERIALIZABLE read one snapshot and fail with
+//!   40001 if they write after another transaction committed.
 //! - After an error, a transaction is failed: every statement gets 25P02
 //!   until ROLLBACK or ROLLBACK TO SAVEPOINT.
 
@@ -47,6 +48,9 @@ pub struct Txn {
     pub start_micros: i64,
     /// Implicit transaction of a multi-statement query string.
     pub implicit: bool,
+    /// REPEATABLE READ / SERIALIZABLE: the commit count when the snapshot was
+    /// taken. A write after other commits is a serialization failure.
+    pub snapshot_commit: Option<u64>,
 }
 
 pub struct Session {
@@ -76,6 +80,8 @@ pub struct Session {
     pub pending_error: Option<PgError>,
     /// NOTICE/WARNING messages of the statement being run.
     pub notices: Vec<Notice>,
+    /// Prepared statements to forget (DEALLOCATE name; None: all, as DISCARD ALL).
+    pub deallocate: Vec<Option<String>>,
     next_txid: i64,
 }
 
@@ -109,6 +115,7 @@ impl Session {
             copy_in: None,
             pending_error: None,
             notices: Vec::new(),
+            deallocate: Vec::new(),
             next_txid: 1000,
         }
     }
@@ -370,9 +377,13 @@ impl Session {
                 self.currval.clear();
                 self.lastval = None;
                 self.node.locks.release_session(self.pid);
+                self.deallocate.push(None);
                 Ok(Outcome::Command("DISCARD ALL".into()))
             }
-            Plan::Deallocate(name) => Ok(Outcome::Command(if name.is_some() { "DEALLOCATE" } else { "DEALLOCATE ALL" }.into())),
+            Plan::Deallocate(name) => {
+                self.deallocate.push(name.clone());
+                Ok(Outcome::Command(if name.is_some() { "DEALLOCATE" } else { "DEALLOCATE ALL" }.into()))
+            }
             Plan::Vacuum | Plan::Checkpoint => {
                 if self.txn.as_ref().is_some_and(|t| !t.implicit) {
                     return Err(PgError::InsideTransaction(if matches!(plan, Plan::Vacuum) { "VACUUM" } else { "CHECKPOINT" }));
@@ -493,18 +504,25 @@ impl Session {
             schema: None,
             start_micros: now_micros(),
             implicit,
+            snapshot_commit: None,
         });
-        if read_only && !implicit {
-            // One snapshot for the whole read-only transaction.
+        let snapshot_isolation = isolation == "repeatable read" || isolation == "serializable";
+        if !implicit && (read_only || snapshot_isolation) {
+            // One snapshot for the whole transaction. It does not hold the
+            // writer: a REPEATABLE READ transaction that only reads never
+            // blocks writers; one that writes after others committed fails
+            // with 40001, as PostgreSQL's would.
             let db = self.db.clone();
+            let before = db.commit_seq();
             let conn = in_blocking(|| -> Result<ReadConn, PgError> {
                 let c = db.read().map_err(PgError::from_store)?;
                 c.execute_batch("BEGIN; SELECT 1 FROM sqlite_schema LIMIT 1;").map_err(|e| PgError::from_sqlite(e, None))?;
                 Ok(c)
             })?;
             self.snapshot = Some(conn);
-        } else if !implicit && (isolation == "repeatable read" || isolation == "serializable") {
-            self.acquire_lease().await?;
+            if let Some(t) = self.txn.as_mut() {
+                t.snapshot_commit = Some(before);
+            }
         }
         Ok(Outcome::Command("BEGIN".into()))
     }
@@ -531,8 +549,7 @@ impl Session {
         let Some(mut t) = self.txn.take() else { return Ok(()) };
         let mut result = Ok(());
         if let Some(lease) = self.lease.take() {
-            let sql = if commit { "COMMIT" } else { "ROLLBACK" };
-            result = in_blocking(|| lease.execute_batch(sql)).map_err(|e| PgError::from_sqlite(e, None));
+            result = in_blocking(|| if commit { lease.commit() } else { lease.execute_batch("ROLLBACK") }).map_err(|e| PgError::from_sqlite(e, None));
             if result.is_err() && commit {
                 let _ = in_blocking(|| lease.execute_batch("ROLLBACK"));
             }
@@ -565,11 +582,19 @@ impl Session {
             self.db.write().await
         };
         let Some(t) = self.txn.as_mut() else { return Ok(()) };
+        if t.snapshot_commit.is_some_and(|c| c != self.db.commit_seq()) {
+            // Someone committed after this transaction's snapshot.
+            return Err(PgError::SerializationFailure);
+        }
         let mut sql = String::from("BEGIN IMMEDIATE;");
         for sp in &t.savepoints {
             sql.push_str(&format!("SAVEPOINT \"{}\";", sp.replace('"', "\"\"")));
         }
         in_blocking(|| lease.execute_batch(&sql)).map_err(|e| PgError::from_sqlite(e, None))?;
+        // The writer sees exactly the snapshot's data now; reads move to it.
+        if let Some(snap) = self.snapshot.take() {
+            let _ = in_blocking(|| snap.execute_batch("COMMIT"));
+        }
         self.lease = Some(lease);
         Ok(())
     }

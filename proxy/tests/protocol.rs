@@ -147,3 +147,14 @@ async fn portals_return_rows_in_batches() {
     assert_eq!(second[0].get::<_, i32>(0), 11);
     tx.commit().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deallocate_all_forgets_prepared_statements() {
+    let s = Server::start();
+    let c = s.client().await;
+    let st = c.prepare("SELECT 1 + $1::int").await.unwrap();
+    assert_eq!(c.query_one(&st, &[&1i32]).await.unwrap().get::<_, i32>(0), 2);
+    c.batch_execute("DEALLOCATE ALL").await.unwrap();
+    let e = c.query_one(&st, &[&1i32]).await.unwrap_err();
+    assert_eq!(code(&e), "26000");
+}

@@ -141,3 +141,23 @@ async fn an_idle_transaction_holding_the_writer_is_ended() {
     assert_eq!(code(&e), "25P03");
     assert_eq!(b.query_one("SELECT count(*) FROM t", &[]).await.unwrap().get::<_, i64>(0), 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn repeatable_read_sees_one_snapshot_and_fails_a_conflicting_write_with_40001() {
+    let s = Server::start();
+    let a = s.client().await;
+    let b = s.client().await;
+    a.batch_execute("CREATE TABLE inv (id int PRIMARY KEY, qty int); INSERT INTO inv VALUES (1, 10)").await.unwrap();
+    a.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ").await.unwrap();
+    assert_eq!(a.query_one("SELECT qty FROM inv", &[]).await.unwrap().get::<_, i32>(0), 10);
+    // The reading transaction does not block another writer...
+    tokio::time::timeout(Duration::from_secs(5), b.batch_execute("UPDATE inv SET qty = 7 WHERE id = 1")).await.unwrap().unwrap();
+    // ...and keeps seeing its snapshot.
+    assert_eq!(a.query_one("SELECT qty FROM inv", &[]).await.unwrap().get::<_, i32>(0), 10);
+    // Writing on a stale snapshot is a serialization failure; the client retries.
+    let e = a.batch_execute("UPDATE inv SET qty = qty - 1 WHERE id = 1").await.unwrap_err();
+    assert_eq!(code(&e), "40001");
+    a.batch_execute("ROLLBACK").await.unwrap();
+    a.batch_execute("BEGIN ISOLATION LEVEL SERIALIZABLE; UPDATE inv SET qty = qty - 1 WHERE id = 1; COMMIT").await.unwrap();
+    assert_eq!(b.query_one("SELECT qty FROM inv", &[]).await.unwrap().get::<_, i32>(0), 6);
+}
