@@ -273,20 +273,33 @@ fn pg_attribute(schema: &Schema) -> CatalogTable {
     CatalogTable { columns, rows }
 }
 
-fn pg_database(database: &str) -> CatalogTable {
+/// Databases get stable OIDs from their position in the sorted list, above PostgreSQL's own.
+fn pg_database(databases: &[String], current: &str) -> CatalogTable {
+    let mut names: Vec<&str> = databases.iter().map(String::as_str).collect();
+    if !names.contains(&current) {
+        names.push(current);
+    }
+    names.sort();
     CatalogTable {
         columns: vec![
             ("oid", OID),
             ("datname", NAME),
             ("datdba", OID),
             ("encoding", INT4),
-            ("datcollate", NAME),
-            ("datctype", NAME),
+            ("datlocprovider", CHAR),
             ("datistemplate", BOOL),
             ("datallowconn", BOOL),
             ("datconnlimit", INT4),
+            ("datcollate", TEXT),
+            ("datctype", TEXT),
+            ("daticulocale", TEXT),
+            ("datacl", TEXT),
         ],
-        rows: vec![vec![i(16_384), t(database), i(10), i(6), t("C"), t("C"), b(false), b(true), i(-1)]],
+        rows: names
+            .iter()
+            .enumerate()
+            .map(|(n, name)| vec![i(16_000 + n as i64), t(name), i(10), i(6), t("c"), b(false), b(true), i(-1), t("C"), t("C"), Value::Null, Value::Null])
+            .collect(),
     }
 }
 
@@ -295,14 +308,14 @@ fn empty(columns: Vec<(&'static str, PgType)>) -> CatalogTable {
 }
 
 /// The rows of `pg_catalog.<name>` for this schema, or None if litegres does not serve it.
-pub fn relation(name: &str, schema: &Schema, database: &str) -> Option<CatalogTable> {
+pub fn relation(name: &str, schema: &Schema, database: &str, databases: &[String]) -> Option<CatalogTable> {
     Some(match name {
         "pg_type" => pg_type(schema),
         "pg_namespace" => pg_namespace(schema),
         "pg_enum" => pg_enum(schema),
         "pg_class" => pg_class(schema),
         "pg_attribute" => pg_attribute(schema),
-        "pg_database" => pg_database(database),
+        "pg_database" => pg_database(databases, database),
         "pg_range" => empty(vec![("rngtypid", OID), ("rngsubtype", OID), ("rngmultitypid", OID), ("rngcollation", OID), ("rngsubopc", OID)]),
         "pg_inherits" => empty(vec![("inhrelid", OID), ("inhparent", OID), ("inhseqno", INT4), ("inhdetachpending", BOOL)]),
         "pg_partitioned_table" => empty(vec![("partrelid", OID), ("partstrat", CHAR), ("partnatts", INT2), ("partdefid", OID)]),

@@ -74,6 +74,8 @@ pub enum PgError {
     ProgramLimit(String),
     #[error("{0}")]
     Copy(String),
+    #[error("terminating connection due to administrator command")]
+    Terminated,
     #[error("{0}")]
     Internal(String),
 }
@@ -109,13 +111,14 @@ impl PgError {
             PgError::CantChangeSetting(_) => SqlState::CANT_CHANGE_RUNTIME_PARAM,
             PgError::ProgramLimit(_) => SqlState::PROGRAM_LIMIT_EXCEEDED,
             PgError::Copy(_) => SqlState::BAD_COPY_FILE_FORMAT,
+            PgError::Terminated => SqlState::ADMIN_SHUTDOWN,
             PgError::Internal(_) => SqlState::INTERNAL_ERROR,
         }
     }
 
     /// Errors after which the connection closes.
     pub fn is_fatal(&self) -> bool {
-        matches!(self, PgError::IdleInTransactionTimeout | PgError::InvalidPassword(_))
+        matches!(self, PgError::IdleInTransactionTimeout | PgError::InvalidPassword(_) | PgError::Terminated)
     }
 
     pub fn detail(&self) -> Option<String> {

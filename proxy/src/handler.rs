@@ -327,6 +327,9 @@ impl ExtendedQueryHandler for QueryHandler {
         if session.terminated.is_some() {
             return Err(PgError::IdleInTransactionTimeout.into());
         }
+        if session.cancel.terminated.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(PgError::Terminated.into());
+        }
         if let Some(e) = session.txn.as_ref().filter(|t| t.failed).map(|_| PgError::InFailedTransaction) {
             return Err(e.into());
         }

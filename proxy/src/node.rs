@@ -27,6 +27,8 @@ pub struct CancelTarget {
     pub secret: Mutex<Vec<u8>>,
     pub interrupt: Mutex<Option<Arc<InterruptHandle>>>,
     pub canceled: AtomicBool,
+    /// Set when the session must end (DROP DATABASE ... WITH (FORCE)).
+    pub terminated: AtomicBool,
 }
 
 impl CancelTarget {
@@ -73,6 +75,7 @@ pub struct Node {
     pub activity: Mutex<HashMap<i32, Activity>>,
     next_pid: AtomicI32,
     pub started_micros: i64,
+    databases: Mutex<Arc<Vec<String>>>,
 }
 
 /// Reads the `__lg_*` catalog tables of a database.
@@ -133,7 +136,23 @@ impl Node {
             activity: Mutex::new(HashMap::new()),
             next_pid: AtomicI32::new(1000),
             started_micros: chrono::Utc::now().timestamp_micros(),
+            databases: Mutex::new(Arc::new(Vec::new())),
         }
+    }
+
+    /// Every database of the node (for pg_database).
+    pub fn database_names(&self) -> Arc<Vec<String>> {
+        let mut names = self.databases.lock();
+        if names.is_empty() {
+            *names = Arc::new(self.store.list());
+        }
+        names.clone()
+    }
+
+    /// After CREATE/DROP DATABASE: the list and every cached translation that read it are stale.
+    pub fn databases_changed(&self) {
+        *self.databases.lock() = Arc::new(self.store.list());
+        self.plans.invalidate_all();
     }
 
     pub fn database(&self, name: &str) -> Result<Arc<Database>, PgError> {

@@ -171,6 +171,7 @@ impl Session {
         if let Some(p) = self.node.plans.get(&key) {
             return Ok(p);
         }
+        let databases = self.node.database_names();
         let ctx = Context {
             schema: &snap.schema,
             search_path: &search_path,
@@ -178,6 +179,7 @@ impl Session {
             param_hints: hints,
             current_user: &self.user,
             database: &self.database,
+            databases: &databases,
         };
         let plans = Arc::new(translate::translate(sql, &ctx)?);
         self.node.plans.insert(key, plans.clone());
@@ -263,6 +265,9 @@ impl Session {
     pub async fn execute(&mut self, plan: &Plan, params: &[Value], binary: &(dyn Fn(usize) -> bool + Sync), max_rows: usize) -> Result<Outcome, PgError> {
         if let Some(e) = self.terminated.take() {
             return Err(e);
+        }
+        if self.cancel.terminated.load(Ordering::SeqCst) {
+            return Err(PgError::Terminated);
         }
         self.epoch += 1;
         let failed = self.txn.as_ref().is_some_and(|t| t.failed);
@@ -442,6 +447,49 @@ impl Session {
                 }
             },
             Plan::Noop(tag) => Ok(Outcome::Command(tag.to_string())),
+            Plan::CreateDatabase(name) => {
+                if self.txn.as_ref().is_some_and(|t| !t.implicit) {
+                    return Err(PgError::InsideTransaction("CREATE DATABASE"));
+                }
+                let node = self.node.clone();
+                in_blocking(|| node.store.create(name)).map_err(PgError::from_store)?;
+                self.node.databases_changed();
+                Ok(Outcome::Command("CREATE DATABASE".into()))
+            }
+            Plan::DropDatabase { name, if_exists, force } => {
+                if self.txn.as_ref().is_some_and(|t| !t.implicit) {
+                    return Err(PgError::InsideTransaction("DROP DATABASE"));
+                }
+                if *name == self.database {
+                    return Err(PgError::DropCurrentDatabase);
+                }
+                if !self.node.store.exists(name) {
+                    if *if_exists {
+                        self.notices.push(Notice::notice("00000", format!("database \"{name}\" does not exist, skipping")));
+                        return Ok(Outcome::Command("DROP DATABASE".into()));
+                    }
+                    return Err(PgError::NoSuchDatabase(name.clone()));
+                }
+                let others: Vec<i32> = self.node.activity.lock().values().filter(|a| a.database == *name).map(|a| a.pid).collect();
+                if !others.is_empty() {
+                    if !force {
+                        return Err(PgError::DatabaseInUse(name.clone()));
+                    }
+                    // WITH (FORCE): the other sessions end at their next statement; a running one is interrupted.
+                    for pid in &others {
+                        if let Some(t) = self.node.cancel.lock().get(pid) {
+                            t.terminated.store(true, Ordering::SeqCst);
+                            t.cancel();
+                        }
+                        self.node.activity.lock().remove(pid);
+                    }
+                }
+                let node = self.node.clone();
+                in_blocking(|| node.store.drop_database(name, false)).map_err(PgError::from_store)?;
+                self.node.forget_schema(name);
+                self.node.databases_changed();
+                Ok(Outcome::Command("DROP DATABASE".into()))
+            }
         }
     }
 
@@ -753,7 +801,16 @@ impl Session {
         let snap = self.schema()?;
         let search_path = self.search_path();
         let format = self.format();
-        let ctx = Context { schema: &snap.schema, search_path: &search_path, format: &format, param_hints: &[], current_user: &self.user, database: &self.database };
+        let databases = self.node.database_names();
+        let ctx = Context {
+            schema: &snap.schema,
+            search_path: &search_path,
+            format: &format,
+            param_hints: &[],
+            current_user: &self.user,
+            database: &self.database,
+            databases: &databases,
+        };
         Ok(unit.plan(&ctx)?)
     }
 
@@ -761,6 +818,9 @@ impl Session {
     /// translated just before it runs (so it sees the DDL before it); a string
     /// of several statements is one implicit transaction, as in PostgreSQL.
     pub async fn simple_query(&mut self, sql: &str) -> Vec<(Result<Outcome, PgError>, Vec<Notice>)> {
+        if self.cancel.terminated.load(Ordering::SeqCst) {
+            return vec![(Err(PgError::Terminated), Vec::new())];
+        }
         let units = match translate::split(sql) {
             Ok(u) => u,
             Err(e) => return vec![(Err(self.fail(e.into())), Vec::new())],

@@ -38,6 +38,8 @@ pub struct Context<'a> {
     pub param_hints: &'a [Option<PgType>],
     pub current_user: &'a str,
     pub database: &'a str,
+    /// Every database of the node (pg_database).
+    pub databases: &'a [String],
 }
 
 /// Statements the SQL parser cannot read, recognised before it.
@@ -51,6 +53,7 @@ fn pre_parse(sql: &str) -> Option<Result<Vec<Plan>, TranslateError>> {
         "analyze" | "analyse" => Some(Ok(vec![Plan::Analyze])),
         "do" => Some(Err(TranslateError::Unsupported("DO blocks (anonymous PL/pgSQL code)".into()))),
         "checkpoint" => Some(Ok(vec![Plan::Checkpoint])),
+        "create" | "drop" if lower.split_whitespace().nth(1) == Some("database") => Some(database_statement(trimmed).map(|p| vec![p])),
         _ => None,
     }
 }
@@ -150,6 +153,52 @@ fn normalize_sequence_options(sql: &str) -> Option<String> {
         out.push_str(&g);
     }
     Some(out)
+}
+
+/// One identifier as PostgreSQL reads it: quoted keeps case, bare folds to lower case.
+fn take_ident(s: &str) -> Option<(String, &str)> {
+    let s = s.trim_start();
+    if let Some(rest) = s.strip_prefix('"') {
+        let end = rest.find('"')?;
+        return Some((rest[..end].to_string(), &rest[end + 1..]));
+    }
+    let end = s.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$')).unwrap_or(s.len());
+    if end == 0 {
+        return None;
+    }
+    Some((s[..end].to_lowercase(), &s[end..]))
+}
+
+/// `CREATE DATABASE name [options]` and `DROP DATABASE [IF EXISTS] name [[WITH] (FORCE)]`.
+fn database_statement(sql: &str) -> Result<Plan, TranslateError> {
+    let bad = || TranslateError::Syntax(format!("cannot parse \"{}\"", sql.chars().take(80).collect::<String>()));
+    let lower = sql.to_ascii_lowercase();
+    if lower.starts_with("create") {
+        let rest = &sql[lower.find("database").ok_or_else(bad)? + "database".len()..];
+        let (name, tail) = take_ident(rest).ok_or_else(bad)?;
+        let tail = tail.trim().to_ascii_lowercase();
+        // Encoding/locale/template options are accepted: every database is UTF8 with C collation.
+        if !(tail.is_empty() || tail.starts_with("with") || tail.starts_with("owner") || tail.starts_with("template") || tail.starts_with("encoding") || tail.starts_with("locale") || tail.starts_with("lc_") || tail.starts_with("connection")) {
+            return Err(bad());
+        }
+        return Ok(Plan::CreateDatabase(name));
+    }
+    let mut rest = &sql[lower.find("database").ok_or_else(bad)? + "database".len()..];
+    let mut if_exists = false;
+    let probe = rest.trim_start().to_ascii_lowercase();
+    if probe.starts_with("if exists") {
+        if_exists = true;
+        let start = rest.to_ascii_lowercase().find("exists").ok_or_else(bad)? + "exists".len();
+        rest = &rest[start..];
+    }
+    let (name, tail) = take_ident(rest).ok_or_else(bad)?;
+    let tail = tail.trim().to_ascii_lowercase().replace(' ', "");
+    let force = match tail.as_str() {
+        "" => false,
+        "(force)" | "with(force)" => true,
+        _ => return Err(bad()),
+    };
+    Ok(Plan::DropDatabase { name, if_exists, force })
 }
 
 /// Splits a query string into its statements.

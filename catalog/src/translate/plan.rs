@@ -28,6 +28,8 @@ pub enum Plan {
     Analyze,
     Checkpoint,
     Copy(CopyPlan),
+    CreateDatabase(String),
+    DropDatabase { name: String, if_exists: bool, force: bool },
     /// `LISTEN`/`UNLISTEN`/`NOTIFY` and other statements accepted as no-ops, with their tag.
     Noop(&'static str),
     Empty,

@@ -471,7 +471,7 @@ impl Translator<'_> {
                     _ => false,
                 };
                 if catalog_ref {
-                    let table = crate::pg_catalog::relation(&rel_name, self.ctx.schema, self.ctx.database)
+                    let table = crate::pg_catalog::relation(&rel_name, self.ctx.schema, self.ctx.database, self.ctx.databases)
                         .ok_or_else(|| TranslateError::Unsupported(format!("catalog relation pg_catalog.{rel_name}")))?;
                     return Ok(self.inline_table(&alias_name, alias.as_ref(), table));
                 }

@@ -34,7 +34,7 @@ fn plan_with(sql: &str, hints: &[Option<PgType>]) -> SqlPlan {
     let s = schema();
     let path = vec!["public".to_string()];
     let fmt = crate::value::FormatOptions::default();
-    let ctx = Context { schema: &s, search_path: &path, format: &fmt, param_hints: hints, current_user: "postgres", database: "postgres" };
+    let ctx = Context { schema: &s, search_path: &path, format: &fmt, param_hints: hints, current_user: "postgres", database: "postgres", databases: &[] };
     match translate(sql, &ctx).unwrap_or_else(|e| panic!("{sql}: {e}")).pop() {
         Some(Plan::Sql(p)) => p,
         other => panic!("{sql}: not SQL: {other:?}"),
@@ -49,7 +49,7 @@ fn error(sql: &str) -> TranslateError {
     let s = schema();
     let path = vec!["public".to_string()];
     let fmt = crate::value::FormatOptions::default();
-    let ctx = Context { schema: &s, search_path: &path, format: &fmt, param_hints: &[], current_user: "postgres", database: "postgres" };
+    let ctx = Context { schema: &s, search_path: &path, format: &fmt, param_hints: &[], current_user: "postgres", database: "postgres", databases: &[] };
     translate(sql, &ctx).expect_err(sql)
 }
 
@@ -129,10 +129,15 @@ fn statements_before_the_parser() {
     let s = schema();
     let path = vec!["public".to_string()];
     let fmt = crate::value::FormatOptions::default();
-    let ctx = Context { schema: &s, search_path: &path, format: &fmt, param_hints: &[], current_user: "postgres", database: "postgres" };
+    let ctx = Context { schema: &s, search_path: &path, format: &fmt, param_hints: &[], current_user: "postgres", database: "postgres", databases: &[] };
     assert_eq!(translate("VACUUM ANALYZE users", &ctx).unwrap(), vec![Plan::Vacuum]);
     assert_eq!(translate("  ;  ", &ctx).unwrap(), vec![Plan::Empty]);
     assert_eq!(translate("copy users from stdin with (freeze on)", &ctx).map(|p| p.len()).unwrap(), 1);
     assert!(matches!(translate("CREATE SEQUENCE s START 10 INCREMENT 5", &ctx).unwrap()[0], Plan::Sql(_)));
+    assert_eq!(translate("CREATE DATABASE \"Shadow\" WITH ENCODING 'UTF8'", &ctx).unwrap(), vec![Plan::CreateDatabase("Shadow".into())]);
+    assert_eq!(
+        translate("drop database if exists app_test with (force)", &ctx).unwrap(),
+        vec![Plan::DropDatabase { name: "app_test".into(), if_exists: true, force: true }]
+    );
 }
 

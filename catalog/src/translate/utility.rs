@@ -149,6 +149,13 @@ pub fn translate(stmt: &Statement, ctx: &Context<'_>) -> Result<Option<Plan>, Tr
             Plan::Copy(copy(ctx, source, *to, target, options, legacy_options)?)
         }
         Statement::Comment { .. } => return super::ddl::translate(stmt, ctx),
+        Statement::CreateDatabase { db_name, .. } => Plan::CreateDatabase(object_name_parts(db_name).join(".")),
+        Statement::Drop { object_type: sqlparser::ast::ObjectType::Database, if_exists, names, .. } => {
+            let [name] = names.as_slice() else {
+                return Err(TranslateError::Syntax("DROP DATABASE takes one name".into()));
+            };
+            Plan::DropDatabase { name: object_name_parts(name).join("."), if_exists: *if_exists, force: false }
+        }
         Statement::LISTEN { .. } => Plan::Noop("LISTEN"),
         Statement::UNLISTEN { .. } => Plan::Noop("UNLISTEN"),
         Statement::NOTIFY { .. } => Plan::Noop("NOTIFY"),
