@@ -42,12 +42,40 @@ pub const RELATIONS: &[&str] = &[
     "pg_range",
     "pg_class",
     "pg_attribute",
+    "pg_attrdef",
+    "pg_index",
+    "pg_constraint",
     "pg_inherits",
     "pg_partitioned_table",
     "pg_database",
     "pg_proc",
     "pg_description",
     "pg_am",
+    "pg_collation",
+    "pg_roles",
+    "pg_user",
+    "pg_authid",
+    "pg_auth_members",
+    "pg_policy",
+    "pg_statistic_ext",
+    "pg_publication",
+    "pg_publication_namespace",
+    "pg_publication_rel",
+    "pg_trigger",
+    "pg_tables",
+    "pg_views",
+    "pg_indexes",
+    "pg_sequence",
+    "pg_sequences",
+    "pg_extension",
+    "pg_language",
+    "pg_depend",
+    "pg_rewrite",
+    "pg_tablespace",
+    "pg_foreign_table",
+    "pg_opclass",
+    "pg_operator",
+    "pg_cast",
 ];
 
 pub fn is_catalog_relation(name: &str) -> bool {
@@ -57,6 +85,15 @@ pub fn is_catalog_relation(name: &str) -> bool {
 /// Every built-in type, from the tables postgres-types generates from PostgreSQL's sources.
 fn builtin_types() -> Vec<Type> {
     (1..10_000u32).filter_map(Type::from_oid).collect()
+}
+
+/// The collation a type's values compare with: `default` for text types, `C` for name.
+pub fn type_collation(oid: u32) -> i64 {
+    match PgType::from_oid(oid).filter(|t| !t.array).map(|t| t.scalar) {
+        Some(Scalar::Text | Scalar::Varchar | Scalar::Bpchar) => 100,
+        Some(Scalar::Name) => 950,
+        _ => 0,
+    }
 }
 
 fn type_row(oid: u32, name: &str, ns: u32, len: i16, kind: &str, category: &str, elem: u32, array: u32) -> Vec<Value> {
@@ -80,7 +117,7 @@ fn type_row(oid: u32, name: &str, ns: u32, len: i16, kind: &str, category: &str,
         i(-1),
         b(false),
         i(0),
-        i(0),
+        i(type_collation(oid)),
         Value::Null,
     ]
 }
@@ -151,7 +188,9 @@ fn pg_namespace(schema: &Schema) -> CatalogTable {
         vec![i(crate::schema::INFORMATION_SCHEMA_OID as i64), t("information_schema"), i(10), Value::Null],
     ];
     for (oid, name) in &schema.namespaces {
-        rows.push(vec![i(*oid as i64), t(name), i(10), Value::Null]);
+        // public belongs to pg_database_owner, as in PostgreSQL 15+.
+        let owner = if name == "public" { 6171 } else { 10 };
+        rows.push(vec![i(*oid as i64), t(name), i(owner), Value::Null]);
     }
     CatalogTable { columns: vec![("oid", OID), ("nspname", NAME), ("nspowner", OID), ("nspacl", TEXT)], rows }
 }
@@ -192,12 +231,18 @@ fn pg_class(schema: &Schema) -> CatalogTable {
         ("relacl", TEXT),
         ("reltablespace", OID),
         ("relpartbound", TEXT),
+        ("reltoastrelid", OID),
+        ("reloftype", OID),
+        ("relreplident", CHAR),
     ];
     let mut rows = Vec::new();
     for r in schema.relations.values() {
         let kind = r.kind.code();
         let checks = r.constraints.iter().filter(|c| c.kind == ConstraintKind::Check).count();
         let has_index = !r.indexes.is_empty();
+        // Foreign keys are enforced by triggers in PostgreSQL, on both tables; psql relies on it.
+        let has_triggers = r.constraints.iter().any(|c| c.kind == ConstraintKind::ForeignKey)
+            || schema.relations.values().any(|o| o.constraints.iter().any(|c| c.ref_table.as_ref() == Some(&r.name)));
         rows.push(vec![
             i(r.oid as i64),
             t(&r.name.name),
@@ -211,7 +256,7 @@ fn pg_class(schema: &Schema) -> CatalogTable {
             i(checks as i64),
             b(has_index),
             b(false),
-            b(false),
+            b(has_triggers),
             b(false),
             b(false),
             b(false),
@@ -223,6 +268,9 @@ fn pg_class(schema: &Schema) -> CatalogTable {
             Value::Null,
             i(0),
             Value::Null,
+            i(0),
+            i(0),
+            t("d"),
         ]);
     }
     CatalogTable { columns, rows }
@@ -266,7 +314,7 @@ fn pg_attribute(schema: &Schema) -> CatalogTable {
                 b(false),
                 b(true),
                 i(0),
-                i(if c.ty.is_text_family() { 100 } else { 0 }),
+                i(type_collation(c.ty.wire().oid())),
             ]);
         }
     }
@@ -303,6 +351,282 @@ fn pg_database(databases: &[String], current: &str) -> CatalogTable {
     }
 }
 
+fn pg_attrdef(schema: &Schema) -> CatalogTable {
+    let mut rows = Vec::new();
+    for r in schema.relations.values() {
+        for c in r.columns.iter().filter(|c| c.default.is_some()) {
+            rows.push(vec![i(r.oid as i64 * 1000 + c.attnum as i64), i(r.oid as i64), i(c.attnum as i64), t(c.default.as_deref().unwrap_or(""))]);
+        }
+    }
+    CatalogTable { columns: vec![("oid", OID), ("adrelid", OID), ("adnum", INT2), ("adbin", TEXT)], rows }
+}
+
+fn attnums(r: &crate::schema::Relation, cols: &[String]) -> Vec<i64> {
+    cols.iter().map(|c| r.column(c).map(|x| x.attnum as i64).unwrap_or(0)).collect()
+}
+
+fn int_array(v: &[i64]) -> Value {
+    Value::Text(serde_json::to_string(v).unwrap_or_else(|_| "[]".into()))
+}
+
+fn pg_index(schema: &Schema) -> CatalogTable {
+    let mut rows = Vec::new();
+    for r in schema.relations.values() {
+        for ix in &r.indexes {
+            let keys = attnums(r, &ix.columns);
+            let indkey = keys.iter().map(i64::to_string).collect::<Vec<_>>().join(" ");
+            rows.push(vec![
+                i(ix.oid as i64),
+                i(r.oid as i64),
+                i(keys.len() as i64),
+                i(keys.len() as i64),
+                b(ix.unique),
+                b(ix.primary),
+                b(false),
+                b(true),
+                b(false),
+                b(true),
+                b(true),
+                b(true),
+                b(false),
+                t(&indkey),
+                t(&keys.iter().map(|_| "0").collect::<Vec<_>>().join(" ")),
+                Value::Null,
+                Value::Null,
+            ]);
+        }
+    }
+    CatalogTable {
+        columns: vec![
+            ("indexrelid", OID),
+            ("indrelid", OID),
+            ("indnatts", INT2),
+            ("indnkeyatts", INT2),
+            ("indisunique", BOOL),
+            ("indisprimary", BOOL),
+            ("indisexclusion", BOOL),
+            ("indimmediate", BOOL),
+            ("indisclustered", BOOL),
+            ("indisvalid", BOOL),
+            ("indisready", BOOL),
+            ("indislive", BOOL),
+            ("indisreplident", BOOL),
+            ("indkey", TEXT),
+            ("indoption", TEXT),
+            ("indexprs", TEXT),
+            ("indpred", TEXT),
+        ],
+        rows,
+    }
+}
+
+fn action_code(a: &Option<String>) -> &'static str {
+    match a.as_deref() {
+        Some("CASCADE") => "c",
+        Some("SET NULL") => "n",
+        Some("SET DEFAULT") => "d",
+        Some("RESTRICT") => "r",
+        _ => "a",
+    }
+}
+
+fn pg_constraint(schema: &Schema) -> CatalogTable {
+    let int2_array = PgType::array_of(Scalar::Int2);
+    let mut rows = Vec::new();
+    for r in schema.relations.values() {
+        for c in &r.constraints {
+            let index_oid = r.indexes.iter().find(|ix| ix.name == c.name).map(|ix| ix.oid).unwrap_or(0);
+            let target = c.ref_table.as_ref().and_then(|q| schema.relations.get(q));
+            let fk_index = target.and_then(|tr| tr.indexes.iter().find(|ix| ix.unique && ix.columns == c.ref_columns)).map(|ix| ix.oid).unwrap_or(0);
+            rows.push(vec![
+                i(c.oid as i64),
+                t(&c.name),
+                i(schema.namespace_oid(&r.name.schema) as i64),
+                t(c.kind.code()),
+                b(false),
+                b(false),
+                b(true),
+                i(r.oid as i64),
+                i(0),
+                i(if c.kind == ConstraintKind::ForeignKey { fk_index } else { index_oid } as i64),
+                i(0),
+                i(target.map(|tr| tr.oid).unwrap_or(0) as i64),
+                t(if c.kind == ConstraintKind::ForeignKey { action_code(&c.on_update) } else { " " }),
+                t(if c.kind == ConstraintKind::ForeignKey { action_code(&c.on_delete) } else { " " }),
+                t(if c.kind == ConstraintKind::ForeignKey { "s" } else { " " }),
+                b(true),
+                i(0),
+                b(false),
+                if c.columns.is_empty() { Value::Null } else { int_array(&attnums(r, &c.columns)) },
+                match target {
+                    Some(tr) => int_array(&attnums(tr, &c.ref_columns)),
+                    None => Value::Null,
+                },
+                c.check.as_deref().map(t).unwrap_or(Value::Null),
+            ]);
+        }
+    }
+    CatalogTable {
+        columns: vec![
+            ("oid", OID),
+            ("conname", NAME),
+            ("connamespace", OID),
+            ("contype", CHAR),
+            ("condeferrable", BOOL),
+            ("condeferred", BOOL),
+            ("convalidated", BOOL),
+            ("conrelid", OID),
+            ("contypid", OID),
+            ("conindid", OID),
+            ("conparentid", OID),
+            ("confrelid", OID),
+            ("confupdtype", CHAR),
+            ("confdeltype", CHAR),
+            ("confmatchtype", CHAR),
+            ("conislocal", BOOL),
+            ("coninhcount", INT4),
+            ("connoinherit", BOOL),
+            ("conkey", int2_array.clone()),
+            ("confkey", int2_array),
+            ("conbin", TEXT),
+        ],
+        rows,
+    }
+}
+
+fn role_row() -> Vec<Value> {
+    vec![i(10), t("postgres"), b(true), b(true), b(true), b(true), b(true), b(true), i(-1), Value::Null, b(true), Value::Null]
+}
+
+fn pg_roles() -> CatalogTable {
+    CatalogTable {
+        columns: vec![
+            ("oid", OID),
+            ("rolname", NAME),
+            ("rolsuper", BOOL),
+            ("rolinherit", BOOL),
+            ("rolcreaterole", BOOL),
+            ("rolcreatedb", BOOL),
+            ("rolcanlogin", BOOL),
+            ("rolreplication", BOOL),
+            ("rolconnlimit", INT4),
+            ("rolvaliduntil", PgType::TIMESTAMPTZ),
+            ("rolbypassrls", BOOL),
+            ("rolconfig", TEXT),
+        ],
+        rows: vec![role_row()],
+    }
+}
+
+fn pg_tables(schema: &Schema) -> CatalogTable {
+    let rows = schema
+        .relations
+        .values()
+        .filter(|r| r.kind == RelKind::Table)
+        .map(|r| vec![t(&r.name.schema), t(&r.name.name), t("postgres"), Value::Null, b(!r.indexes.is_empty()), b(false), b(false), b(false)])
+        .collect();
+    CatalogTable {
+        columns: vec![
+            ("schemaname", NAME),
+            ("tablename", NAME),
+            ("tableowner", NAME),
+            ("tablespace", NAME),
+            ("hasindexes", BOOL),
+            ("hasrules", BOOL),
+            ("hastriggers", BOOL),
+            ("rowsecurity", BOOL),
+        ],
+        rows,
+    }
+}
+
+fn pg_views(schema: &Schema) -> CatalogTable {
+    let rows = schema
+        .relations
+        .values()
+        .filter(|r| r.kind == RelKind::View)
+        .map(|r| vec![t(&r.name.schema), t(&r.name.name), t("postgres"), t(&format!(" {};", r.definition.clone().unwrap_or_default()))])
+        .collect();
+    CatalogTable { columns: vec![("schemaname", NAME), ("viewname", NAME), ("viewowner", NAME), ("definition", TEXT)], rows }
+}
+
+fn pg_indexes(schema: &Schema) -> CatalogTable {
+    let mut rows = Vec::new();
+    for r in schema.relations.values() {
+        for ix in &r.indexes {
+            let def = format!(
+                "CREATE {}INDEX {} ON {}.{} USING btree ({})",
+                if ix.unique { "UNIQUE " } else { "" },
+                ix.name,
+                r.name.schema,
+                r.name.name,
+                ix.columns.join(", ")
+            );
+            rows.push(vec![t(&r.name.schema), t(&r.name.name), t(&ix.name), Value::Null, t(&def)]);
+        }
+    }
+    CatalogTable { columns: vec![("schemaname", NAME), ("tablename", NAME), ("indexname", NAME), ("tablespace", NAME), ("indexdef", TEXT)], rows }
+}
+
+fn pg_sequence(schema: &Schema) -> CatalogTable {
+    let rows = schema
+        .sequences
+        .values()
+        .map(|s| vec![i(s.oid as i64), i(20), i(s.start), i(s.increment), i(s.max), i(s.min), i(1), b(s.cycle)])
+        .collect();
+    CatalogTable {
+        columns: vec![
+            ("seqrelid", OID),
+            ("seqtypid", OID),
+            ("seqstart", PgType::INT8),
+            ("seqincrement", PgType::INT8),
+            ("seqmax", PgType::INT8),
+            ("seqmin", PgType::INT8),
+            ("seqcache", PgType::INT8),
+            ("seqcycle", BOOL),
+        ],
+        rows,
+    }
+}
+
+fn pg_sequences(schema: &Schema) -> CatalogTable {
+    let rows = schema
+        .sequences
+        .values()
+        .map(|s| {
+            vec![
+                t(&s.name.schema),
+                t(&s.name.name),
+                t("postgres"),
+                t("bigint"),
+                i(s.start),
+                i(s.min),
+                i(s.max),
+                i(s.increment),
+                b(s.cycle),
+                i(1),
+                if s.is_called { i(s.last_value) } else { Value::Null },
+            ]
+        })
+        .collect();
+    CatalogTable {
+        columns: vec![
+            ("schemaname", NAME),
+            ("sequencename", NAME),
+            ("sequenceowner", NAME),
+            ("data_type", TEXT),
+            ("start_value", PgType::INT8),
+            ("min_value", PgType::INT8),
+            ("max_value", PgType::INT8),
+            ("increment_by", PgType::INT8),
+            ("cycle", BOOL),
+            ("cache_size", PgType::INT8),
+            ("last_value", PgType::INT8),
+        ],
+        rows,
+    }
+}
+
 fn empty(columns: Vec<(&'static str, PgType)>) -> CatalogTable {
     CatalogTable { columns, rows: Vec::new() }
 }
@@ -321,6 +645,48 @@ pub fn relation(name: &str, schema: &Schema, database: &str, databases: &[String
         "pg_partitioned_table" => empty(vec![("partrelid", OID), ("partstrat", CHAR), ("partnatts", INT2), ("partdefid", OID)]),
         "pg_proc" => empty(vec![("oid", OID), ("proname", NAME), ("pronamespace", OID), ("prorettype", OID), ("prokind", CHAR)]),
         "pg_description" => empty(vec![("objoid", OID), ("classoid", OID), ("objsubid", INT4), ("description", TEXT)]),
+        "pg_attrdef" => pg_attrdef(schema),
+        "pg_index" => pg_index(schema),
+        "pg_constraint" => pg_constraint(schema),
+        "pg_roles" | "pg_authid" => pg_roles(),
+        "pg_user" => CatalogTable {
+            columns: vec![("usename", NAME), ("usesysid", OID), ("usecreatedb", BOOL), ("usesuper", BOOL), ("userepl", BOOL), ("usebypassrls", BOOL), ("passwd", TEXT), ("valuntil", PgType::TIMESTAMPTZ), ("useconfig", TEXT)],
+            rows: vec![vec![t("postgres"), i(10), b(true), b(true), b(true), b(true), t("********"), Value::Null, Value::Null]],
+        },
+        "pg_auth_members" => empty(vec![("roleid", OID), ("member", OID), ("grantor", OID), ("admin_option", BOOL)]),
+        "pg_collation" => CatalogTable {
+            columns: vec![("oid", OID), ("collname", NAME), ("collnamespace", OID), ("collprovider", CHAR), ("collencoding", INT4), ("collcollate", TEXT), ("collctype", TEXT)],
+            rows: vec![vec![i(100), t("default"), i(11), t("d"), i(-1), Value::Null, Value::Null], vec![i(950), t("C"), i(11), t("c"), i(-1), t("C"), t("C")]],
+        },
+        "pg_policy" => empty(vec![("oid", OID), ("polname", NAME), ("polrelid", OID), ("polcmd", CHAR), ("polpermissive", BOOL), ("polroles", TEXT), ("polqual", TEXT), ("polwithcheck", TEXT)]),
+        "pg_statistic_ext" => empty(vec![("oid", OID), ("stxrelid", OID), ("stxname", NAME), ("stxnamespace", OID), ("stxowner", OID), ("stxstattarget", INT4), ("stxkeys", TEXT), ("stxkind", TEXT)]),
+        "pg_publication" => empty(vec![("oid", OID), ("pubname", NAME), ("pubowner", OID), ("puballtables", BOOL), ("pubinsert", BOOL), ("pubupdate", BOOL), ("pubdelete", BOOL), ("pubtruncate", BOOL), ("pubviaroot", BOOL)]),
+        "pg_publication_namespace" => empty(vec![("oid", OID), ("pnpubid", OID), ("pnnspid", OID)]),
+        "pg_publication_rel" => empty(vec![("oid", OID), ("prpubid", OID), ("prrelid", OID), ("prqual", TEXT), ("prattrs", PgType::array_of(Scalar::Int2))]),
+        "pg_trigger" => empty(vec![("oid", OID), ("tgrelid", OID), ("tgparentid", OID), ("tgname", NAME), ("tgfoid", OID), ("tgtype", INT2), ("tgenabled", CHAR), ("tgisinternal", BOOL), ("tgconstraint", OID)]),
+        "pg_tables" => pg_tables(schema),
+        "pg_views" => pg_views(schema),
+        "pg_indexes" => pg_indexes(schema),
+        "pg_sequence" => pg_sequence(schema),
+        "pg_sequences" => pg_sequences(schema),
+        "pg_extension" => CatalogTable {
+            columns: vec![("oid", OID), ("extname", NAME), ("extowner", OID), ("extnamespace", OID), ("extrelocatable", BOOL), ("extversion", TEXT)],
+            rows: vec![vec![i(13_500), t("plpgsql"), i(10), i(11), b(false), t("1.0")]],
+        },
+        "pg_language" => CatalogTable {
+            columns: vec![("oid", OID), ("lanname", NAME), ("lanowner", OID), ("lanispl", BOOL), ("lanpltrusted", BOOL)],
+            rows: vec![vec![i(12), t("internal"), i(10), b(false), b(false)], vec![i(13), t("c"), i(10), b(false), b(false)], vec![i(14), t("sql"), i(10), b(false), b(true)]],
+        },
+        "pg_depend" => empty(vec![("classid", OID), ("objid", OID), ("objsubid", INT4), ("refclassid", OID), ("refobjid", OID), ("refobjsubid", INT4), ("deptype", CHAR)]),
+        "pg_rewrite" => empty(vec![("oid", OID), ("rulename", NAME), ("ev_class", OID), ("ev_type", CHAR), ("ev_enabled", CHAR), ("is_instead", BOOL)]),
+        "pg_tablespace" => CatalogTable {
+            columns: vec![("oid", OID), ("spcname", NAME), ("spcowner", OID)],
+            rows: vec![vec![i(1663), t("pg_default"), i(10)], vec![i(1664), t("pg_global"), i(10)]],
+        },
+        "pg_foreign_table" => empty(vec![("ftrelid", OID), ("ftserver", OID)]),
+        "pg_opclass" => empty(vec![("oid", OID), ("opcmethod", OID), ("opcname", NAME), ("opcnamespace", OID), ("opcintype", OID), ("opcdefault", BOOL)]),
+        "pg_operator" => empty(vec![("oid", OID), ("oprname", NAME), ("oprnamespace", OID), ("oprleft", OID), ("oprright", OID), ("oprresult", OID)]),
+        "pg_cast" => empty(vec![("oid", OID), ("castsource", OID), ("casttarget", OID), ("castfunc", OID), ("castcontext", CHAR), ("castmethod", CHAR)]),
         "pg_am" => CatalogTable {
             columns: vec![("oid", OID), ("amname", NAME), ("amhandler", TEXT), ("amtype", CHAR)],
             rows: vec![vec![i(2), t("heap"), t("heap_tableam_handler"), t("t")], vec![i(403), t("btree"), t("bthandler"), t("i")]],

@@ -86,11 +86,12 @@ defs! {
     "lg_array_contains", 2, array_contains;
     "lg_array_to_json", 2, array_to_json;
     "lg_string_to_array", 2, string_to_array;
+    "lg_format_type", 3, format_type_fn;
     "lg_text_out", 2, |a, c| { let ty = type_arg(a, 1)?; if a[0] == ValueRef::Null { Ok(Value::Null) } else { value::to_text_string(&ty, a[0], &c.format).map(Value::Text) } };
 }
 
 pub use json_fn::JSON_SCALARS;
-pub use text_fn::TEXT_SCALARS;
+pub use text_fn::{quote_ident, quote_literal, TEXT_SCALARS};
 pub use time_fn::TIME_SCALARS;
 
 /// All pure scalar functions.
@@ -356,6 +357,21 @@ fn datetime_cast(s: &str, from: &Scalar, to: &Scalar, opts: &FormatOptions) -> R
         Scalar::Time => datetime::store_time(local.time()),
         _ => datetime::store_timestamp(local),
     }))
+}
+
+/// `format_type(oid, typmod)`: built-in types by their generated OIDs,
+/// user types from the map the translator passes (`{"oid": "name"}`).
+fn format_type_fn(a: &[ValueRef<'_>], _: &RuntimeCtx) -> Result<Value, ValueError> {
+    let Some(oid) = int(a, 0)? else { return Ok(Value::Null) };
+    let typmod = int(a, 1)?.unwrap_or(-1) as i32;
+    if let Some(t) = PgType::from_oid(oid as u32) {
+        return Ok(Value::Text(t.with_typmod(typmod).format_type()));
+    }
+    if let Some(t) = postgres_types::Type::from_oid(oid as u32) {
+        return Ok(Value::Text(t.name().to_string()));
+    }
+    let map: serde_json::Value = text(a, 2).and_then(|m| serde_json::from_str(&m).ok()).unwrap_or_default();
+    Ok(Value::Text(map.get(oid.to_string()).and_then(|v| v.as_str()).map(str::to_string).unwrap_or_else(|| "???".into())))
 }
 
 fn cast_fn(a: &[ValueRef<'_>], ctx: &RuntimeCtx) -> Result<Value, ValueError> {

@@ -32,6 +32,22 @@ pub fn parse_expr(text: &str) -> Result<Expr, TranslateError> {
         .map_err(|e| TranslateError::Syntax(e.to_string()))
 }
 
+/// A default as PostgreSQL prints it back (pg_get_expr): a string literal
+/// carries its column's type, `'x'::character varying`.
+fn default_text(e: &Expr, ty: &PgType) -> String {
+    use sqlparser::ast::Value as V;
+    match e {
+        Expr::Value(v) => match &v.value {
+            V::SingleQuotedString(s) => {
+                let base = PgType { typmod: -1, ..ty.clone() };
+                format!("'{}'::{}", s.replace('\'', "''"), base.format_type())
+            }
+            _ => e.to_string(),
+        },
+        _ => e.to_string(),
+    }
+}
+
 /// `nextval('t_id_seq'::regclass)` → `t_id_seq`.
 pub fn nextval_target(default: &str) -> Option<String> {
     let rest = default.trim().strip_prefix("nextval('")?;
@@ -365,7 +381,7 @@ fn column_model(ctx: &Context<'_>, q: &QualifiedName, name: &str, attnum: i32, c
         match &opt.option {
             ColumnOption::Null => col.not_null = false,
             ColumnOption::NotNull => col.not_null = true,
-            ColumnOption::Default(e) => col.default = Some(e.to_string()),
+            ColumnOption::Default(e) => col.default = Some(default_text(e, &ty)),
             ColumnOption::PrimaryKey(_) => cons.push(Constraint {
                 oid: 0,
                 name: cname.unwrap_or_else(|| format!("{}_pkey", q.name)),
@@ -1112,7 +1128,10 @@ fn alter_table(ctx: &Context<'_>, name: &ObjectName, if_exists: bool, ops: &[Alt
                 match op {
                     AlterColumnOperation::SetNotNull => model.columns[idx].not_null = true,
                     AlterColumnOperation::DropNotNull => model.columns[idx].not_null = false,
-                    AlterColumnOperation::SetDefault { value } => model.columns[idx].default = Some(value.to_string()),
+                    AlterColumnOperation::SetDefault { value } => {
+                        let ty = model.columns[idx].ty.clone();
+                        model.columns[idx].default = Some(default_text(value, &ty))
+                    }
                     AlterColumnOperation::DropDefault => model.columns[idx].default = None,
                     AlterColumnOperation::SetDataType { data_type, using, .. } => {
                         if using.is_some() {

@@ -628,6 +628,31 @@ impl<'a> Translator<'a> {
                 Ok(TExpr::new(call("power", &[&l.sql, &r.sql]), PgType::FLOAT8))
             }
             B::PGOverlap => super::func::array_overlap(self, left, right),
+            B::PGCustomBinaryOperator(parts) if parts.len() <= 2 && parts.first().is_none_or(|s| parts.len() == 1 || s == "pg_catalog") => {
+                let plain = match parts.last().map(String::as_str) {
+                    Some("~") => B::PGRegexMatch,
+                    Some("~*") => B::PGRegexIMatch,
+                    Some("!~") => B::PGRegexNotMatch,
+                    Some("!~*") => B::PGRegexNotIMatch,
+                    Some("~~") => B::PGLikeMatch,
+                    Some("!~~") => B::PGNotLikeMatch,
+                    Some("~~*") => B::PGILikeMatch,
+                    Some("!~~*") => B::PGNotILikeMatch,
+                    Some("=") => B::Eq,
+                    Some("<>") | Some("!=") => B::NotEq,
+                    Some("<") => B::Lt,
+                    Some(">") => B::Gt,
+                    Some("<=") => B::LtEq,
+                    Some(">=") => B::GtEq,
+                    Some("||") => B::StringConcat,
+                    Some("+") => B::Plus,
+                    Some("-") => B::Minus,
+                    Some("*") => B::Multiply,
+                    Some("/") => B::Divide,
+                    _ => return Err(TranslateError::Unsupported(format!("operator {op}"))),
+                };
+                self.binary(left, &plain, right)
+            }
             other => Err(TranslateError::Unsupported(format!("operator {other}"))),
         }
     }
@@ -749,6 +774,13 @@ impl<'a> Translator<'a> {
     }
 
     fn cast(&mut self, e: &Expr, dt: &DataType) -> Result<TExpr, TranslateError> {
+        let type_text = dt.to_string().to_ascii_lowercase();
+        let bare = type_text.trim_start_matches("pg_catalog.");
+        if matches!(bare, "regnamespace" | "regrole") {
+            let t = self.expr(e)?;
+            let sql = if bare == "regrole" { "'postgres'".to_string() } else { super::catalog_fn::regnamespace_name(self, &t.sql) };
+            return Ok(TExpr::new(sql, PgType::NAME).named(bare.to_string()));
+        }
         let target = self.data_type(dt)?;
         let t = self.expr(e)?;
         let name = if t.origin.is_some() || matches!(e, Expr::Function(_)) { t.name.clone() } else { type_output_name(&target) };
@@ -780,7 +812,13 @@ impl<'a> Translator<'a> {
             _ => {}
         }
         if matches!(target.scalar, Scalar::Regclass) && !target.array {
-            return Ok(TExpr::new(call("lg_regclass", &[&t.sql]), target).named(name));
+            // A computed OID shown as the relation's name.
+            let sql = super::catalog_fn::regclass_name(self, &t.sql);
+            return Ok(TExpr::new(sql, PgType::TEXT).named(name));
+        }
+        if matches!(target.scalar, Scalar::Regtype) && !target.array {
+            let sql = super::catalog_fn::format_type_sql(self, &t.sql, "-1");
+            return Ok(TExpr::new(sql, PgType::TEXT).named(name));
         }
         let mut out = self.coerce(t, &target)?;
         // A cast to a typmod'ed type applies the typmod even between same-storage types.
@@ -795,6 +833,9 @@ impl<'a> Translator<'a> {
 
     /// The OID of a relation or sequence named in text (`'public.users'`, `'"Mixed"'`).
     pub fn regclass_oid(&self, text: &str) -> Result<u32, TranslateError> {
+        if let Ok(oid) = text.trim().parse::<u32>() {
+            return Ok(oid);
+        }
         let parts: Vec<String> = text
             .split('.')
             .map(|p| if p.len() >= 2 && p.starts_with('"') && p.ends_with('"') { p[1..p.len() - 1].to_string() } else { p.to_lowercase() })

@@ -93,6 +93,14 @@ pub fn function(t: &mut Translator<'_>, f: &Function) -> Result<TExpr, Translate
             return Ok(k);
         }
     }
+    if let (FunctionArguments::Subquery(q), "array") = (&f.args, name.as_str()) {
+        // ARRAY(SELECT x ...): the column's values as an array, in the subquery's order.
+        let (sql, cols) = t.subquery(q)?;
+        let c = cols.first().cloned().ok_or_else(|| TranslateError::Syntax("subquery must return a column".into()))?;
+        let x = super::expr::TExpr::new(format!("\"_lg_a\".{}", super::sqltext::ident(&c.name)), c.ty.clone());
+        let elem = array_element_sql(&x);
+        return Ok(TExpr::new(format!("(SELECT json_group_array({elem}) FROM ({sql}) AS \"_lg_a\")"), c.ty.as_array()).named("array"));
+    }
     let args = args_of(f)?;
     let aggregate = is_aggregate(&name);
     let window = f.over.is_some();
@@ -680,6 +688,9 @@ fn scalar(t: &mut Translator<'_>, name: &str, e: &[Expr]) -> Result<TExpr, Trans
             TExpr::new(format!("({})", a.join(" + ")), PgType::INT4)
         }
         other => {
+            if let Some(x) = super::catalog_fn::function(t, other, e)? {
+                return Ok(x);
+            }
             let mut shown = Vec::new();
             for x in e {
                 shown.push(t.expr(x).map(|v| if v.ty.is_unknown() { "unknown".into() } else { v.ty.format_type() }).unwrap_or_else(|_| "?".into()));
@@ -1055,6 +1066,12 @@ pub fn table_function(
             need_args(&fname, &exprs, 1, 1)?;
             let a = t.expr_as(&exprs[0], &PgType::JSONB)?;
             (format!("SELECT key AS value, id AS ord FROM json_each({})", a.sql), vec![(fname.clone(), PgType::TEXT)])
+        }
+        "pg_partition_ancestors" => {
+            // No partitioning: a relation's only ancestor is itself.
+            need_args(&fname, &exprs, 1, 1)?;
+            let a = t.expr_as(&exprs[0], &PgType::OID)?;
+            (format!("SELECT {} AS value, 1 AS ord", a.sql), vec![("relid".into(), PgType::OID)])
         }
         other => return Err(TranslateError::UndefinedFunction(format!("{other}() in FROM"))),
     };

@@ -7,6 +7,7 @@
 //! arithmetic, literal coercion at translation time. A construct the walker
 //! does not know is an error naming it (0A000), never a guess.
 
+mod catalog_fn;
 mod ddl;
 mod dml;
 mod error;

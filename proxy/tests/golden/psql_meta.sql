@@ -1,0 +1,20 @@
+\set VERBOSITY sqlstate
+CREATE SCHEMA app;
+CREATE TYPE mood AS ENUM ('sad', 'happy');
+CREATE TABLE p (id int PRIMARY KEY, label text UNIQUE);
+CREATE TABLE q (id serial PRIMARY KEY, p_id int REFERENCES p(id) ON DELETE CASCADE, name varchar(10) NOT NULL DEFAULT 'x', m mood, amount numeric(8,2), CONSTRAINT q_name_check CHECK (length(name) > 0));
+CREATE INDEX q_name_idx ON q (name);
+CREATE SEQUENCE counter;
+CREATE VIEW big AS SELECT id, name FROM q WHERE amount > 100;
+CREATE TABLE app.t (x int);
+COMMENT ON TABLE p IS 'parents';
+\dn
+\dt
+\dt app.*
+\di
+\ds
+\dv
+\dT
+\d q
+\d p
+\du
