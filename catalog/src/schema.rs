@@ -352,6 +352,27 @@ impl Schema {
         }
     }
 
+    /// How a regclass or regtype value prints: the relation's name (qualified
+    /// when the search path would not find it) or the type's name.
+    pub fn oid_display(&self, ty: &PgType, oid: u32, search_path: &[String]) -> Option<String> {
+        match ty.scalar {
+            Scalar::Regclass => {
+                let r = self.relations.values().find(|r| r.oid == oid)?;
+                let visible = search_path.iter().find_map(|s| self.relations.get(&QualifiedName::new(s, &r.name.name))).is_some_and(|v| v.oid == oid);
+                let q = crate::runtime::quote_ident;
+                Some(if visible { q(&r.name.name) } else { format!("{}.{}", q(&r.name.schema), q(&r.name.name)) })
+            }
+            Scalar::Regtype => {
+                if let Some(t) = PgType::from_oid(oid) {
+                    return Some(t.format_type());
+                }
+                let e = self.enums.values().find(|e| e.oid == oid || e.array_oid == oid)?;
+                Some(if e.oid == oid { e.name.name.clone() } else { format!("{}[]", e.name.name) })
+            }
+            _ => None,
+        }
+    }
+
     pub fn has_namespace(&self, name: &str) -> bool {
         self.namespaces.iter().any(|(_, n)| n == name)
     }

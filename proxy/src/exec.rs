@@ -6,7 +6,7 @@ use crate::functions::{with_ctx, ExecCtx};
 use bytes::{BufMut, BytesMut};
 use catalog::schema::Schema;
 use catalog::translate::{OutColumn, SqlPlan, Tag};
-use catalog::types::PgType;
+use catalog::types::{PgType, Scalar};
 use catalog::value::{self, FormatOptions, Value, ValueRef};
 use pgwire::messages::data::DataRow;
 use rusqlite::types::{ToSqlOutput, ValueRef as SqlRef};
@@ -41,7 +41,17 @@ pub fn to_sql(v: &Value) -> ToSqlOutput<'_> {
 }
 
 /// Encodes one row. `binary(i)` says whether column i goes in binary format.
-pub fn encode_row(row: &rusqlite::Row<'_>, columns: &[OutColumn], binary: &(dyn Fn(usize) -> bool + Sync), opts: &FormatOptions, scratch: &mut Vec<u8>) -> Result<DataRow, PgError> {
+/// Names for regclass/regtype values, which print as names, not numbers.
+pub type OidNames<'a> = &'a dyn Fn(&PgType, u32) -> Option<String>;
+
+pub fn encode_row(
+    row: &rusqlite::Row<'_>,
+    columns: &[OutColumn],
+    binary: &(dyn Fn(usize) -> bool + Sync),
+    opts: &FormatOptions,
+    names: Option<OidNames<'_>>,
+    scratch: &mut Vec<u8>,
+) -> Result<DataRow, PgError> {
     let mut data = BytesMut::with_capacity(columns.len() * 8);
     for (i, col) in columns.iter().enumerate() {
         let v = to_value_ref(row.get_ref(i).map_err(|e| PgError::from_sqlite(e, None))?);
@@ -50,6 +60,13 @@ pub fn encode_row(row: &rusqlite::Row<'_>, columns: &[OutColumn], binary: &(dyn 
             continue;
         }
         scratch.clear();
+        if let (Some(names), ValueRef::Int(oid), false) = (names, v, binary(i)) {
+            if let Some(name) = names(&col.ty, oid as u32) {
+                data.put_i32(name.len() as i32);
+                data.put_slice(name.as_bytes());
+                continue;
+            }
+        }
         if binary(i) {
             value::to_binary(&col.ty, v, opts, scratch)?;
         } else {
@@ -83,6 +100,7 @@ pub struct Run<'a> {
     pub binary: &'a (dyn Fn(usize) -> bool + Sync),
     pub format: &'a FormatOptions,
     pub schema: &'a Schema,
+    pub search_path: &'a [String],
     pub max_rows: usize,
 }
 
@@ -107,9 +125,12 @@ fn run_inner(conn: &Connection, r: &Run<'_>) -> Result<Output, PgError> {
         }
         if r.plan.returns_rows {
             let mut scratch = Vec::with_capacity(64);
+            let has_oid_names = r.plan.columns.iter().any(|c| !c.ty.array && matches!(c.ty.scalar, Scalar::Regclass | Scalar::Regtype));
+            let lookup = |ty: &PgType, oid: u32| r.schema.oid_display(ty, oid, r.search_path);
+            let names: Option<OidNames<'_>> = if has_oid_names { Some(&lookup) } else { None };
             let mut q = stmt.raw_query();
             while let Some(row) = q.next().map_err(sqlite_err)? {
-                rows.push(encode_row(row, &r.plan.columns, r.binary, r.format, &mut scratch)?);
+                rows.push(encode_row(row, &r.plan.columns, r.binary, r.format, names, &mut scratch)?);
                 count += 1;
                 if r.max_rows > 0 && count >= r.max_rows {
                     break;
@@ -151,9 +172,9 @@ mod tests {
         let mut q = st.raw_query();
         let row = q.next().unwrap().unwrap();
         let mut scratch = Vec::new();
-        let text = encode_row(row, &cols, &|_| false, &FormatOptions::default(), &mut scratch).unwrap();
+        let text = encode_row(row, &cols, &|_| false, &FormatOptions::default(), None, &mut scratch).unwrap();
         assert_eq!(&text.data[..], &[0, 0, 0, 1, b't', 0, 0, 0, 1, b'x', 0xff, 0xff, 0xff, 0xff]);
-        let bin = encode_row(row, &cols, &|i| i == 0, &FormatOptions::default(), &mut scratch).unwrap();
+        let bin = encode_row(row, &cols, &|i| i == 0, &FormatOptions::default(), None, &mut scratch).unwrap();
         assert_eq!(&bin.data[..5], &[0, 0, 0, 1, 1]);
     }
 }

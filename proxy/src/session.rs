@@ -247,7 +247,8 @@ impl Session {
             });
             done
         });
-        let run = Run { plan, params, binary, format: &format, schema: &snap.schema, max_rows };
+        let search_path = self.search_path();
+        let run = Run { plan, params, binary, format: &format, schema: &snap.schema, search_path: &search_path, max_rows };
         let result = exec::run(conn, &run, &mut ctx);
         if let Some(done) = timer {
             *done.0.lock() = true;

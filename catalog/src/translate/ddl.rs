@@ -536,11 +536,13 @@ fn table_constraint(ctx: &Context<'_>, rel: &Relation, tc: &TableConstraint) -> 
                 Some(c) => format!("{t}_{c}_check"),
                 None => format!("{t}_check"),
             };
+            let words: Vec<String> = text.split(|c: char| !(c.is_alphanumeric() || c == '_')).map(str::to_lowercase).collect();
+            let mentioned: Vec<String> = rel.columns.iter().map(|c| c.name.clone()).filter(|c| words.contains(c)).collect();
             Constraint {
                 oid: 0,
                 name: name_or(&ck.name, default),
                 kind: ConstraintKind::Check,
-                columns: vec![],
+                columns: mentioned,
                 ref_table: None,
                 ref_columns: vec![],
                 on_update: None,

@@ -783,7 +783,15 @@ impl<'a> Translator<'a> {
         }
         let target = self.data_type(dt)?;
         let t = self.expr(e)?;
-        let name = if t.origin.is_some() || matches!(e, Expr::Function(_)) { t.name.clone() } else { type_output_name(&target) };
+        let column_ref = matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_) | Expr::Cast { .. });
+        let name = if t.origin.is_some() || column_ref || matches!(e, Expr::Function(_)) { t.name.clone() } else { type_output_name(&target) };
+        // regclass/regtype values print as names: cast to text asks for the name.
+        if matches!(t.ty.scalar, Scalar::Regclass | Scalar::Regtype) && !t.ty.array && target.is_text_family() {
+            let sql = if t.ty.scalar == Scalar::Regclass { super::catalog_fn::regclass_name(self, &t.sql) } else { super::catalog_fn::format_type_sql(self, &t.sql, "-1") };
+            return Ok(TExpr::new(sql, target).named(name));
+        }
+        // A resolved '...'::regclass is an OID now, no longer a string literal.
+        let t = if matches!(t.lit, Lit::Str(_)) && !t.ty.is_unknown() { TExpr { lit: Lit::None, ..t } } else { t };
         let agg = t.aggregate;
         // `'name'::regclass` names a relation: resolve it now, and keep the name
         // for functions that take it (nextval('seq'::regclass)).
@@ -811,14 +819,9 @@ impl<'a> Translator<'a> {
             }
             _ => {}
         }
-        if matches!(target.scalar, Scalar::Regclass) && !target.array {
-            // A computed OID shown as the relation's name.
-            let sql = super::catalog_fn::regclass_name(self, &t.sql);
-            return Ok(TExpr::new(sql, PgType::TEXT).named(name));
-        }
-        if matches!(target.scalar, Scalar::Regtype) && !target.array {
-            let sql = super::catalog_fn::format_type_sql(self, &t.sql, "-1");
-            return Ok(TExpr::new(sql, PgType::TEXT).named(name));
+        if matches!(target.scalar, Scalar::Regclass | Scalar::Regtype | Scalar::Oid) && !target.array && t.ty.is_integer() {
+            // An OID viewed as regclass/regtype keeps its value; it prints as a name.
+            return Ok(TExpr { ty: target, lit: Lit::None, origin: None, name, ..t });
         }
         let mut out = self.coerce(t, &target)?;
         // A cast to a typmod'ed type applies the typmod even between same-storage types.

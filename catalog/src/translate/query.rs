@@ -470,6 +470,11 @@ impl Translator<'_> {
                     None => crate::pg_catalog::is_catalog_relation(&rel_name) && !self.ctes.iter().any(|l| l.iter().any(|(n, _)| *n == rel_name)),
                     _ => false,
                 };
+                if schema.as_deref() == Some("information_schema") {
+                    let table = crate::information_schema::relation(&rel_name, self.ctx.schema, self.ctx.database)
+                        .ok_or_else(|| TranslateError::Unsupported(format!("information_schema.{rel_name}")))?;
+                    return Ok(self.inline_table(&alias_name, alias.as_ref(), table));
+                }
                 if catalog_ref {
                     let table = crate::pg_catalog::relation(&rel_name, self.ctx.schema, self.ctx.database, self.ctx.databases)
                         .ok_or_else(|| TranslateError::Unsupported(format!("catalog relation pg_catalog.{rel_name}")))?;

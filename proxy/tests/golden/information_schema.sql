@@ -1,0 +1,23 @@
+\set VERBOSITY sqlstate
+CREATE TYPE mood AS ENUM ('sad', 'happy');
+CREATE TABLE p (id int PRIMARY KEY, label text UNIQUE);
+CREATE TABLE q (id bigserial PRIMARY KEY, p_id int REFERENCES p(id) ON DELETE CASCADE, name varchar(10) NOT NULL DEFAULT 'x', m mood, amount numeric(8,2), at timestamptz, tags text[], CONSTRAINT q_amount_check CHECK (amount > 0));
+CREATE VIEW v AS SELECT id, name FROM q;
+CREATE SEQUENCE s;
+SELECT schema_name, schema_owner FROM information_schema.schemata ORDER BY 1;
+SELECT table_schema, table_name, table_type, is_insertable_into FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 2;
+SELECT table_name, column_name, ordinal_position, column_default, is_nullable, data_type, character_maximum_length, numeric_precision, numeric_scale, datetime_precision, udt_schema, udt_name, is_identity FROM information_schema.columns WHERE table_schema = 'public' ORDER BY table_name, ordinal_position;
+SELECT constraint_name, table_name, constraint_type, is_deferrable FROM information_schema.table_constraints WHERE table_schema = 'public' AND constraint_type <> 'CHECK' ORDER BY 1;
+SELECT constraint_name, table_name, column_name, ordinal_position, position_in_unique_constraint FROM information_schema.key_column_usage WHERE table_schema = 'public' ORDER BY 1, 4;
+SELECT constraint_name, unique_constraint_name, match_option, update_rule, delete_rule FROM information_schema.referential_constraints ORDER BY 1;
+SELECT table_name, column_name, constraint_name FROM information_schema.constraint_column_usage WHERE table_schema = 'public' AND constraint_name NOT LIKE '%not_null' ORDER BY 3, 2;
+SELECT sequence_name, data_type, start_value, minimum_value, maximum_value, increment, cycle_option FROM information_schema.sequences ORDER BY 1;
+SELECT table_name, check_option FROM information_schema.views WHERE table_schema = 'public';
+SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid WHERE c.relname IN ('p', 'q') AND a.attnum > 0 ORDER BY 1, a.attnum;
+SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'q'::regclass ORDER BY 1;
+SELECT indexrelid::regclass, indisunique, indisprimary FROM pg_index WHERE indrelid = 'p'::regclass ORDER BY 1;
+SELECT pg_get_serial_sequence('q', 'id'), 'q'::regclass::oid > 0, 'public.q'::regclass;
+SELECT typname, typtype FROM pg_type WHERE typname IN ('int4', '_int4', 'mood', '_mood', 'varchar') ORDER BY 1;
+SELECT e.enumlabel FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid WHERE t.typname = 'mood' ORDER BY e.enumsortorder;
+SELECT tablename, indexname FROM pg_indexes WHERE schemaname = 'public' ORDER BY 2;
+SELECT schemaname, tablename, hasindexes FROM pg_tables WHERE schemaname = 'public' ORDER BY 2;
