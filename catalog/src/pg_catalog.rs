@@ -79,7 +79,78 @@ pub const RELATIONS: &[&str] = &[
 ];
 
 pub fn is_catalog_relation(name: &str) -> bool {
-    RELATIONS.contains(&name)
+    RELATIONS.contains(&name) || live_columns(name).is_some()
+}
+
+/// Relations whose rows are the node's live state (sessions, locks,
+/// settings): the server supplies them when the statement runs, as a JSON
+/// array of rows from the `lg_live(name)` function.
+pub fn live_columns(name: &str) -> Option<Vec<(&'static str, PgType)>> {
+    let ts = PgType::TIMESTAMPTZ;
+    Some(match name {
+        "pg_stat_activity" => vec![
+            ("datid", OID),
+            ("datname", NAME),
+            ("pid", INT4),
+            ("leader_pid", INT4),
+            ("usesysid", OID),
+            ("usename", NAME),
+            ("application_name", TEXT),
+            ("client_addr", TEXT),
+            ("client_hostname", TEXT),
+            ("client_port", INT4),
+            ("backend_start", ts.clone()),
+            ("xact_start", ts.clone()),
+            ("query_start", ts.clone()),
+            ("state_change", ts),
+            ("wait_event_type", TEXT),
+            ("wait_event", TEXT),
+            ("state", TEXT),
+            ("backend_xid", TEXT),
+            ("backend_xmin", TEXT),
+            ("query_id", PgType::INT8),
+            ("query", TEXT),
+            ("backend_type", TEXT),
+        ],
+        "pg_locks" => vec![
+            ("locktype", TEXT),
+            ("database", OID),
+            ("relation", OID),
+            ("page", INT4),
+            ("tuple", INT2),
+            ("virtualxid", TEXT),
+            ("transactionid", TEXT),
+            ("classid", OID),
+            ("objid", OID),
+            ("objsubid", INT2),
+            ("virtualtransaction", TEXT),
+            ("pid", INT4),
+            ("mode", TEXT),
+            ("granted", BOOL),
+            ("fastpath", BOOL),
+            ("waitstart", PgType::TIMESTAMPTZ),
+        ],
+        "pg_settings" => vec![
+            ("name", TEXT),
+            ("setting", TEXT),
+            ("unit", TEXT),
+            ("category", TEXT),
+            ("short_desc", TEXT),
+            ("extra_desc", TEXT),
+            ("context", TEXT),
+            ("vartype", TEXT),
+            ("source", TEXT),
+            ("min_val", TEXT),
+            ("max_val", TEXT),
+            ("enumvals", TEXT),
+            ("boot_val", TEXT),
+            ("reset_val", TEXT),
+            ("sourcefile", TEXT),
+            ("sourceline", INT4),
+            ("pending_restart", BOOL),
+        ],
+        _ => return None,
+    })
 }
 
 /// Every built-in type, from the tables postgres-types generates from PostgreSQL's sources.

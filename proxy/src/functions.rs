@@ -31,6 +31,8 @@ pub struct ExecCtx {
     pub locks: Arc<AdvisoryLocks>,
     pub in_transaction: bool,
     pub txid: i64,
+    /// Rows of live catalog relations (pg_stat_activity, pg_locks, pg_settings) as JSON.
+    pub live: Arc<dyn Fn(&str, &Settings) -> String + Send + Sync>,
 }
 
 thread_local! {
@@ -154,6 +156,10 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
         Ok(SqlValue::Null)
     })?;
     conn.create_scalar_function("lg_advisory", -1, volatile, advisory)?;
+    session("lg_live", 1, |ctx| {
+        let name: String = ctx.get(0)?;
+        Ok(SqlValue::Text(ctx_do(|c| (c.live)(&name, &c.settings))?))
+    })?;
     // Window-capable, so sum(numeric) OVER (...) works too.
     conn.create_window_function("lg_num_sum", 1, pure, NumericAgg { avg: false })?;
     conn.create_window_function("lg_num_avg", 1, pure, NumericAgg { avg: true })?;

@@ -190,6 +190,42 @@ impl Node {
         self.next_pid.fetch_add(1, Ordering::SeqCst)
     }
 
+    /// Rows of a live catalog relation as a JSON array of arrays, in the
+    /// column order of `catalog::pg_catalog::live_columns`.
+    pub fn live_rows(&self, name: &str, settings: &crate::settings::Settings) -> String {
+        use serde_json::{json, Value};
+        let stamp = |us: i64| chrono::DateTime::<chrono::Utc>::from_timestamp_micros(us).map(catalog::value::datetime::store_timestamptz);
+        let rows: Vec<Value> = match name {
+            "pg_stat_activity" => {
+                let mut sessions: Vec<Activity> = self.activity.lock().values().cloned().collect();
+                sessions.sort_by_key(|a| a.pid);
+                sessions
+                    .into_iter()
+                    .map(|a| {
+                        let start = stamp(a.backend_start_micros);
+                        json!([16000, a.database, a.pid, null, 10, a.user, a.application_name, a.client_addr, null, null, start, null, null, null, null, null, a.state, null, null, null, a.query, "client backend"])
+                    })
+                    .collect()
+            }
+            "pg_locks" => self
+                .locks
+                .list()
+                .into_iter()
+                .map(|l| {
+                    let (hi, lo) = ((l.key >> 32) as u32, l.key as u32);
+                    json!(["advisory", 16000, null, null, null, null, null, 0, lo, if hi == 0 { 1 } else { 2 }, format!("{}/1", l.pid), l.pid, if l.exclusive { "ExclusiveLock" } else { "ShareLock" }, true, false, null])
+                })
+                .collect(),
+            "pg_settings" => settings
+                .all()
+                .into_iter()
+                .map(|(k, v)| json!([k, v, null, "Customized Options", "", null, "user", "string", "session", null, null, null, v, v, null, null, false]))
+                .collect(),
+            _ => Vec::new(),
+        };
+        Value::Array(rows).to_string()
+    }
+
     pub fn sessions_on(&self, database: &str) -> usize {
         self.activity.lock().values().filter(|a| a.database == database).count()
     }

@@ -83,6 +83,7 @@ pub struct Session {
     /// Prepared statements to forget (DEALLOCATE name; None: all, as DISCARD ALL).
     pub deallocate: Vec<Option<String>>,
     next_txid: i64,
+    live: Arc<dyn Fn(&str, &Settings) -> String + Send + Sync>,
 }
 
 fn now_micros() -> i64 {
@@ -95,6 +96,7 @@ fn in_blocking<R>(f: impl FnOnce() -> R) -> R {
 
 impl Session {
     pub fn new(node: Arc<Node>, pid: i32, user: &str, database: &str, db: Arc<Database>, cancel: Arc<CancelTarget>) -> Session {
+        let node_for_live = node.clone();
         Session {
             node,
             pid,
@@ -117,6 +119,10 @@ impl Session {
             notices: Vec::new(),
             deallocate: Vec::new(),
             next_txid: 1000,
+            live: {
+                let node = Arc::downgrade(&node_for_live);
+                Arc::new(move |name: &str, settings: &Settings| node.upgrade().map(|n| n.live_rows(name, settings)).unwrap_or_else(|| "[]".into()))
+            },
         }
     }
 
@@ -199,6 +205,7 @@ impl Session {
             locks: self.node.locks.clone(),
             in_transaction: self.txn.as_ref().is_some_and(|t| !t.implicit),
             txid: self.next_txid,
+            live: self.live.clone(),
         })
     }
 

@@ -161,3 +161,25 @@ async fn repeatable_read_sees_one_snapshot_and_fails_a_conflicting_write_with_40
     a.batch_execute("BEGIN ISOLATION LEVEL SERIALIZABLE; UPDATE inv SET qty = qty - 1 WHERE id = 1; COMMIT").await.unwrap();
     assert_eq!(b.query_one("SELECT qty FROM inv", &[]).await.unwrap().get::<_, i32>(0), 6);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn live_catalog_views_show_sessions_locks_and_settings() {
+    let s = Server::start();
+    let a = s.client().await;
+    let b = s.client().await;
+    b.batch_execute("SET application_name = 'worker'").await.unwrap();
+    let me: i32 = a.query_one("SELECT pg_backend_pid()", &[]).await.unwrap().get(0);
+    let rows = a.query("SELECT pid, application_name, state, datname FROM pg_stat_activity ORDER BY pid", &[]).await.unwrap();
+    assert_eq!(rows.len(), 2);
+    let mine = rows.iter().find(|r| r.get::<_, i32>(0) == me).unwrap();
+    assert_eq!(mine.get::<_, String>(2), "active");
+    assert_eq!(mine.get::<_, String>(3), "postgres");
+    b.query_one("SELECT pg_advisory_lock(99)", &[]).await.unwrap();
+    let lock = a.query_one("SELECT locktype, objid::int8, mode, granted FROM pg_locks", &[]).await.unwrap();
+    assert_eq!(lock.get::<_, String>(0), "advisory");
+    assert_eq!(lock.get::<_, i64>(1), 99);
+    assert_eq!(lock.get::<_, String>(2), "ExclusiveLock");
+    a.batch_execute("SET statement_timeout = '3s'").await.unwrap();
+    let v: String = a.query_one("SELECT setting FROM pg_settings WHERE name = 'statement_timeout'", &[]).await.unwrap().get(0);
+    assert_eq!(v, "3000");
+}

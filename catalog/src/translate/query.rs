@@ -476,6 +476,9 @@ impl Translator<'_> {
                     return Ok(self.inline_table(&alias_name, alias.as_ref(), table));
                 }
                 if catalog_ref {
+                    if let Some(columns) = crate::pg_catalog::live_columns(&rel_name) {
+                        return Ok(self.live_table(&rel_name, &alias_name, alias.as_ref(), columns));
+                    }
                     let table = crate::pg_catalog::relation(&rel_name, self.ctx.schema, self.ctx.database, self.ctx.databases)
                         .ok_or_else(|| TranslateError::Unsupported(format!("catalog relation pg_catalog.{rel_name}")))?;
                     return Ok(self.inline_table(&alias_name, alias.as_ref(), table));
@@ -587,6 +590,15 @@ impl Translator<'_> {
         let sql_alias = self.fresh_alias();
         self.scopes.add(ScopeRel { name, schema: None, sql_alias: sql_alias.clone(), columns });
         Ok(format!("(SELECT 1) AS {}", ident(&sql_alias)))
+    }
+
+    /// A relation of live node state: rows come as JSON from `lg_live(name)` when the statement runs.
+    fn live_table(&mut self, name: &str, alias_name: &str, alias: Option<&TableAlias>, cols: Vec<(&'static str, PgType)>) -> String {
+        let mut columns: Vec<ScopeColumn> = cols.iter().map(|(n, ty)| ScopeColumn { name: n.to_string(), ty: ty.clone(), table_oid: 0, attnum: 0, expr: None }).collect();
+        apply_alias_columns(&mut columns, alias);
+        let select: Vec<String> = columns.iter().enumerate().map(|(i, c)| format!("json_extract(value, '$[{i}]') AS {}", ident(&c.name))).collect();
+        self.scopes.add(ScopeRel { name: alias_name.to_string(), schema: Some("pg_catalog".into()), sql_alias: alias_name.to_string(), columns });
+        format!("(SELECT {} FROM json_each(lg_live({}))) AS {}", select.join(", "), super::sqltext::string(name), ident(alias_name))
     }
 
     /// A relation whose rows are known at translation time, as a VALUES list.
