@@ -130,7 +130,6 @@ fn tables(schema: &Schema, db: &str) -> CatalogTable {
         .filter(|r| matches!(r.kind, RelKind::Table | RelKind::View))
         .map(|r| {
             let table = r.kind == RelKind::Table;
-            let _ = table;
             vec![
                 t(db),
                 t(&r.name.schema),

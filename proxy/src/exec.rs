@@ -20,15 +20,6 @@ pub struct Output {
     pub tag: String,
 }
 
-fn to_value_ref(v: SqlRef<'_>) -> ValueRef<'_> {
-    match v {
-        SqlRef::Null => ValueRef::Null,
-        SqlRef::Integer(i) => ValueRef::Int(i),
-        SqlRef::Real(f) => ValueRef::Real(f),
-        SqlRef::Text(t) => ValueRef::Text(std::str::from_utf8(t).unwrap_or("")),
-        SqlRef::Blob(b) => ValueRef::Blob(b),
-    }
-}
 
 pub fn to_sql(v: &Value) -> ToSqlOutput<'_> {
     match v {
@@ -54,7 +45,7 @@ pub fn encode_row(
 ) -> Result<DataRow, PgError> {
     let mut data = BytesMut::with_capacity(columns.len() * 8);
     for (i, col) in columns.iter().enumerate() {
-        let v = to_value_ref(row.get_ref(i).map_err(|e| PgError::from_sqlite(e, None))?);
+        let v = crate::functions::to_ref(row.get_ref(i).map_err(|e| PgError::from_sqlite(e, None))?);
         if v == ValueRef::Null {
             data.put_i32(-1);
             continue;

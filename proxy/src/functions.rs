@@ -54,7 +54,8 @@ fn ctx_do<R>(f: impl FnOnce(&mut ExecCtx) -> R) -> Result<R, rusqlite::Error> {
     })
 }
 
-fn to_ref<'a>(v: SqlRef<'a>) -> ValueRef<'a> {
+/// A SQLite value as the catalog crate's value type.
+pub fn to_ref<'a>(v: SqlRef<'a>) -> ValueRef<'a> {
     match v {
         SqlRef::Null => ValueRef::Null,
         SqlRef::Integer(i) => ValueRef::Int(i),

@@ -21,6 +21,7 @@ pub mod server;
 pub mod session;
 pub mod settings;
 pub mod tls;
+pub mod txn;
 
 use config::Config;
 use node::Node;

@@ -60,12 +60,12 @@ pub struct Session {
     pub database: String,
     pub db: Arc<Database>,
     pub settings: Settings,
-    settings_snapshot: Option<Arc<Settings>>,
+    pub(crate) settings_snapshot: Option<Arc<Settings>>,
     pub txn: Option<Txn>,
     /// The writer, held by a transaction from its first write to its end.
-    lease: Option<WriteLease>,
+    pub(crate) lease: Option<WriteLease>,
     /// A READ ONLY transaction's snapshot, held for its whole length.
-    snapshot: Option<ReadConn>,
+    pub(crate) snapshot: Option<ReadConn>,
     pub cancel: Arc<CancelTarget>,
     currval: HashMap<String, i64>,
     lastval: Option<i64>,
@@ -82,7 +82,7 @@ pub struct Session {
     pub notices: Vec<Notice>,
     /// Prepared statements to forget (DEALLOCATE name; None: all, as DISCARD ALL).
     pub deallocate: Vec<Option<String>>,
-    next_txid: i64,
+    pub(crate) next_txid: i64,
     live: Arc<dyn Fn(&str, &Settings) -> String + Send + Sync>,
 }
 
@@ -209,7 +209,7 @@ impl Session {
         })
     }
 
-    fn settings_changed(&mut self) {
+    pub(crate) fn settings_changed(&mut self) {
         self.settings_snapshot = None;
     }
 
@@ -501,17 +501,6 @@ impl Session {
         }
     }
 
-    fn set_transaction(&mut self, name: &str, v: Option<&str>) -> Result<Outcome, PgError> {
-        let t = self.txn.as_mut().ok_or(PgError::NoTransaction("SET TRANSACTION"))?;
-        let v = v.unwrap_or("").to_ascii_lowercase();
-        if name == "transaction_read_only" {
-            t.read_only = matches!(v.as_str(), "on" | "true" | "1");
-        } else {
-            t.isolation = v;
-        }
-        Ok(Outcome::Command("SET".into()))
-    }
-
     fn show(&self, name: &str) -> Result<Outcome, PgError> {
         let text_col = |n: &str| OutColumn::new(n, PgType::TEXT);
         if name == "all" {
@@ -537,133 +526,6 @@ impl Session {
             other => other.to_string(),
         };
         Ok(Outcome::Rows(Output { columns: vec![text_col(&col)], rows: vec![exec::encode_values(&[Some(value)])], tag: "SHOW".into() }))
-    }
-
-    async fn begin(&mut self, mode: &TxnMode, implicit: bool) -> Result<Outcome, PgError> {
-        if let Some(t) = self.txn.as_mut() {
-            if t.implicit && !implicit {
-                // BEGIN inside a multi-statement string turns it into an explicit block.
-                t.implicit = false;
-            } else if !implicit {
-                self.notices.push(Notice::warning("25001", "there is already a transaction in progress"));
-            }
-            return Ok(Outcome::Command("BEGIN".into()));
-        }
-        let read_only = mode.read_only.unwrap_or_else(|| self.settings.is_on("default_transaction_read_only"));
-        let isolation = mode.isolation.clone().unwrap_or_else(|| self.settings.get("default_transaction_isolation").unwrap_or_else(|| "read committed".into()));
-        self.next_txid += 1;
-        self.txn = Some(Txn {
-            read_only,
-            isolation: isolation.clone(),
-            failed: false,
-            savepoints: Vec::new(),
-            schema: None,
-            start_micros: now_micros(),
-            implicit,
-            snapshot_commit: None,
-        });
-        let snapshot_isolation = isolation == "repeatable read" || isolation == "serializable";
-        if !implicit && (read_only || snapshot_isolation) {
-            // One snapshot for the whole transaction. It does not hold the
-            // writer: a REPEATABLE READ transaction that only reads never
-            // blocks writers; one that writes after others committed fails
-            // with 40001, as PostgreSQL's would.
-            let db = self.db.clone();
-            let before = db.commit_seq();
-            let conn = in_blocking(|| -> Result<ReadConn, PgError> {
-                let c = db.read().map_err(PgError::from_store)?;
-                c.execute_batch("BEGIN; SELECT 1 FROM sqlite_schema LIMIT 1;").map_err(|e| PgError::from_sqlite(e, None))?;
-                Ok(c)
-            })?;
-            self.snapshot = Some(conn);
-            if let Some(t) = self.txn.as_mut() {
-                t.snapshot_commit = Some(before);
-            }
-        }
-        Ok(Outcome::Command("BEGIN".into()))
-    }
-
-    async fn commit(&mut self) -> Result<Outcome, PgError> {
-        match &self.txn {
-            None => {
-                self.notices.push(Notice::warning("25P01", "there is no transaction in progress"));
-                Ok(Outcome::Command("COMMIT".into()))
-            }
-            Some(t) if t.failed => {
-                self.end_txn(false)?;
-                Ok(Outcome::Command("ROLLBACK".into()))
-            }
-            Some(_) => {
-                self.end_txn(true)?;
-                Ok(Outcome::Command("COMMIT".into()))
-            }
-        }
-    }
-
-    /// Ends the transaction: commits or rolls back the writer, publishes DDL.
-    pub fn end_txn(&mut self, commit: bool) -> Result<(), PgError> {
-        let Some(mut t) = self.txn.take() else { return Ok(()) };
-        let mut result = Ok(());
-        if let Some(lease) = self.lease.take() {
-            result = in_blocking(|| if commit { lease.commit() } else { lease.execute_batch("ROLLBACK") }).map_err(|e| PgError::from_sqlite(e, None));
-            if result.is_err() && commit {
-                let _ = in_blocking(|| lease.execute_batch("ROLLBACK"));
-            }
-            if commit && result.is_ok() {
-                if let Some(s) = t.schema.take() {
-                    self.node.publish_schema(&self.database, (*s.schema).clone());
-                }
-            }
-            drop(lease);
-        }
-        if let Some(snap) = self.snapshot.take() {
-            let _ = in_blocking(|| snap.execute_batch("COMMIT"));
-        }
-        for change in self.settings.end_transaction(commit && result.is_ok()) {
-            self.pending_status.push(change);
-        }
-        self.settings_changed();
-        self.node.locks.release_xact(self.pid);
-        result
-    }
-
-    async fn acquire_lease(&mut self) -> Result<(), PgError> {
-        if self.lease.is_some() {
-            return Ok(());
-        }
-        let lock_timeout = self.settings.millis("lock_timeout");
-        let lease = if lock_timeout > 0 {
-            self.db.write_timeout(Duration::from_millis(lock_timeout)).await.map_err(|_| PgError::Function { code: "55P03", message: "canceling statement due to lock timeout".into() })?
-        } else {
-            self.db.write().await
-        };
-        let Some(t) = self.txn.as_mut() else { return Ok(()) };
-        if t.snapshot_commit.is_some_and(|c| c != self.db.commit_seq()) {
-            // Someone committed after this transaction's snapshot.
-            return Err(PgError::SerializationFailure);
-        }
-        let mut sql = String::from("BEGIN IMMEDIATE;");
-        for sp in &t.savepoints {
-            sql.push_str(&format!("SAVEPOINT \"{}\";", sp.replace('"', "\"\"")));
-        }
-        in_blocking(|| lease.execute_batch(&sql)).map_err(|e| PgError::from_sqlite(e, None))?;
-        // The writer sees exactly the snapshot's data now; reads move to it.
-        if let Some(snap) = self.snapshot.take() {
-            let _ = in_blocking(|| snap.execute_batch("COMMIT"));
-        }
-        self.lease = Some(lease);
-        Ok(())
-    }
-
-    /// Makes sure writes can run: in a transaction, takes the writer; outside, starts an implicit one.
-    async fn start_write(&mut self) -> Result<(), PgError> {
-        if self.txn.is_none() {
-            self.begin(&TxnMode::default(), true).await?;
-        }
-        if self.txn.as_ref().is_some_and(|t| t.read_only) {
-            return Err(PgError::ReadOnlyTransaction("a write".into()));
-        }
-        self.acquire_lease().await
     }
 
     async fn sql(&mut self, plan: &SqlPlan, params: &[Value], binary: &(dyn Fn(usize) -> bool + Sync), max_rows: usize) -> Result<Outcome, PgError> {

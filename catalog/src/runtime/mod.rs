@@ -186,7 +186,7 @@ fn fix_floor(orig: &str, rounded: String) -> Result<String, ValueError> {
     } else if orig.starts_with('-') {
         numeric::arith(NumericOp::Sub, &t, "1")
     } else {
-        let _ = rounded;
+        drop(rounded);
         Ok(t)
     }
 }
@@ -486,10 +486,7 @@ fn string_to_array(a: &[ValueRef<'_>], _: &RuntimeCtx) -> Result<Value, ValueErr
     let items: Vec<serde_json::Value> = match text(a, 1) {
         None => s.chars().map(|c| serde_json::Value::String(c.to_string())).collect(),
         Some(sep) if sep.is_empty() => vec![serde_json::Value::String(s.to_string())],
-        Some(sep) if s.is_empty() => {
-            let _ = sep;
-            vec![]
-        }
+        Some(_) if s.is_empty() => vec![],
         Some(sep) => s.split(sep.as_ref()).map(|p| serde_json::Value::String(p.to_string())).collect(),
     };
     Ok(Value::Text(serde_json::Value::Array(items).to_string()))

@@ -34,7 +34,7 @@ fn quote_if_needed(name: &str) -> String {
 }
 
 /// A constraint as `pg_get_constraintdef` prints it.
-pub fn constraint_def(t: &Translator<'_>, rel: &Relation, c: &crate::schema::Constraint) -> String {
+pub fn constraint_def(t: &Translator<'_>, c: &crate::schema::Constraint) -> String {
     let cols = c.columns.iter().map(|x| quote_if_needed(x)).collect::<Vec<_>>().join(", ");
     match c.kind {
         ConstraintKind::PrimaryKey => format!("PRIMARY KEY ({cols})"),
@@ -56,15 +56,13 @@ pub fn constraint_def(t: &Translator<'_>, rel: &Relation, c: &crate::schema::Con
                     }
                 }
             }
-            let _ = rel;
             s
         }
     }
 }
 
 /// An index as `pg_get_indexdef` prints it.
-pub fn index_def(t: &Translator<'_>, rel: &Relation, i: &crate::schema::Index) -> String {
-    let _ = t;
+pub fn index_def(rel: &Relation, i: &crate::schema::Index) -> String {
     format!(
         "CREATE {}INDEX {} ON {}.{} USING btree ({})",
         if i.unique { "UNIQUE " } else { "" },
@@ -143,13 +141,11 @@ pub fn function(t: &mut Translator<'_>, name: &str, args: &[Expr]) -> Result<Opt
         "format_type" => TExpr::new(format_type_sql(t, &arg(0), &format!("coalesce({}, -1)", arg(1))), PgType::TEXT),
         "pg_get_expr" => TExpr::new(arg(0), PgType::TEXT),
         "pg_get_constraintdef" => {
-            let pairs: Vec<(i64, String)> = rels.iter().flat_map(|r| r.constraints.iter().map(|c| (c.oid as i64, constraint_def(t, r, c))).collect::<Vec<_>>()).collect();
+            let pairs: Vec<(i64, String)> = rels.iter().flat_map(|r| r.constraints.iter().map(|c| (c.oid as i64, constraint_def(t, c))).collect::<Vec<_>>()).collect();
             TExpr::new(lookup(&arg(0), &pairs), PgType::TEXT)
         }
         "pg_get_indexdef" => {
-            let pairs: Vec<(i64, String)> = rels.iter().flat_map(|r| r.indexes.iter().map(|i| (i.oid as i64, index_def(t, r, i))).collect::<Vec<_>>()).collect();
-            let col_pairs: Vec<(i64, String)> = Vec::new();
-            let _ = col_pairs;
+            let pairs: Vec<(i64, String)> = rels.iter().flat_map(|r| r.indexes.iter().map(|i| (i.oid as i64, index_def(r, i))).collect::<Vec<_>>()).collect();
             if a.len() >= 2 {
                 // With a column number other than 0, the column's name.
                 let cols: Vec<String> = rels

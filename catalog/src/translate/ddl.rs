@@ -9,19 +9,21 @@ use super::plan::{Access, Notice, Plan, SqlPlan, Tag};
 use super::scope::{ScopeColumn, ScopeRel};
 use super::sqltext::{ident, string};
 use super::{Context, TranslateError};
-use crate::schema::{Column, Constraint, ConstraintKind, Index, QualifiedName, RelKind, Relation};
+use crate::schema::{ConstraintKind, QualifiedName, RelKind, Relation};
 use crate::types::{parse_type_name, PgType, Scalar};
 use sqlparser::ast::{
-    AlterColumnOperation, AlterTableOperation, ColumnDef, ColumnOption, CommentObject, CreateIndex, CreateTable, Expr, GeneratedAs,
-    ObjectName, ObjectType, ReferentialAction, Statement, TableConstraint, UserDefinedTypeRepresentation,
+    CommentObject, CreateIndex, CreateTable, Expr,
+    ObjectName, ObjectType, Statement, UserDefinedTypeRepresentation,
 };
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
+use super::table_model::*;
+use super::alter::{alter_table, rebuild};
 
-const NEXT_OID: &str = "(SELECT CAST(value AS INTEGER) FROM __lg_meta WHERE key = 'next_oid')";
-const BUMP_OID: &str = "UPDATE __lg_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'next_oid'";
+pub(super) const NEXT_OID: &str = "(SELECT CAST(value AS INTEGER) FROM __lg_meta WHERE key = 'next_oid')";
+pub(super) const BUMP_OID: &str = "UPDATE __lg_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'next_oid'";
 
-fn rel_oid(q: &QualifiedName) -> String {
+pub(super) fn rel_oid(q: &QualifiedName) -> String {
     format!("(SELECT oid FROM __lg_relation WHERE schema = {} AND name = {})", string(&q.schema), string(&q.name))
 }
 
@@ -30,22 +32,6 @@ pub fn parse_expr(text: &str) -> Result<Expr, TranslateError> {
         .try_with_sql(text)
         .and_then(|mut p| p.parse_expr())
         .map_err(|e| TranslateError::Syntax(e.to_string()))
-}
-
-/// A default as PostgreSQL prints it back (pg_get_expr): a string literal
-/// carries its column's type, `'x'::character varying`.
-fn default_text(e: &Expr, ty: &PgType) -> String {
-    use sqlparser::ast::Value as V;
-    match e {
-        Expr::Value(v) => match &v.value {
-            V::SingleQuotedString(s) => {
-                let base = PgType { typmod: -1, ..ty.clone() };
-                format!("'{}'::{}", s.replace('\'', "''"), base.format_type())
-            }
-            _ => e.to_string(),
-        },
-        _ => e.to_string(),
-    }
 }
 
 /// `nextval('t_id_seq'::regclass)` → `t_id_seq`.
@@ -57,28 +43,28 @@ pub fn nextval_target(default: &str) -> Option<String> {
 
 /// Statements collected for one DDL command.
 #[derive(Default)]
-struct Ddl {
-    stmts: Vec<String>,
-    notices: Vec<Notice>,
+pub(super) struct Ddl {
+    pub(super) stmts: Vec<String>,
+    pub(super) notices: Vec<Notice>,
 }
 
 /// A DDL statement that does nothing but say why (IF [NOT] EXISTS).
-fn skip(tag: &str, code: &'static str, message: String) -> Plan {
+pub(super) fn skip(tag: &str, code: &'static str, message: String) -> Plan {
     Ddl { stmts: Vec::new(), notices: vec![Notice::notice(code, message)] }.plan(tag)
 }
 
 impl Ddl {
-    fn push(&mut self, s: impl Into<String>) {
+    pub(super) fn push(&mut self, s: impl Into<String>) {
         self.stmts.push(s.into());
     }
 
     /// Inserts a catalog row that takes a fresh OID.
-    fn with_oid(&mut self, insert: String) {
+    pub(super) fn with_oid(&mut self, insert: String) {
         self.stmts.push(insert.replace("{OID}", NEXT_OID));
         self.stmts.push(BUMP_OID.into());
     }
 
-    fn plan(self, tag: &str) -> Plan {
+    pub(super) fn plan(self, tag: &str) -> Plan {
         let mut pre = self.stmts;
         if !pre.is_empty() {
             pre.push(REFRESH_INDEX_SQL.into());
@@ -99,7 +85,7 @@ impl Ddl {
 }
 
 /// Keeps the stored SQLite text of plain indexes current after any DDL.
-const REFRESH_INDEX_SQL: &str = "UPDATE __lg_index SET definition = (SELECT s.sql FROM sqlite_schema s JOIN __lg_relation r ON s.name = r.sqlite_name AND s.type = 'index' WHERE r.oid = __lg_index.oid) WHERE EXISTS (SELECT 1 FROM sqlite_schema s JOIN __lg_relation r ON s.name = r.sqlite_name AND s.type = 'index' WHERE r.oid = __lg_index.oid)";
+pub(super) const REFRESH_INDEX_SQL: &str = "UPDATE __lg_index SET definition = (SELECT s.sql FROM sqlite_schema s JOIN __lg_relation r ON s.name = r.sqlite_name AND s.type = 'index' WHERE r.oid = __lg_index.oid) WHERE EXISTS (SELECT 1 FROM sqlite_schema s JOIN __lg_relation r ON s.name = r.sqlite_name AND s.type = 'index' WHERE r.oid = __lg_index.oid)";
 
 pub fn translate(stmt: &Statement, ctx: &Context<'_>) -> Result<Option<Plan>, TranslateError> {
     Ok(Some(match stmt {
@@ -197,7 +183,7 @@ pub fn translate(stmt: &Statement, ctx: &Context<'_>) -> Result<Option<Plan>, Tr
     }))
 }
 
-fn qualify(ctx: &Context<'_>, name: &ObjectName) -> Result<QualifiedName, TranslateError> {
+pub(super) fn qualify(ctx: &Context<'_>, name: &ObjectName) -> Result<QualifiedName, TranslateError> {
     let parts = object_name_parts(name);
     match parts.as_slice() {
         [n] => {
@@ -214,7 +200,7 @@ fn qualify(ctx: &Context<'_>, name: &ObjectName) -> Result<QualifiedName, Transl
     }
 }
 
-fn table(ctx: &Context<'_>, name: &ObjectName) -> Result<std::sync::Arc<Relation>, TranslateError> {
+pub(super) fn table(ctx: &Context<'_>, name: &ObjectName) -> Result<std::sync::Arc<Relation>, TranslateError> {
     let parts = object_name_parts(name);
     let (s, n) = match parts.as_slice() {
         [n] => (None, n.as_str()),
@@ -228,54 +214,8 @@ fn table(ctx: &Context<'_>, name: &ObjectName) -> Result<std::sync::Arc<Relation
     Ok(r)
 }
 
-#[derive(Debug, Clone)]
-struct SeqOptions {
-    start: Option<i64>,
-    increment: i64,
-    min: i64,
-    max: i64,
-    cycle: bool,
-    type_name: String,
-}
 
-impl Default for SeqOptions {
-    fn default() -> Self {
-        SeqOptions { start: None, increment: 1, min: 1, max: i64::MAX, cycle: false, type_name: "bigint".into() }
-    }
-}
-
-fn max_for(t: &PgType) -> i64 {
-    match t.scalar {
-        Scalar::Int2 => i16::MAX as i64,
-        Scalar::Int4 => i32::MAX as i64,
-        _ => i64::MAX,
-    }
-}
-
-fn const_i64(e: &Expr) -> Result<i64, TranslateError> {
-    let s = e.to_string().replace(' ', "");
-    s.parse().map_err(|_| TranslateError::Syntax(format!("expected an integer, got {s}")))
-}
-
-impl SeqOptions {
-    fn apply(&mut self, o: &sqlparser::ast::SequenceOptions) -> Result<(), TranslateError> {
-        use sqlparser::ast::SequenceOptions as S;
-        match o {
-            S::IncrementBy(e, _) => self.increment = const_i64(e)?,
-            S::MinValue(Some(e)) => self.min = const_i64(e)?,
-            S::MaxValue(Some(e)) => self.max = const_i64(e)?,
-            S::MinValue(None) | S::MaxValue(None) | S::Cache(_) => {}
-            S::StartWith(e, _) => self.start = Some(const_i64(e)?),
-            S::Cycle(no) => self.cycle = !*no,
-        }
-        Ok(())
-    }
-    fn start(&self) -> i64 {
-        self.start.unwrap_or(if self.increment > 0 { self.min } else { self.max })
-    }
-}
-
-fn create_sequence(d: &mut Ddl, q: &QualifiedName, o: &SeqOptions, owner: Option<(&QualifiedName, i32)>) {
+pub(super) fn create_sequence(d: &mut Ddl, q: &QualifiedName, o: &SeqOptions, owner: Option<(&QualifiedName, i32)>) {
     d.with_oid(format!(
         "INSERT INTO __lg_relation (oid, schema, name, kind, sqlite_name) VALUES ({{OID}}, {}, {}, 'S', '')",
         string(&q.schema),
@@ -298,264 +238,9 @@ fn create_sequence(d: &mut Ddl, q: &QualifiedName, o: &SeqOptions, owner: Option
     ));
 }
 
-fn action(a: &Option<ReferentialAction>) -> Option<String> {
-    a.as_ref().map(|a| a.to_string().to_uppercase())
-}
-
-/// Builds the model of a new table from CREATE TABLE.
-fn table_model(ctx: &Context<'_>, q: &QualifiedName, columns: &[ColumnDef], constraints: &[TableConstraint]) -> Result<(Relation, Vec<(QualifiedName, SeqOptions, i32)>), TranslateError> {
-    let mut rel = Relation {
-        oid: 0,
-        name: q.clone(),
-        kind: RelKind::Table,
-        sqlite_name: q.sqlite_name(),
-        columns: Vec::new(),
-        constraints: Vec::new(),
-        indexes: Vec::new(),
-        definition: None,
-        comment: None,
-    };
-    let mut sequences = Vec::new();
-    for (i, cd) in columns.iter().enumerate() {
-        let attnum = i as i32 + 1;
-        let name = fold(&cd.name);
-        if rel.column(&name).is_some() {
-            return Err(TranslateError::DuplicateColumn { table: q.name.clone(), column: name });
-        }
-        let (col, seq, cons) = column_model(ctx, q, &name, attnum, cd)?;
-        if let Some(s) = seq {
-            sequences.push((s.0, s.1, attnum));
-        }
-        rel.columns.push(col);
-        rel.constraints.extend(cons);
-    }
-    for tc in constraints {
-        let c = table_constraint(ctx, &rel, tc)?;
-        rel.constraints.push(c);
-    }
-    // A primary key implies NOT NULL on its columns.
-    let pk_cols: Vec<String> = rel.constraints.iter().filter(|c| c.kind == ConstraintKind::PrimaryKey).flat_map(|c| c.columns.clone()).collect();
-    if rel.constraints.iter().filter(|c| c.kind == ConstraintKind::PrimaryKey).count() > 1 {
-        return Err(TranslateError::Syntax(format!("multiple primary keys for table \"{}\" are not allowed", q.name)));
-    }
-    for c in rel.columns.iter_mut() {
-        if pk_cols.contains(&c.name) {
-            c.not_null = true;
-        }
-    }
-    dedupe_constraint_names(&mut rel);
-    Ok((rel, sequences))
-}
-
-fn dedupe_constraint_names(rel: &mut Relation) {
-    let mut seen: Vec<String> = Vec::new();
-    for c in rel.constraints.iter_mut() {
-        let base = c.name.clone();
-        let mut n = 0;
-        while seen.contains(&c.name) {
-            n += 1;
-            c.name = format!("{base}{n}");
-        }
-        seen.push(c.name.clone());
-    }
-}
-
-type ColumnParts = (Column, Option<(QualifiedName, SeqOptions)>, Vec<Constraint>);
-
-fn column_model(ctx: &Context<'_>, q: &QualifiedName, name: &str, attnum: i32, cd: &ColumnDef) -> Result<ColumnParts, TranslateError> {
-    let t = Translator::new(ctx);
-    let tn = parse_type_name(&cd.data_type.to_string());
-    let ty = t.resolve_type(&cd.data_type.to_string())?;
-    let mut col = Column { attnum, name: name.to_string(), ty: ty.clone(), not_null: false, default: None, identity: None, comment: None };
-    let mut seq = None;
-    let mut cons = Vec::new();
-    let seq_ref = |sq: &QualifiedName| if sq.schema == "public" { sq.name.clone() } else { format!("{}.{}", sq.schema, sq.name) };
-    if tn.serial {
-        let sq = QualifiedName::new(&q.schema, &format!("{}_{}_seq", q.name, name));
-        col.default = Some(format!("nextval('{}'::regclass)", seq_ref(&sq)));
-        col.not_null = true;
-        seq = Some((sq, SeqOptions { max: max_for(&ty), type_name: ty.format_type(), ..SeqOptions::default() }));
-    }
-    for opt in &cd.options {
-        let cname = opt.name.as_ref().map(fold);
-        match &opt.option {
-            ColumnOption::Null => col.not_null = false,
-            ColumnOption::NotNull => col.not_null = true,
-            ColumnOption::Default(e) => col.default = Some(default_text(e, &ty)),
-            ColumnOption::PrimaryKey(_) => cons.push(Constraint {
-                oid: 0,
-                name: cname.unwrap_or_else(|| format!("{}_pkey", q.name)),
-                kind: ConstraintKind::PrimaryKey,
-                columns: vec![name.to_string()],
-                ref_table: None,
-                ref_columns: vec![],
-                on_update: None,
-                on_delete: None,
-                check: None,
-            }),
-            ColumnOption::Unique(_) => cons.push(Constraint {
-                oid: 0,
-                name: cname.unwrap_or_else(|| format!("{}_{}_key", q.name, name)),
-                kind: ConstraintKind::Unique,
-                columns: vec![name.to_string()],
-                ref_table: None,
-                ref_columns: vec![],
-                on_update: None,
-                on_delete: None,
-                check: None,
-            }),
-            ColumnOption::ForeignKey(fk) => {
-                let target = table(ctx, &fk.foreign_table).map(|r| r.name.clone()).or_else(|e| {
-                    // A table may reference itself.
-                    let parts = object_name_parts(&fk.foreign_table);
-                    if parts.last() == Some(&q.name) {
-                        Ok(q.clone())
-                    } else {
-                        Err(e)
-                    }
-                })?;
-                cons.push(Constraint {
-                    oid: 0,
-                    name: cname.unwrap_or_else(|| format!("{}_{}_fkey", q.name, name)),
-                    kind: ConstraintKind::ForeignKey,
-                    columns: vec![name.to_string()],
-                    ref_columns: fk.referred_columns.iter().map(fold).collect(),
-                    ref_table: Some(target),
-                    on_update: action(&fk.on_update),
-                    on_delete: action(&fk.on_delete),
-                    check: None,
-                })
-            }
-            ColumnOption::Check(ck) => cons.push(Constraint {
-                oid: 0,
-                name: cname.unwrap_or_else(|| format!("{}_{}_check", q.name, name)),
-                kind: ConstraintKind::Check,
-                columns: vec![name.to_string()],
-                ref_table: None,
-                ref_columns: vec![],
-                on_update: None,
-                on_delete: None,
-                check: Some(ck.expr.to_string()),
-            }),
-            ColumnOption::Generated { generated_as, generation_expr: None, sequence_options, .. } => {
-                let sq = QualifiedName::new(&q.schema, &format!("{}_{}_seq", q.name, name));
-                let mut so = SeqOptions { max: max_for(&ty), type_name: ty.format_type(), ..SeqOptions::default() };
-                for o in sequence_options.iter().flatten() {
-                    so.apply(o)?;
-                }
-                col.identity = Some(if matches!(generated_as, GeneratedAs::Always) { 'a' } else { 'd' });
-                col.not_null = true;
-                col.default = Some(format!("nextval('{}'::regclass)", seq_ref(&sq)));
-                seq = Some((sq, so));
-            }
-            ColumnOption::Generated { generation_expr: Some(_), .. } => {
-                return Err(TranslateError::Unsupported("generated columns (GENERATED ALWAYS AS (expr) STORED)".into()))
-            }
-            ColumnOption::Collation(c) => {
-                let n = object_name_parts(c).join(".");
-                if !matches!(n.as_str(), "c" | "default" | "pg_catalog.default" | "posix" | "pg_catalog.c") {
-                    return Err(TranslateError::Unsupported(format!("collation \"{n}\"")));
-                }
-            }
-            other => return Err(TranslateError::Unsupported(format!("column option {other}"))),
-        }
-    }
-    Ok((col, seq, cons))
-}
-
-fn table_constraint(ctx: &Context<'_>, rel: &Relation, tc: &TableConstraint) -> Result<Constraint, TranslateError> {
-    let name_or = |n: &Option<sqlparser::ast::Ident>, default: String| n.as_ref().map(fold).unwrap_or(default);
-    let index_cols = |cols: &[sqlparser::ast::IndexColumn]| -> Result<Vec<String>, TranslateError> {
-        cols.iter()
-            .map(|c| match &c.column.expr {
-                Expr::Identifier(id) => Ok(fold(id)),
-                other => Err(TranslateError::Unsupported(format!("constraint on expression {other}"))),
-            })
-            .collect()
-    };
-    let t = &rel.name.name;
-    Ok(match tc {
-        TableConstraint::PrimaryKey(pk) => Constraint {
-            oid: 0,
-            name: name_or(&pk.name, format!("{t}_pkey")),
-            kind: ConstraintKind::PrimaryKey,
-            columns: index_cols(&pk.columns)?,
-            ref_table: None,
-            ref_columns: vec![],
-            on_update: None,
-            on_delete: None,
-            check: None,
-        },
-        TableConstraint::Unique(u) => {
-            let cols = index_cols(&u.columns)?;
-            Constraint {
-                oid: 0,
-                name: name_or(&u.name, format!("{t}_{}_key", cols.join("_"))),
-                kind: ConstraintKind::Unique,
-                columns: cols,
-                ref_table: None,
-                ref_columns: vec![],
-                on_update: None,
-                on_delete: None,
-                check: None,
-            }
-        }
-        TableConstraint::ForeignKey(fk) => {
-            let cols: Vec<String> = fk.columns.iter().map(fold).collect();
-            let parts = object_name_parts(&fk.foreign_table);
-            let target = if parts.last() == Some(&rel.name.name) && ctx.schema.lookup(None, &rel.name.name, ctx.search_path).is_none() {
-                rel.name.clone()
-            } else {
-                table(ctx, &fk.foreign_table)?.name.clone()
-            };
-            let mut ref_cols: Vec<String> = fk.referred_columns.iter().map(fold).collect();
-            if ref_cols.is_empty() {
-                // REFERENCES t without columns means t's primary key.
-                let target_rel = ctx.schema.relations.get(&target).cloned();
-                ref_cols = target_rel
-                    .and_then(|r| r.constraints.iter().find(|c| c.kind == ConstraintKind::PrimaryKey).map(|c| c.columns.clone()))
-                    .unwrap_or_default();
-            }
-            Constraint {
-                oid: 0,
-                name: name_or(&fk.name, format!("{t}_{}_fkey", cols.join("_"))),
-                kind: ConstraintKind::ForeignKey,
-                columns: cols,
-                ref_table: Some(target),
-                ref_columns: ref_cols,
-                on_update: action(&fk.on_update),
-                on_delete: action(&fk.on_delete),
-                check: None,
-            }
-        }
-        TableConstraint::Check(ck) => {
-            // PostgreSQL names a table check after the first column it mentions.
-            let text = ck.expr.to_string();
-            let first_col = rel.columns.iter().map(|c| c.name.clone()).find(|c| text.contains(c.as_str()));
-            let default = match first_col {
-                Some(c) => format!("{t}_{c}_check"),
-                None => format!("{t}_check"),
-            };
-            let words: Vec<String> = text.split(|c: char| !(c.is_alphanumeric() || c == '_')).map(str::to_lowercase).collect();
-            let mentioned: Vec<String> = rel.columns.iter().map(|c| c.name.clone()).filter(|c| words.contains(c)).collect();
-            Constraint {
-                oid: 0,
-                name: name_or(&ck.name, default),
-                kind: ConstraintKind::Check,
-                columns: mentioned,
-                ref_table: None,
-                ref_columns: vec![],
-                on_update: None,
-                on_delete: None,
-                check: Some(text),
-            }
-        }
-        other => return Err(TranslateError::Unsupported(format!("table constraint {other}"))),
-    })
-}
 
 /// An expression over the table's own columns, written unqualified (CHECK, DEFAULT, index expressions).
-fn table_expr(ctx: &Context<'_>, rel: &Relation, text: &str, target: Option<&PgType>) -> Result<String, TranslateError> {
+pub(super) fn table_expr(ctx: &Context<'_>, rel: &Relation, text: &str, target: Option<&PgType>) -> Result<String, TranslateError> {
     let e = parse_expr(text)?;
     let mut t = Translator::new(ctx);
     t.scopes.push();
@@ -611,7 +296,7 @@ pub fn sqlite_create_table(ctx: &Context<'_>, rel: &Relation, sqlite_name: &str)
 }
 
 /// Catalog rows for a table model (relation, attributes, constraints and their indexes).
-fn catalog_rows(d: &mut Ddl, rel: &Relation) {
+pub(super) fn catalog_rows(d: &mut Ddl, rel: &Relation) {
     let q = &rel.name;
     d.with_oid(format!(
         "INSERT INTO __lg_relation (oid, schema, name, kind, sqlite_name, comment) VALUES ({{OID}}, {}, {}, 'r', {}, {})",
@@ -624,7 +309,7 @@ fn catalog_rows(d: &mut Ddl, rel: &Relation) {
     constraint_rows(d, rel);
 }
 
-fn attribute_rows(d: &mut Ddl, rel: &Relation) {
+pub(super) fn attribute_rows(d: &mut Ddl, rel: &Relation) {
     let relid = rel_oid(&rel.name);
     for c in &rel.columns {
         d.push(format!(
@@ -641,14 +326,14 @@ fn attribute_rows(d: &mut Ddl, rel: &Relation) {
 }
 
 /// The stored type text: enums qualified, so they resolve whatever the search path.
-fn type_text(t: &PgType) -> String {
+pub(super) fn type_text(t: &PgType) -> String {
     match &t.scalar {
         Scalar::Enum(e) => format!("{}.{}{}", e.schema, e.name, if t.array { "[]" } else { "" }),
         _ => t.format_type(),
     }
 }
 
-fn constraint_rows(d: &mut Ddl, rel: &Relation) {
+pub(super) fn constraint_rows(d: &mut Ddl, rel: &Relation) {
     let relid = rel_oid(&rel.name);
     for c in &rel.constraints {
         let cols = string(&serde_json::to_string(&c.columns).unwrap_or_default());
@@ -680,7 +365,7 @@ fn constraint_rows(d: &mut Ddl, rel: &Relation) {
     }
 }
 
-fn create_table(ctx: &Context<'_>, ct: &CreateTable) -> Result<Plan, TranslateError> {
+pub(super) fn create_table(ctx: &Context<'_>, ct: &CreateTable) -> Result<Plan, TranslateError> {
     if ct.query.is_some() {
         return Err(TranslateError::Unsupported("CREATE TABLE AS".into()));
     }
@@ -722,7 +407,7 @@ fn create_table(ctx: &Context<'_>, ct: &CreateTable) -> Result<Plan, TranslateEr
     Ok(d.plan("CREATE TABLE"))
 }
 
-fn create_index(ctx: &Context<'_>, ci: &CreateIndex) -> Result<Plan, TranslateError> {
+pub(super) fn create_index(ctx: &Context<'_>, ci: &CreateIndex) -> Result<Plan, TranslateError> {
     let rel = table(ctx, &ci.table_name)?;
     let mut cols = Vec::new();
     let mut parts = Vec::new();
@@ -777,7 +462,7 @@ fn create_index(ctx: &Context<'_>, ci: &CreateIndex) -> Result<Plan, TranslateEr
     Ok(d.plan("CREATE INDEX"))
 }
 
-fn create_view(ctx: &Context<'_>, name: &ObjectName, col_names: &[String], query: &sqlparser::ast::Query, or_replace: bool) -> Result<Plan, TranslateError> {
+pub(super) fn create_view(ctx: &Context<'_>, name: &ObjectName, col_names: &[String], query: &sqlparser::ast::Query, or_replace: bool) -> Result<Plan, TranslateError> {
     let q = qualify(ctx, name)?;
     let mut d = Ddl::default();
     if let Some(existing) = ctx.schema.relations.get(&q) {
@@ -810,10 +495,10 @@ fn create_view(ctx: &Context<'_>, name: &ObjectName, col_names: &[String], query
             string(&type_text(&c.ty))
         ));
     }
-    Ok(d.plan(if or_replace { "CREATE VIEW" } else { "CREATE VIEW" }))
+    Ok(d.plan("CREATE VIEW"))
 }
 
-fn drop_catalog_rows(d: &mut Ddl, oid: u32) {
+pub(super) fn drop_catalog_rows(d: &mut Ddl, oid: u32) {
     d.push(format!("DELETE FROM __lg_attribute WHERE relid = {oid}"));
     d.push(format!("DELETE FROM __lg_relation WHERE oid IN (SELECT oid FROM __lg_index WHERE relid = {oid})"));
     d.push(format!("DELETE FROM __lg_index WHERE relid = {oid}"));
@@ -821,7 +506,7 @@ fn drop_catalog_rows(d: &mut Ddl, oid: u32) {
     d.push(format!("DELETE FROM __lg_relation WHERE oid = {oid}"));
 }
 
-fn drop(ctx: &Context<'_>, object_type: ObjectType, if_exists: bool, names: &[ObjectName], cascade: bool) -> Result<Plan, TranslateError> {
+pub(super) fn drop(ctx: &Context<'_>, object_type: ObjectType, if_exists: bool, names: &[ObjectName], cascade: bool) -> Result<Plan, TranslateError> {
     let mut d = Ddl::default();
     let tag = match object_type {
         ObjectType::Table => "DROP TABLE",
@@ -832,7 +517,6 @@ fn drop(ctx: &Context<'_>, object_type: ObjectType, if_exists: bool, names: &[Ob
         ObjectType::Schema => "DROP SCHEMA",
         other => return Err(TranslateError::Unsupported(format!("DROP {other}"))),
     };
-    let mut dropped_tables: Vec<QualifiedName> = Vec::new();
     for name in names {
         let parts = object_name_parts(name);
         let (s, n) = match parts.as_slice() {
@@ -929,7 +613,6 @@ fn drop(ctx: &Context<'_>, object_type: ObjectType, if_exists: bool, names: &[Ob
                         d.push(format!("DELETE FROM __lg_relation WHERE oid IN (SELECT relid FROM __lg_sequence WHERE owned_by_relid = {})", rel.oid));
                         d.push(format!("DELETE FROM __lg_sequence WHERE owned_by_relid = {}", rel.oid));
                         drop_catalog_rows(&mut d, rel.oid);
-                        dropped_tables.push(rel.name.clone());
                         for dep in dependents {
                             let mut model = (*dep).clone();
                             model.constraints.retain(|c| c.ref_table.as_ref() != Some(&rel.name));
@@ -956,11 +639,10 @@ fn drop(ctx: &Context<'_>, object_type: ObjectType, if_exists: bool, names: &[Ob
             }
         }
     }
-    let _ = dropped_tables;
     Ok(d.plan(tag))
 }
 
-fn names_contain(ctx: &Context<'_>, names: &[ObjectName], q: &QualifiedName) -> bool {
+pub(super) fn names_contain(ctx: &Context<'_>, names: &[ObjectName], q: &QualifiedName) -> bool {
     names.iter().any(|n| {
         let parts = object_name_parts(n);
         match parts.as_slice() {
@@ -971,215 +653,7 @@ fn names_contain(ctx: &Context<'_>, names: &[ObjectName], q: &QualifiedName) -> 
     })
 }
 
-/// Rewrites a table to match a new model: the old one is renamed aside,
-/// the new one created, rows copied, the old one dropped, indexes recreated.
-fn rebuild(d: &mut Ddl, ctx: &Context<'_>, old: &Relation, new: &Relation) -> Result<(), TranslateError> {
-    let tmp = format!("_lg_old_{}", old.oid);
-    d.push("PRAGMA legacy_alter_table = ON");
-    d.push(format!("ALTER TABLE {} RENAME TO {}", ident(&old.sqlite_name), ident(&tmp)));
-    d.push(sqlite_create_table(ctx, new, &new.sqlite_name)?);
-    let common: Vec<String> = new.columns.iter().filter(|c| old.columns.iter().any(|o| o.attnum == c.attnum)).map(|c| c.name.clone()).collect();
-    let from: Vec<String> = new
-        .columns
-        .iter()
-        .filter_map(|c| old.columns.iter().find(|o| o.attnum == c.attnum).map(|o| ident(&o.name)))
-        .collect();
-    if !common.is_empty() {
-        d.push(format!(
-            "INSERT INTO {} ({}) SELECT {} FROM {}",
-            ident(&new.sqlite_name),
-            common.iter().map(|c| ident(c)).collect::<Vec<_>>().join(", "),
-            from.join(", "),
-            ident(&tmp)
-        ));
-    }
-    d.push(format!("DROP TABLE {}", ident(&tmp)));
-    d.push("PRAGMA legacy_alter_table = OFF");
-    for idx in &old.indexes {
-        if let Some(sql) = &idx.definition {
-            if !idx.primary && !old.constraints.iter().any(|c| c.name == idx.name) {
-                d.push(sql.clone());
-            }
-        }
-    }
-    // Catalog: replace attributes and constraints.
-    d.push(format!("DELETE FROM __lg_attribute WHERE relid = {}", old.oid));
-    d.push(format!("DELETE FROM __lg_relation WHERE oid IN (SELECT index_oid FROM __lg_constraint WHERE relid = {} AND index_oid IS NOT NULL)", old.oid));
-    d.push(format!("DELETE FROM __lg_index WHERE oid IN (SELECT index_oid FROM __lg_constraint WHERE relid = {} AND index_oid IS NOT NULL)", old.oid));
-    d.push(format!("DELETE FROM __lg_constraint WHERE relid = {}", old.oid));
-    let mut renamed = new.clone();
-    renamed.name = old.name.clone();
-    attribute_rows(d, &renamed);
-    constraint_rows(d, &renamed);
-    Ok(())
-}
-
-fn alter_table(ctx: &Context<'_>, name: &ObjectName, if_exists: bool, ops: &[AlterTableOperation]) -> Result<Plan, TranslateError> {
-    let rel = match table(ctx, name) {
-        Ok(r) => r,
-        Err(TranslateError::UndefinedTable(n)) if if_exists => return Ok(skip("ALTER TABLE", "00000", format!("relation \"{n}\" does not exist, skipping"))),
-        Err(e) => return Err(e),
-    };
-    let mut d = Ddl::default();
-    let mut model = (*rel).clone();
-    let mut needs_rebuild = false;
-    let mut new_sequences = Vec::new();
-    for op in ops {
-        match op {
-            AlterTableOperation::AddColumn { if_not_exists, column_def, .. } => {
-                let name = fold(&column_def.name);
-                if model.column(&name).is_some() {
-                    if *if_not_exists {
-                        continue;
-                    }
-                    return Err(TranslateError::DuplicateColumn { table: rel.name.name.clone(), column: name });
-                }
-                let attnum = model.columns.iter().map(|c| c.attnum).max().unwrap_or(0) + 1;
-                let (col, seq, cons) = column_model(ctx, &rel.name, &name, attnum, column_def)?;
-                if let Some((sq, so)) = seq {
-                    new_sequences.push((sq, so, attnum));
-                }
-                if !cons.is_empty() || col.default.is_some() || col.not_null {
-                    needs_rebuild = true;
-                }
-                model.constraints.extend(cons);
-                model.columns.push(col);
-            }
-            AlterTableOperation::DropColumn { column_names, if_exists, drop_behavior, .. } => {
-                for cn in column_names {
-                    let n = fold(cn);
-                    if model.column(&n).is_none() {
-                        if *if_exists {
-                            continue;
-                        }
-                        return Err(TranslateError::UndefinedColumn(format!("{n}\" of relation \"{}", rel.name.name)));
-                    }
-                    let used_by_other = ctx.schema.relations.values().any(|r| r.constraints.iter().any(|c| c.ref_table.as_ref() == Some(&rel.name) && c.ref_columns.contains(&n)));
-                    if used_by_other && !matches!(drop_behavior, Some(sqlparser::ast::DropBehavior::Cascade)) {
-                        return Err(TranslateError::DependentObjects(format!("column {n} of table {}", rel.name.name)));
-                    }
-                    model.columns.retain(|c| c.name != n);
-                    model.constraints.retain(|c| !c.columns.contains(&n));
-                    model.indexes.retain(|i| !i.columns.contains(&n));
-                    needs_rebuild = true;
-                }
-            }
-            AlterTableOperation::RenameColumn { old_column_name, new_column_name } => {
-                let (o, n) = (fold(old_column_name), fold(new_column_name));
-                if model.column(&n).is_some() {
-                    return Err(TranslateError::DuplicateColumn { table: rel.name.name.clone(), column: n });
-                }
-                let col = model.columns.iter_mut().find(|c| c.name == o).ok_or_else(|| TranslateError::UndefinedColumn(o.clone()))?;
-                col.name = n.clone();
-                for c in model.constraints.iter_mut() {
-                    for x in c.columns.iter_mut() {
-                        if *x == o {
-                            *x = n.clone();
-                        }
-                    }
-                }
-                if !needs_rebuild {
-                    d.push(format!("ALTER TABLE {} RENAME COLUMN {} TO {}", ident(&rel.sqlite_name), ident(&o), ident(&n)));
-                    d.push(format!("UPDATE __lg_attribute SET name = {} WHERE relid = {} AND name = {}", string(&n), rel.oid, string(&o)));
-                    d.push(format!("UPDATE __lg_constraint SET columns = replace(columns, {}, {}) WHERE relid = {}", string(&format!("\"{o}\"")), string(&format!("\"{n}\"")), rel.oid));
-                    d.push(format!("UPDATE __lg_index SET columns = replace(columns, {}, {}) WHERE relid = {}", string(&format!("\"{o}\"")), string(&format!("\"{n}\"")), rel.oid));
-                }
-            }
-            AlterTableOperation::RenameTable { table_name } => {
-                let new_name = match table_name {
-                    sqlparser::ast::RenameTableNameKind::As(n) | sqlparser::ast::RenameTableNameKind::To(n) => object_name_parts(n).last().cloned().unwrap_or_default(),
-                };
-                let nq = QualifiedName::new(&rel.name.schema, &new_name);
-                if ctx.schema.relations.contains_key(&nq) {
-                    return Err(TranslateError::DuplicateTable(new_name));
-                }
-                d.push(format!("ALTER TABLE {} RENAME TO {}", ident(&rel.sqlite_name), ident(&nq.sqlite_name())));
-                d.push(format!("UPDATE __lg_relation SET name = {}, sqlite_name = {} WHERE oid = {}", string(&nq.name), string(&nq.sqlite_name()), rel.oid));
-                model.name = nq.clone();
-                model.sqlite_name = nq.sqlite_name();
-            }
-            AlterTableOperation::AddConstraint { constraint, .. } => {
-                let c = table_constraint(ctx, &model, constraint)?;
-                if model.constraints.iter().any(|x| x.name == c.name) {
-                    return Err(TranslateError::DuplicateTable(c.name));
-                }
-                if c.kind == ConstraintKind::PrimaryKey {
-                    for col in model.columns.iter_mut() {
-                        if c.columns.contains(&col.name) {
-                            col.not_null = true;
-                        }
-                    }
-                }
-                model.constraints.push(c);
-                needs_rebuild = true;
-            }
-            AlterTableOperation::DropConstraint { if_exists, name, .. } => {
-                let n = fold(name);
-                if !model.constraints.iter().any(|c| c.name == n) {
-                    if *if_exists {
-                        continue;
-                    }
-                    return Err(TranslateError::UndefinedTable(format!("constraint \"{n}\" of relation \"{}\"", rel.name.name)));
-                }
-                model.constraints.retain(|c| c.name != n);
-                needs_rebuild = true;
-            }
-            AlterTableOperation::AlterColumn { column_name, op } => {
-                let n = fold(column_name);
-                let idx = model.columns.iter().position(|c| c.name == n).ok_or_else(|| TranslateError::UndefinedColumn(n.clone()))?;
-                match op {
-                    AlterColumnOperation::SetNotNull => model.columns[idx].not_null = true,
-                    AlterColumnOperation::DropNotNull => model.columns[idx].not_null = false,
-                    AlterColumnOperation::SetDefault { value } => {
-                        let ty = model.columns[idx].ty.clone();
-                        model.columns[idx].default = Some(default_text(value, &ty))
-                    }
-                    AlterColumnOperation::DropDefault => model.columns[idx].default = None,
-                    AlterColumnOperation::SetDataType { data_type, using, .. } => {
-                        if using.is_some() {
-                            return Err(TranslateError::Unsupported("ALTER COLUMN TYPE ... USING".into()));
-                        }
-                        let t = Translator::new(ctx);
-                        model.columns[idx].ty = t.resolve_type(&data_type.to_string())?;
-                    }
-                    other => return Err(TranslateError::Unsupported(format!("ALTER COLUMN {other}"))),
-                }
-                needs_rebuild = true;
-            }
-            other => return Err(TranslateError::Unsupported(format!("ALTER TABLE {}", other.to_string().split_whitespace().take(3).collect::<Vec<_>>().join(" ")))),
-        }
-    }
-    let mut seq_schema = ctx.schema.clone();
-    for (sq, opts, _) in &new_sequences {
-        create_sequence(&mut d, sq, opts, Some((&model.name, 0)));
-        seq_schema.sequences.insert(
-            sq.clone(),
-            crate::schema::Sequence { oid: 0, name: sq.clone(), last_value: 0, start: opts.start(), increment: opts.increment, min: opts.min, max: opts.max, cycle: opts.cycle, is_called: false },
-        );
-    }
-    let sctx = Context { schema: &seq_schema, ..ctx.clone() };
-    if needs_rebuild {
-        let mut old = (*rel).clone();
-        old.sqlite_name = model.sqlite_name.clone();
-        rebuild(&mut d, &sctx, &old, &model)?;
-    } else {
-        // Plain ADD COLUMN: SQLite adds it in place.
-        for c in model.columns.iter().filter(|c| rel.column(&c.name).is_none() && !rel.columns.iter().any(|o| o.attnum == c.attnum)) {
-            d.push(format!("ALTER TABLE {} ADD COLUMN {} {}", ident(&model.sqlite_name), ident(&c.name), c.ty.sqlite_decl()));
-            d.push(format!(
-                "INSERT INTO __lg_attribute (relid, attnum, name, type, not_null) VALUES ({}, {}, {}, {}, 0)",
-                rel.oid,
-                c.attnum,
-                string(&c.name),
-                string(&type_text(&c.ty))
-            ));
-        }
-    }
-    let _ = Index { oid: 0, name: String::new(), columns: vec![], unique: false, primary: false, definition: None };
-    Ok(d.plan("ALTER TABLE"))
-}
-
-fn comment_on(ctx: &Context<'_>, object_type: &CommentObject, name: &ObjectName, comment: Option<&str>) -> Result<Plan, TranslateError> {
+pub(super) fn comment_on(ctx: &Context<'_>, object_type: &CommentObject, name: &ObjectName, comment: Option<&str>) -> Result<Plan, TranslateError> {
     let text = comment.map(string).unwrap_or_else(|| "NULL".into());
     let mut d = Ddl::default();
     match object_type {

@@ -396,7 +396,7 @@ impl<'a> Translator<'a> {
                 let t = self.expr(expr)?;
                 let t = if t.ty.is_unknown() { self.coerce(t, &PgType::FLOAT8)? } else { t };
                 let name = if matches!(e, Expr::Ceil { .. }) { "ceil" } else { "floor" };
-                super::func::numeric_unary(self, name, t)
+                super::operators::numeric_unary(self, name, t)
             }
             Expr::Collate { expr, collation } => {
                 let t = self.expr(expr)?;
@@ -426,7 +426,7 @@ impl<'a> Translator<'a> {
                 }
                 Ok(TExpr::new(call("json_array", &parts.iter().map(String::as_str).collect::<Vec<_>>()), elem_ty.as_array()).named("array"))
             }
-            Expr::CompoundFieldAccess { root, access_chain } => super::func::subscript(self, root, access_chain),
+            Expr::CompoundFieldAccess { root, access_chain } => super::operators::subscript(self, root, access_chain),
             Expr::AtTimeZone { timestamp, time_zone } => {
                 let t = self.expr(timestamp)?;
                 let t = if t.ty.is_unknown() { self.coerce(t, &PgType::TIMESTAMPTZ)? } else { t };
@@ -587,11 +587,11 @@ impl<'a> Translator<'a> {
                 let agg = l.aggregate || r.aggregate;
                 Ok(TExpr::new(self.compare_sql(&l, o, &r), PgType::BOOL).agg(agg))
             }
-            B::Plus | B::Minus | B::Multiply | B::Divide | B::Modulo => super::func::arithmetic(self, left, op, right),
+            B::Plus | B::Minus | B::Multiply | B::Divide | B::Modulo => super::operators::arithmetic(self, left, op, right),
             B::StringConcat => {
                 let (l, r) = self.pair(left, right)?;
                 if l.ty.array || r.ty.array {
-                    return super::func::array_concat(self, l, r);
+                    return super::operators::array_concat(self, l, r);
                 }
                 let l = self.as_text(l)?;
                 let r = self.as_text(r)?;
@@ -608,7 +608,7 @@ impl<'a> Translator<'a> {
             B::PGLikeMatch | B::PGNotLikeMatch => self.like(left, right, None, matches!(op, B::PGNotLikeMatch), false),
             B::PGILikeMatch | B::PGNotILikeMatch => self.like(left, right, None, matches!(op, B::PGNotILikeMatch), true),
             B::Arrow | B::LongArrow | B::HashArrow | B::HashLongArrow | B::AtArrow | B::ArrowAt | B::Question | B::QuestionAnd | B::QuestionPipe => {
-                super::func::json_operator(self, left, op, right)
+                super::operators::json_operator(self, left, op, right)
             }
             B::BitwiseAnd | B::BitwiseOr | B::PGBitwiseShiftLeft | B::PGBitwiseShiftRight => {
                 let l = self.expr_as(left, &PgType::INT8)?;
@@ -627,7 +627,7 @@ impl<'a> Translator<'a> {
                 let r = self.expr_as(right, &PgType::FLOAT8)?;
                 Ok(TExpr::new(call("power", &[&l.sql, &r.sql]), PgType::FLOAT8))
             }
-            B::PGOverlap => super::func::array_overlap(self, left, right),
+            B::PGOverlap => super::operators::array_overlap(self, left, right),
             B::PGCustomBinaryOperator(parts) if parts.len() <= 2 && parts.first().is_none_or(|s| parts.len() == 1 || s == "pg_catalog") => {
                 let plain = match parts.last().map(String::as_str) {
                     Some("~") => B::PGRegexMatch,
@@ -701,7 +701,7 @@ impl<'a> Translator<'a> {
             UnaryOperator::Plus => self.expr(e),
             UnaryOperator::PGAbs => {
                 let t = self.expr(e)?;
-                super::func::numeric_unary(self, "abs", t)
+                super::operators::numeric_unary(self, "abs", t)
             }
             UnaryOperator::PGSquareRoot => {
                 let t = self.expr_as(e, &PgType::FLOAT8)?;
@@ -709,192 +709,6 @@ impl<'a> Translator<'a> {
             }
             other => Err(TranslateError::Unsupported(format!("operator {other}"))),
         }
-    }
-
-    fn like(&mut self, expr: &Expr, pattern: &Expr, escape: Option<&Expr>, negated: bool, ilike: bool) -> Result<TExpr, TranslateError> {
-        let s = self.expr_as(expr, &PgType::TEXT)?;
-        let p = self.expr_as(pattern, &PgType::TEXT)?;
-        // PostgreSQL's default LIKE escape is the backslash; SQLite has none.
-        let esc = match escape {
-            Some(x) => self.expr_as(x, &PgType::TEXT)?.sql,
-            None => "'\\'".into(),
-        };
-        let not = if negated { "NOT " } else { "" };
-        let sql = if ilike {
-            format!("(lower({}) {not}LIKE lower({}) ESCAPE {esc})", s.sql, p.sql)
-        } else {
-            format!("({} {not}LIKE {} ESCAPE {esc})", s.sql, p.sql)
-        };
-        Ok(TExpr::new(sql, PgType::BOOL).agg(s.aggregate))
-    }
-
-    fn any_all(&mut self, left: &Expr, op: &BinaryOperator, right: &Expr, any: bool) -> Result<TExpr, TranslateError> {
-        let l = self.expr(left)?;
-        let o = match op {
-            BinaryOperator::Eq => "=",
-            BinaryOperator::NotEq => "<>",
-            BinaryOperator::Lt => "<",
-            BinaryOperator::LtEq => "<=",
-            BinaryOperator::Gt => ">",
-            BinaryOperator::GtEq => ">=",
-            other => return Err(TranslateError::Unsupported(format!("{other} ANY/ALL"))),
-        };
-        // `x = ANY (SELECT ...)`
-        if let Expr::Subquery(q) = right {
-            let (sql, _) = self.subquery(q)?;
-            let q = if any { "ANY" } else { "ALL" };
-            return match (o, any) {
-                ("=", true) => Ok(TExpr::new(format!("({} IN ({sql}))", l.sql), PgType::BOOL)),
-                ("<>", false) => Ok(TExpr::new(format!("({} NOT IN ({sql}))", l.sql), PgType::BOOL)),
-                _ => Err(TranslateError::Unsupported(format!("{o} {q} (subquery)"))),
-            };
-        }
-        let r = self.expr(right)?;
-        let (l, r) = if r.ty.is_unknown() || matches!(r.lit, Lit::Param(_)) && !r.ty.array {
-            let elem = if l.ty.is_unknown() { PgType::TEXT } else { l.ty.clone() };
-            let r = self.coerce(r, &elem.as_array())?;
-            (self.coerce(l, &elem)?, r)
-        } else {
-            let elem = r.ty.element();
-            (self.coerce(l, &elem)?, r)
-        };
-        let elem_col = TExpr { sql: "value".into(), ty: r.ty.element(), lit: Lit::None, name: String::new(), origin: None, aggregate: false };
-        let cmp = self.compare_sql(&l, o, &elem_col);
-        let sql = if any {
-            if o == "=" {
-                format!("({} IN (SELECT value FROM json_each({})))", l.sql, r.sql)
-            } else {
-                format!("EXISTS (SELECT 1 FROM json_each({}) WHERE {cmp})", r.sql)
-            }
-        } else {
-            format!("NOT EXISTS (SELECT 1 FROM json_each({}) WHERE NOT {cmp})", r.sql)
-        };
-        // Any/All over a NULL array is NULL.
-        Ok(TExpr::new(format!("(CASE WHEN {} IS NULL THEN NULL ELSE {sql} END)", r.sql), PgType::BOOL))
-    }
-
-    fn cast(&mut self, e: &Expr, dt: &DataType) -> Result<TExpr, TranslateError> {
-        let type_text = dt.to_string().to_ascii_lowercase();
-        let bare = type_text.trim_start_matches("pg_catalog.");
-        if matches!(bare, "regnamespace" | "regrole") {
-            let t = self.expr(e)?;
-            let sql = if bare == "regrole" { "'postgres'".to_string() } else { super::catalog_fn::regnamespace_name(self, &t.sql) };
-            return Ok(TExpr::new(sql, PgType::NAME).named(bare.to_string()));
-        }
-        let target = self.data_type(dt)?;
-        let t = self.expr(e)?;
-        let column_ref = matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_) | Expr::Cast { .. });
-        let name = if t.origin.is_some() || column_ref || matches!(e, Expr::Function(_)) { t.name.clone() } else { type_output_name(&target) };
-        // regclass/regtype values print as names: cast to text asks for the name.
-        if matches!(t.ty.scalar, Scalar::Regclass | Scalar::Regtype) && !t.ty.array && target.is_text_family() {
-            let sql = if t.ty.scalar == Scalar::Regclass { super::catalog_fn::regclass_name(self, &t.sql) } else { super::catalog_fn::format_type_sql(self, &t.sql, "-1") };
-            return Ok(TExpr::new(sql, target).named(name));
-        }
-        // A resolved '...'::regclass is an OID now, no longer a string literal.
-        let t = if matches!(t.lit, Lit::Str(_)) && !t.ty.is_unknown() { TExpr { lit: Lit::None, ..t } } else { t };
-        let agg = t.aggregate;
-        // `'name'::regclass` names a relation: resolve it now, and keep the name
-        // for functions that take it (nextval('seq'::regclass)).
-        if let (Lit::Str(name), Scalar::Regclass, false) = (&t.lit, &target.scalar, target.array) {
-            let oid = self.regclass_oid(name)?;
-            return Ok(TExpr { sql: oid.to_string(), ty: target, lit: Lit::Str(name.clone()), name: "regclass".into(), origin: None, aggregate: false });
-        }
-        // An explicit cast to varchar(n)/char(n) truncates instead of failing.
-        let t = match (&t.lit, target.char_length()) {
-            (Lit::Str(s), Some(n)) if !target.array => TExpr { lit: Lit::Str(s.chars().take(n).collect()), ..t },
-            _ => t,
-        };
-        // Folding a literal cast here means `'abc'::int` fails as in PostgreSQL, at translation.
-        match (&t.lit, &target.scalar) {
-            (Lit::Str(_) | Lit::Number(_) | Lit::Null, _) => {
-                let mut out = self.coerce(t, &target)?;
-                out.lit = Lit::None;
-                out.name = name;
-                return Ok(out);
-            }
-            (Lit::Param(_), _) if t.ty.is_unknown() => {
-                let mut out = self.coerce(t, &target)?;
-                out.name = name;
-                return Ok(out);
-            }
-            _ => {}
-        }
-        if matches!(target.scalar, Scalar::Regclass | Scalar::Regtype | Scalar::Oid) && !target.array && t.ty.is_integer() {
-            // An OID viewed as regclass/regtype keeps its value; it prints as a name.
-            return Ok(TExpr { ty: target, lit: Lit::None, origin: None, name, ..t });
-        }
-        let mut out = self.coerce(t, &target)?;
-        // A cast to a typmod'ed type applies the typmod even between same-storage types.
-        if target.typmod >= 0 && !out.sql.starts_with("lg_cast(") {
-            out.sql = call("lg_cast", &[&out.sql, &string(&target.format_type()), &string(&target.format_type())]);
-        }
-        out.lit = Lit::None;
-        out.origin = None;
-        out.name = name;
-        Ok(out.agg(agg))
-    }
-
-    /// The OID of a relation or sequence named in text (`'public.users'`, `'"Mixed"'`).
-    pub fn regclass_oid(&self, text: &str) -> Result<u32, TranslateError> {
-        if let Ok(oid) = text.trim().parse::<u32>() {
-            return Ok(oid);
-        }
-        let parts: Vec<String> = text
-            .split('.')
-            .map(|p| if p.len() >= 2 && p.starts_with('"') && p.ends_with('"') { p[1..p.len() - 1].to_string() } else { p.to_lowercase() })
-            .collect();
-        let (schema, name) = match parts.as_slice() {
-            [n] => (None, n.as_str()),
-            [s, n] => (Some(s.as_str()), n.as_str()),
-            _ => return Err(TranslateError::UndefinedTable(text.to_string())),
-        };
-        if let Some(r) = self.ctx.schema.lookup(schema, name, self.ctx.search_path) {
-            return Ok(r.oid);
-        }
-        let seq = match schema {
-            Some(s) => self.ctx.schema.sequences.get(&QualifiedName::new(s, name)),
-            None => self.ctx.search_path.iter().find_map(|s| self.ctx.schema.sequences.get(&QualifiedName::new(s, name))),
-        };
-        seq.map(|s| s.oid).ok_or_else(|| TranslateError::UndefinedTable(text.to_string()))
-    }
-
-    fn case(&mut self, operand: Option<&Expr>, conditions: &[sqlparser::ast::CaseWhen], else_result: Option<&Expr>) -> Result<TExpr, TranslateError> {
-        let op = operand.map(|o| self.expr(o)).transpose()?;
-        let mut whens = Vec::new();
-        let mut results = Vec::new();
-        for cw in conditions {
-            let cond = match &op {
-                Some(o) => {
-                    let c = self.expr(&cw.condition)?;
-                    let (l, r) = self.comparable(o.clone(), c)?;
-                    self.compare_sql(&l, "=", &r)
-                }
-                None => self.expr_as(&cw.condition, &PgType::BOOL)?.sql,
-            };
-            whens.push(cond);
-            results.push(self.expr(&cw.result)?);
-        }
-        let els = else_result.map(|e| self.expr(e)).transpose()?;
-        let mut ty = results.iter().chain(els.iter()).map(|r| r.ty.clone()).find(|t| !t.is_unknown()).unwrap_or(PgType::TEXT);
-        for r in results.iter().chain(els.iter()) {
-            if r.ty.is_numeric_family() && ty.is_numeric_family() {
-                ty = wider(&ty, &r.ty);
-            }
-        }
-        let mut sql = String::from("(CASE");
-        let mut agg = op.as_ref().is_some_and(|o| o.aggregate);
-        for (w, r) in whens.into_iter().zip(results) {
-            let r = self.coerce(r, &ty)?;
-            agg |= r.aggregate;
-            sql.push_str(&format!(" WHEN {w} THEN {}", r.sql));
-        }
-        if let Some(e) = els {
-            let e = self.coerce(e, &ty)?;
-            agg |= e.aggregate;
-            sql.push_str(&format!(" ELSE {}", e.sql));
-        }
-        sql.push_str(" END)");
-        Ok(TExpr::new(sql, ty).named("case").agg(agg))
     }
 
     /// A subquery in an expression: its own level of scope above the current one.
@@ -919,7 +733,6 @@ pub fn same_representation(a: &PgType, b: &PgType) -> bool {
         || (int_like(a) && float_like(b))
         || (a.scalar == Scalar::Json && b.scalar == Scalar::Json)
         || (a.scalar == Scalar::Numeric && b.scalar == Scalar::Numeric && b.typmod < 0)
-        || (int_like(a) && b.scalar == Scalar::Numeric && b.typmod < 0 && false)
 }
 
 fn rank(t: &PgType) -> u8 {

@@ -2,15 +2,14 @@
 //! or to litegres's own SQL functions (`lg_*`, registered on every SQLite
 //! connection, implemented in [`crate::runtime`]).
 
-use super::expr::{array_element_sql, call, fold, object_name_parts, wider, Lit, TExpr, Translator};
-use super::scope::{ScopeColumn, ScopeRel};
-use super::sqltext::{ident, string};
+use super::expr::{array_element_sql, call, object_name_parts, wider, Lit, TExpr, Translator};
+use super::sqltext::string;
 use super::TranslateError;
 use crate::schema::QualifiedName;
 use crate::types::{PgType, Scalar};
 use sqlparser::ast::{
-    AccessExpr, BinaryOperator, DuplicateTreatment, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentClause,
-    FunctionArguments, ObjectName, Subscript, TableAlias, TableFunctionArgs, WindowType,
+    BinaryOperator, DuplicateTreatment, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentClause,
+    FunctionArguments, WindowType,
 };
 
 /// Keywords that are functions without parentheses (`CURRENT_TIMESTAMP`, `current_user`...).
@@ -33,11 +32,11 @@ pub fn bare_keyword(t: &mut Translator<'_>, name: &str) -> Result<Option<TExpr>,
     }))
 }
 
-struct Args {
-    exprs: Vec<Expr>,
-    star: bool,
-    distinct: bool,
-    order_by: Vec<sqlparser::ast::OrderByExpr>,
+pub(super) struct Args {
+    pub exprs: Vec<Expr>,
+    pub star: bool,
+    pub distinct: bool,
+    pub order_by: Vec<sqlparser::ast::OrderByExpr>,
 }
 
 fn args_of(f: &Function) -> Result<Args, TranslateError> {
@@ -108,7 +107,7 @@ pub fn function(t: &mut Translator<'_>, f: &Function) -> Result<TExpr, Translate
         if is_window_only(&name) && !window {
             return Err(TranslateError::Syntax(format!("window function {name} requires an OVER clause")));
         }
-        aggregate_call(t, &name, &args)?
+        super::aggregate::aggregate_call(t, &name, &args)?
     } else {
         if args.distinct || !args.order_by.is_empty() {
             return Err(TranslateError::Syntax(format!("DISTINCT/ORDER BY specified, but {name} is not an aggregate function")));
@@ -159,7 +158,7 @@ pub fn function(t: &mut Translator<'_>, f: &Function) -> Result<TExpr, Translate
     Ok(out.named(name))
 }
 
-fn order_list(t: &mut Translator<'_>, items: &[sqlparser::ast::OrderByExpr]) -> Result<String, TranslateError> {
+pub(super) fn order_list(t: &mut Translator<'_>, items: &[sqlparser::ast::OrderByExpr]) -> Result<String, TranslateError> {
     let mut parts = Vec::new();
     for o in items {
         let e = t.expr(&o.expr)?;
@@ -170,123 +169,7 @@ fn order_list(t: &mut Translator<'_>, items: &[sqlparser::ast::OrderByExpr]) -> 
     Ok(parts.join(", "))
 }
 
-fn aggregate_call(t: &mut Translator<'_>, name: &str, a: &Args) -> Result<TExpr, TranslateError> {
-    let distinct = if a.distinct { "DISTINCT " } else { "" };
-    let order = if a.order_by.is_empty() { String::new() } else { format!(" ORDER BY {}", order_list(t, &a.order_by)?) };
-    let mut args = Vec::new();
-    for e in &a.exprs {
-        args.push(t.expr(e)?);
-    }
-    let first = args.first().cloned();
-    let arg_sql = |i: usize| args.get(i).map(|x| x.sql.clone()).unwrap_or_default();
-    let need = |n: usize| -> Result<(), TranslateError> {
-        if args.len() < n {
-            Err(TranslateError::UndefinedFunction(format!("{name}() with {} arguments", args.len())))
-        } else {
-            Ok(())
-        }
-    };
-    Ok(match name {
-        "count" => {
-            if a.star || args.is_empty() {
-                TExpr::new("count(*)".into(), PgType::INT8)
-            } else {
-                TExpr::new(format!("count({distinct}{})", arg_sql(0)), PgType::INT8)
-            }
-        }
-        "sum" | "avg" => {
-            need(1)?;
-            let x = first.clone().unwrap_or_else(|| TExpr::new(String::new(), PgType::UNKNOWN));
-            let x = if x.ty.is_unknown() { t.coerce(x, &PgType::NUMERIC)? } else { x };
-            match (&x.ty.scalar, name) {
-                (Scalar::Float4 | Scalar::Float8, _) => TExpr::new(format!("{name}({distinct}{})", x.sql), PgType::FLOAT8),
-                (Scalar::Interval, _) => TExpr::new(format!("lg_interval_{name}({distinct}{})", x.sql), PgType::INTERVAL),
-                (Scalar::Int2 | Scalar::Int4, "sum") => TExpr::new(format!("sum({distinct}{})", x.sql), PgType::INT8),
-                (Scalar::Int8, "sum") => TExpr::new(format!("sum({distinct}{})", x.sql), PgType::NUMERIC),
-                (Scalar::Numeric | Scalar::Int2 | Scalar::Int4 | Scalar::Int8, _) => {
-                    TExpr::new(format!("lg_num_{name}({distinct}{})", x.sql), PgType::NUMERIC)
-                }
-                _ => return Err(TranslateError::UndefinedFunction(format!("{name}({})", x.ty))),
-            }
-        }
-        "min" | "max" => {
-            need(1)?;
-            let x = first.clone().unwrap_or_else(|| TExpr::new(String::new(), PgType::UNKNOWN));
-            if x.ty.scalar == Scalar::Numeric && x.origin.is_none() {
-                TExpr::new(format!("{name}({distinct}{} COLLATE lg_numeric)", x.sql), x.ty)
-            } else {
-                let ty = if x.ty.is_unknown() { PgType::TEXT } else { x.ty.clone() };
-                TExpr::new(format!("{name}({distinct}{})", x.sql), ty)
-            }
-        }
-        "string_agg" | "group_concat" => {
-            need(2)?;
-            let x = t.as_text(args[0].clone())?;
-            let sep = t.coerce(args[1].clone(), &PgType::TEXT)?;
-            TExpr::new(format!("group_concat({distinct}{}, {}{order})", x.sql, sep.sql), PgType::TEXT)
-        }
-        "array_agg" => {
-            need(1)?;
-            let x = args[0].clone();
-            let x = if x.ty.is_unknown() { t.coerce(x, &PgType::TEXT)? } else { x };
-            // PostgreSQL's array_agg over no rows is NULL, not an empty array.
-            TExpr::new(format!("(CASE WHEN count(*){{F}} = 0 THEN NULL ELSE json_group_array({distinct}{}{order}){{F}} END)", array_element_sql(&x)), x.ty.as_array())
-        }
-        "json_agg" | "jsonb_agg" => {
-            need(1)?;
-            let x = to_json_sql(t, args[0].clone())?;
-            let agg = format!("(CASE WHEN count(*){{F}} = 0 THEN NULL ELSE json_group_array({distinct}{x}{order}){{F}} END)");
-            if name == "json_agg" {
-                TExpr::new(call("lg_json_build_style", &[&agg]), PgType::JSON)
-            } else {
-                TExpr::new(agg, PgType::JSONB)
-            }
-        }
-        "json_object_agg" | "jsonb_object_agg" => {
-            need(2)?;
-            let k = t.as_text(args[0].clone())?;
-            let v = to_json_sql(t, args[1].clone())?;
-            TExpr::new(format!("json_group_object({}, {v})", k.sql), if name == "json_object_agg" { PgType::JSON } else { PgType::JSONB })
-        }
-        "bool_and" | "every" => {
-            need(1)?;
-            let x = t.coerce(args[0].clone(), &PgType::BOOL)?;
-            TExpr::new(format!("min({})", x.sql), PgType::BOOL)
-        }
-        "bool_or" => {
-            need(1)?;
-            let x = t.coerce(args[0].clone(), &PgType::BOOL)?;
-            TExpr::new(format!("max({})", x.sql), PgType::BOOL)
-        }
-        "row_number" | "rank" | "dense_rank" => TExpr::new(format!("{name}()"), PgType::INT8),
-        "percent_rank" | "cume_dist" => TExpr::new(format!("{name}()"), PgType::FLOAT8),
-        "ntile" => TExpr::new(format!("ntile({})", arg_sql(0)), PgType::INT4),
-        "lag" | "lead" | "first_value" | "last_value" | "nth_value" => {
-            need(1)?;
-            let ty = args[0].ty.clone();
-            let rest: Vec<String> = args.iter().map(|x| x.sql.clone()).collect();
-            TExpr::new(format!("{name}({})", rest.join(", ")), ty)
-        }
-        other => return Err(TranslateError::UndefinedFunction(format!("{other}()"))),
-    })
-}
-
-/// SQL for a value placed inside JSON: JSON-typed text stays JSON, booleans
-/// become JSON booleans, numbers stay numbers, everything else a string.
-pub fn to_json_sql(t: &mut Translator<'_>, x: TExpr) -> Result<String, TranslateError> {
-    let x = if x.ty.is_unknown() { t.coerce(x, &PgType::TEXT)? } else { x };
-    Ok(match (&x.ty.scalar, x.ty.array) {
-        (_, true) => call("lg_array_to_json", &[&x.sql, &string(&x.ty.format_type())]),
-        (Scalar::Json | Scalar::Jsonb, false) => call("json", &[&x.sql]),
-        (Scalar::Bool, false) => array_element_sql(&x),
-        (Scalar::Numeric, false) => format!("CASE WHEN {0} IS NULL THEN NULL ELSE json({0}) END", x.sql),
-        (Scalar::Int2 | Scalar::Int4 | Scalar::Int8 | Scalar::Float4 | Scalar::Float8 | Scalar::Oid, false) => x.sql,
-        (Scalar::Text | Scalar::Varchar | Scalar::Bpchar | Scalar::Name | Scalar::Uuid | Scalar::Enum(_) | Scalar::Date, false) => x.sql,
-        _ => t.as_text(x)?.sql,
-    })
-}
-
-fn need_args(name: &str, exprs: &[Expr], min: usize, max: usize) -> Result<(), TranslateError> {
+pub(super) fn need_args(name: &str, exprs: &[Expr], min: usize, max: usize) -> Result<(), TranslateError> {
     if exprs.len() < min || exprs.len() > max {
         return Err(TranslateError::UndefinedFunction(format!("{name}() with {} argument(s)", exprs.len())));
     }
@@ -410,7 +293,7 @@ fn scalar(t: &mut Translator<'_>, name: &str, e: &[Expr]) -> Result<TExpr, Trans
             need_args(name, e, 1, 1)?;
             let x = t.expr(&e[0])?;
             let x = if x.ty.is_unknown() { t.coerce(x, &PgType::FLOAT8)? } else { x };
-            numeric_unary(t, if name == "ceiling" { "ceil" } else { name }, x)?
+            super::operators::numeric_unary(t, if name == "ceiling" { "ceil" } else { name }, x)?
         }
         "round" | "trunc" => {
             need_args(name, e, 1, 2)?;
@@ -428,7 +311,7 @@ fn scalar(t: &mut Translator<'_>, name: &str, e: &[Expr]) -> Result<TExpr, Trans
         }
         "mod" => {
             need_args(name, e, 2, 2)?;
-            return arithmetic(t, &e[0], &BinaryOperator::Modulo, &e[1]);
+            return super::operators::arithmetic(t, &e[0], &BinaryOperator::Modulo, &e[1]);
         }
         "div" => {
             need_args(name, e, 2, 2)?;
@@ -533,7 +416,7 @@ fn scalar(t: &mut Translator<'_>, name: &str, e: &[Expr]) -> Result<TExpr, Trans
             let mut a = Vec::new();
             for (i, x) in e.iter().enumerate() {
                 let v = t.expr(x)?;
-                a.push(if i % 2 == 0 { t.as_text(v)?.sql } else { to_json_sql(t, v)? });
+                a.push(if i % 2 == 0 { t.as_text(v)?.sql } else { super::aggregate::to_json_sql(t, v)? });
             }
             let sql = format!("json_object({})", a.join(", "));
             if name.starts_with("jsonb") {
@@ -546,7 +429,7 @@ fn scalar(t: &mut Translator<'_>, name: &str, e: &[Expr]) -> Result<TExpr, Trans
             let mut a = Vec::new();
             for x in e {
                 let v = t.expr(x)?;
-                a.push(to_json_sql(t, v)?);
+                a.push(super::aggregate::to_json_sql(t, v)?);
             }
             let sql = format!("json_array({})", a.join(", "));
             if name.starts_with("jsonb") {
@@ -558,7 +441,7 @@ fn scalar(t: &mut Translator<'_>, name: &str, e: &[Expr]) -> Result<TExpr, Trans
         "to_json" | "to_jsonb" => {
             need_args(name, e, 1, 1)?;
             let v = t.expr(&e[0])?;
-            let inner = to_json_sql(t, v)?;
+            let inner = super::aggregate::to_json_sql(t, v)?;
             TExpr::new(format!("json_quote({inner})"), if name == "to_json" { PgType::JSON } else { PgType::JSONB })
         }
         "jsonb_set" | "jsonb_insert" => {
@@ -785,325 +668,4 @@ pub fn resolve_sequence(t: &Translator<'_>, text: &str) -> Result<QualifiedName,
         None => t.ctx.search_path.iter().find_map(|s| t.ctx.schema.sequences.get(&QualifiedName::new(s, &name)).map(|s| s.name.clone())),
     };
     found.ok_or_else(|| TranslateError::UndefinedTable(text.to_string()))
-}
-
-/// abs/ceil/floor/sign keeping numeric exact.
-pub fn numeric_unary(_t: &mut Translator<'_>, name: &str, x: TExpr) -> Result<TExpr, TranslateError> {
-    let agg = x.aggregate;
-    let mut out = match &x.ty.scalar {
-        Scalar::Numeric => TExpr::new(call(&format!("lg_num_{name}"), &[&x.sql]), PgType::NUMERIC),
-        Scalar::Int2 | Scalar::Int4 | Scalar::Int8 if name == "abs" || name == "sign" => TExpr::new(call(name, &[&x.sql]), x.ty.clone()),
-        Scalar::Int2 | Scalar::Int4 | Scalar::Int8 => TExpr::new(call(&format!("lg_float_{name}"), &[&x.sql]), PgType::FLOAT8),
-        Scalar::Float4 | Scalar::Float8 if name == "abs" => TExpr::new(call("abs", &[&x.sql]), x.ty.clone()),
-        Scalar::Float4 | Scalar::Float8 => TExpr::new(call(&format!("lg_float_{name}"), &[&x.sql]), PgType::FLOAT8),
-        Scalar::Interval if name == "abs" => TExpr::new(call("lg_interval_abs", &[&x.sql]), PgType::INTERVAL),
-        _ => return Err(TranslateError::UndefinedFunction(format!("{name}({})", x.ty))),
-    };
-    out.aggregate = agg;
-    Ok(out.named(name))
-}
-
-/// `+ - * / %` with PostgreSQL's typing: exact numeric, integer division,
-/// division by zero as an error, and date/time arithmetic.
-pub fn arithmetic(t: &mut Translator<'_>, left: &Expr, op: &BinaryOperator, right: &Expr) -> Result<TExpr, TranslateError> {
-    let l = t.expr(left)?;
-    let r = t.expr(right)?;
-    let datetime = |ty: &PgType| matches!(ty.scalar, Scalar::Date | Scalar::Timestamp | Scalar::Timestamptz | Scalar::Time | Scalar::Interval) && !ty.array;
-    // An untyped operand takes the other's type, except `datetime + 'literal'`, which is an interval.
-    let (l, r) = match (l.ty.is_unknown(), r.ty.is_unknown()) {
-        (true, false) => {
-            let target = if datetime(&r.ty) && matches!(op, BinaryOperator::Plus) && r.ty.scalar != Scalar::Interval { PgType::INTERVAL } else { r.ty.clone() };
-            (t.coerce(l, &target)?, r)
-        }
-        (false, true) => {
-            let target = if datetime(&l.ty) && matches!(op, BinaryOperator::Plus) && l.ty.scalar != Scalar::Interval {
-                PgType::INTERVAL
-            } else if l.ty.scalar == Scalar::Interval && matches!(op, BinaryOperator::Multiply | BinaryOperator::Divide) {
-                PgType::FLOAT8
-            } else {
-                l.ty.clone()
-            };
-            (l, t.coerce(r, &target)?)
-        }
-        (true, true) => {
-            let l = if matches!(l.lit, Lit::Str(_)) { t.coerce(l, &PgType::NUMERIC)? } else { t.coerce(l, &PgType::INT4)? };
-            let r = if matches!(r.lit, Lit::Str(_)) { t.coerce(r, &PgType::NUMERIC)? } else { t.coerce(r, &PgType::INT4)? };
-            (l, r)
-        }
-        (false, false) => (l, r),
-    };
-    let agg = l.aggregate || r.aggregate;
-    let opname = match op {
-        BinaryOperator::Plus => "+",
-        BinaryOperator::Minus => "-",
-        BinaryOperator::Multiply => "*",
-        BinaryOperator::Divide => "/",
-        _ => "%",
-    };
-    let undefined = || TranslateError::UndefinedFunction(format!("operator {opname}({}, {})", l.ty, r.ty));
-    let out = if l.ty.is_numeric_family() && r.ty.is_numeric_family() {
-        let float = |t: &PgType| matches!(t.scalar, Scalar::Float4 | Scalar::Float8);
-        let numeric = |t: &PgType| t.scalar == Scalar::Numeric;
-        if float(&l.ty) || float(&r.ty) {
-            let ty = if l.ty.scalar == Scalar::Float4 && r.ty.scalar == Scalar::Float4 { PgType::FLOAT4 } else { PgType::FLOAT8 };
-            match opname {
-                "/" => TExpr::new(call("lg_fdiv", &[&l.sql, &r.sql]), ty),
-                "%" => return Err(undefined()),
-                o => TExpr::new(format!("({} {o} {})", l.sql, r.sql), ty),
-            }
-        } else if numeric(&l.ty) || numeric(&r.ty) {
-            let f = match opname {
-                "+" => "lg_num_add",
-                "-" => "lg_num_sub",
-                "*" => "lg_num_mul",
-                "/" => "lg_num_div",
-                _ => "lg_num_mod",
-            };
-            TExpr::new(call(f, &[&l.sql, &r.sql]), PgType::NUMERIC)
-        } else {
-            let ty = wider(&l.ty, &r.ty);
-            match opname {
-                "/" => TExpr::new(call("lg_idiv", &[&l.sql, &r.sql]), ty),
-                "%" => TExpr::new(call("lg_imod", &[&l.sql, &r.sql]), ty),
-                o => TExpr::new(call("lg_iarith", &[&string(o), &l.sql, &r.sql, &string(&ty.format_type())]), ty),
-            }
-        }
-    } else {
-        use Scalar::*;
-        let ts = |s: &Scalar| matches!(s, Timestamp | Timestamptz);
-        match (&l.ty.scalar, opname, &r.ty.scalar) {
-            (Date, "+" | "-", Int2 | Int4 | Int8) => TExpr::new(call("lg_date_add_days", &[&l.sql, &if opname == "+" { r.sql.clone() } else { format!("-({})", r.sql) }]), PgType::DATE),
-            (Int2 | Int4 | Int8, "+", Date) => TExpr::new(call("lg_date_add_days", &[&r.sql, &l.sql]), PgType::DATE),
-            (Date, "-", Date) => TExpr::new(call("lg_date_diff", &[&l.sql, &r.sql]), PgType::INT4),
-            (a, "+" | "-", Interval) if ts(a) || *a == Date => {
-                let out_ty = if *a == Date { PgType::TIMESTAMP } else { l.ty.clone() };
-                TExpr::new(call("lg_ts_add", &[&l.sql, &r.sql, if opname == "+" { "1" } else { "-1" }, &string(&l.ty.format_type())]), out_ty)
-            }
-            (Interval, "+", b) if ts(b) || *b == Date => {
-                let out_ty = if *b == Date { PgType::TIMESTAMP } else { r.ty.clone() };
-                TExpr::new(call("lg_ts_add", &[&r.sql, &l.sql, "1", &string(&r.ty.format_type())]), out_ty)
-            }
-            (a, "-", b) if (ts(a) || *a == Date) && (ts(b) || *b == Date) => {
-                TExpr::new(call("lg_ts_diff", &[&l.sql, &string(&l.ty.format_type()), &r.sql, &string(&r.ty.format_type())]), PgType::INTERVAL)
-            }
-            (Time, "+" | "-", Interval) => TExpr::new(call("lg_time_add", &[&l.sql, &r.sql, if opname == "+" { "1" } else { "-1" }]), PgType::TIME),
-            (Time, "-", Time) => TExpr::new(call("lg_ts_diff", &[&format!("'2000-01-01 ' || {}", l.sql), "'timestamp'", &format!("'2000-01-01 ' || {}", r.sql), "'timestamp'"]), PgType::INTERVAL),
-            (Interval, "+" | "-", Interval) => TExpr::new(call("lg_interval_add", &[&l.sql, &r.sql, if opname == "+" { "1" } else { "-1" }]), PgType::INTERVAL),
-            (Interval, "*" | "/", Int2 | Int4 | Int8 | Float4 | Float8 | Numeric) => {
-                TExpr::new(call("lg_interval_mul", &[&l.sql, &r.sql, if opname == "*" { "0" } else { "1" }]), PgType::INTERVAL)
-            }
-            (Int2 | Int4 | Int8 | Float4 | Float8 | Numeric, "*", Interval) => TExpr::new(call("lg_interval_mul", &[&r.sql, &l.sql, "0"]), PgType::INTERVAL),
-            _ => return Err(undefined()),
-        }
-    };
-    Ok(out.agg(agg))
-}
-
-pub fn json_operator(t: &mut Translator<'_>, left: &Expr, op: &BinaryOperator, right: &Expr) -> Result<TExpr, TranslateError> {
-    let l = t.expr(left)?;
-    let l = if l.ty.is_unknown() { t.coerce(l, &PgType::JSONB)? } else { l };
-    let json_ty = if l.ty.scalar == Scalar::Json { PgType::JSON } else { PgType::JSONB };
-    Ok(match op {
-        BinaryOperator::Arrow | BinaryOperator::LongArrow => {
-            let r = t.expr(right)?;
-            let r = if r.ty.is_unknown() { t.coerce(r, &PgType::TEXT)? } else { r };
-            let as_text = matches!(op, BinaryOperator::LongArrow);
-            let f = if as_text { "lg_json_get_text" } else { "lg_json_get" };
-            TExpr::new(call(f, &[&l.sql, &r.sql]), if as_text { PgType::TEXT } else { json_ty }).agg(l.aggregate)
-        }
-        BinaryOperator::HashArrow | BinaryOperator::HashLongArrow => {
-            let r = t.expr_as(right, &PgType::array_of(Scalar::Text))?;
-            let as_text = matches!(op, BinaryOperator::HashLongArrow);
-            let f = if as_text { "lg_json_path_text" } else { "lg_json_path" };
-            TExpr::new(call(f, &[&l.sql, &r.sql]), if as_text { PgType::TEXT } else { json_ty })
-        }
-        BinaryOperator::AtArrow | BinaryOperator::ArrowAt => {
-            if l.ty.array {
-                let r = t.expr_as(right, &l.ty.clone())?;
-                let (a, b) = if matches!(op, BinaryOperator::AtArrow) { (&l.sql, &r.sql) } else { (&r.sql, &l.sql) };
-                return Ok(TExpr::new(call("lg_array_contains", &[a, b]), PgType::BOOL));
-            }
-            let r = t.expr_as(right, &PgType::JSONB)?;
-            let (a, b) = if matches!(op, BinaryOperator::AtArrow) { (&l.sql, &r.sql) } else { (&r.sql, &l.sql) };
-            TExpr::new(call("lg_jsonb_contains", &[a, b]), PgType::BOOL)
-        }
-        BinaryOperator::Question => {
-            let r = t.expr_as(right, &PgType::TEXT)?;
-            TExpr::new(call("lg_jsonb_exists", &[&l.sql, &r.sql]), PgType::BOOL)
-        }
-        BinaryOperator::QuestionPipe | BinaryOperator::QuestionAnd => {
-            let r = t.expr_as(right, &PgType::array_of(Scalar::Text))?;
-            let f = if matches!(op, BinaryOperator::QuestionPipe) { "lg_jsonb_exists_any" } else { "lg_jsonb_exists_all" };
-            TExpr::new(call(f, &[&l.sql, &r.sql]), PgType::BOOL)
-        }
-        other => return Err(TranslateError::Unsupported(format!("operator {other}"))),
-    })
-}
-
-pub fn array_concat(t: &mut Translator<'_>, l: TExpr, r: TExpr) -> Result<TExpr, TranslateError> {
-    let ty = if l.ty.array { l.ty.clone() } else { r.ty.clone() };
-    match (l.ty.array, r.ty.array) {
-        (true, true) => Ok(TExpr::new(call("lg_array_cat", &[&l.sql, &r.sql]), ty)),
-        (true, false) => {
-            let r = t.coerce(r, &ty.element())?;
-            Ok(TExpr::new(call("lg_array_append", &[&l.sql, &array_element_sql(&r)]), ty))
-        }
-        _ => {
-            let l = t.coerce(l, &ty.element())?;
-            Ok(TExpr::new(call("lg_array_prepend", &[&r.sql, &array_element_sql(&l)]), ty))
-        }
-    }
-}
-
-pub fn array_overlap(t: &mut Translator<'_>, left: &Expr, right: &Expr) -> Result<TExpr, TranslateError> {
-    let l = t.expr(left)?;
-    let ty = if l.ty.array { l.ty.clone() } else { PgType::array_of(Scalar::Text) };
-    let l = t.coerce(l, &ty)?;
-    let r = t.expr_as(right, &ty)?;
-    Ok(TExpr::new(format!("EXISTS (SELECT 1 FROM json_each({}) a JOIN json_each({}) b ON a.value = b.value)", l.sql, r.sql), PgType::BOOL))
-}
-
-/// `arr[i]` (1-based) on a stored array.
-pub fn subscript(t: &mut Translator<'_>, root: &Expr, chain: &[AccessExpr]) -> Result<TExpr, TranslateError> {
-    let mut cur = t.expr(root)?;
-    for access in chain {
-        match access {
-            AccessExpr::Subscript(Subscript::Index { index }) if cur.ty.array => {
-                let i = t.expr_as(index, &PgType::INT4)?;
-                let elem = cur.ty.element();
-                let sql = format!("lg_array_get({}, {}, {})", cur.sql, i.sql, string(&elem.format_type()));
-                cur = TExpr::new(sql, elem).named(cur.name.clone());
-            }
-            AccessExpr::Subscript(Subscript::Index { index }) if matches!(cur.ty.scalar, Scalar::Json | Scalar::Jsonb) => {
-                let i = t.expr(index)?;
-                let i = if i.ty.is_unknown() { t.coerce(i, &PgType::TEXT)? } else { i };
-                cur = TExpr::new(call("lg_json_get", &[&cur.sql, &i.sql]), cur.ty.clone()).named(cur.name.clone());
-            }
-            other => return Err(TranslateError::Unsupported(format!("field access {other}"))),
-        }
-    }
-    Ok(cur)
-}
-
-/// Set-returning functions in FROM: generate_series, unnest, json(b)_array_elements(_text), json(b)_each(_text), json(b)_object_keys.
-pub fn table_function(
-    t: &mut Translator<'_>,
-    name: &ObjectName,
-    args: Option<&TableFunctionArgs>,
-    alias: Option<&TableAlias>,
-    with_ordinality: bool,
-) -> Result<String, TranslateError> {
-    let parts = object_name_parts(name);
-    let fname = parts.last().cloned().unwrap_or_default();
-    let mut exprs = Vec::new();
-    for a in args.map(|a| a.args.as_slice()).unwrap_or(&[]) {
-        match a {
-            FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => exprs.push(e.clone()),
-            other => return Err(TranslateError::Unsupported(format!("function argument {other}"))),
-        }
-    }
-    let alias_name = alias.map(|a| fold(&a.name)).unwrap_or_else(|| fname.clone());
-    let sql_alias = alias_name.clone();
-    // (sql producing the rows, columns)
-    let (body, mut cols): (String, Vec<(String, PgType)>) = match fname.as_str() {
-        "generate_series" => {
-            need_args(&fname, &exprs, 2, 3)?;
-            let a = t.expr(&exprs[0])?;
-            let ty = if a.ty.is_unknown() { PgType::INT4 } else { a.ty.clone() };
-            if matches!(ty.scalar, Scalar::Timestamp | Scalar::Timestamptz | Scalar::Date) {
-                let ty = if ty.scalar == Scalar::Date { PgType::TIMESTAMPTZ } else { ty };
-                let a = t.coerce(a, &ty)?;
-                let b = t.expr_as(&exprs[1], &ty)?;
-                let step = exprs.get(2).map(|s| t.expr_as(s, &PgType::INTERVAL)).transpose()?.ok_or_else(|| TranslateError::UndefinedFunction("generate_series(timestamp, timestamp)".into()))?;
-                let tyname = string(&ty.format_type());
-                (
-                    format!(
-                        "WITH RECURSIVE _lg_s(v) AS (SELECT {a} UNION ALL SELECT lg_ts_add(v, {s}, 1, {tyname}) FROM _lg_s WHERE lg_ts_add(v, {s}, 1, {tyname}) <= {b}) SELECT v AS value FROM _lg_s WHERE v <= {b}",
-                        a = a.sql,
-                        b = b.sql,
-                        s = step.sql
-                    ),
-                    vec![("generate_series".into(), ty)],
-                )
-            } else {
-                let ty = if ty.is_integer() { ty } else { PgType::NUMERIC };
-                let a = t.coerce(a, &ty)?;
-                let b = t.expr_as(&exprs[1], &ty)?;
-                let step = exprs.get(2).map(|s| t.expr_as(s, &ty)).transpose()?.map(|s| s.sql).unwrap_or_else(|| "1".into());
-                (
-                    format!("SELECT value FROM generate_series({}, {}, {step})", a.sql, b.sql),
-                    vec![("generate_series".into(), wider(&ty, &PgType::INT4))],
-                )
-            }
-        }
-        "unnest" => {
-            need_args(&fname, &exprs, 1, 1)?;
-            let a = t.expr(&exprs[0])?;
-            let a = if a.ty.array { a } else { t.coerce(a, &PgType::array_of(Scalar::Text))? };
-            let elem = a.ty.element();
-            (
-                format!("SELECT lg_array_get({}, key + 1, {}) AS value, key + 1 AS ord FROM json_each({}) ORDER BY key", a.sql, string(&elem.format_type()), a.sql),
-                vec![("unnest".into(), elem)],
-            )
-        }
-        "jsonb_array_elements" | "json_array_elements" | "jsonb_array_elements_text" | "json_array_elements_text" => {
-            need_args(&fname, &exprs, 1, 1)?;
-            let a = t.expr_as(&exprs[0], &PgType::JSONB)?;
-            let text = fname.ends_with("_text");
-            let v = if text { "lg_json_value_text(value, type)" } else { "lg_json_value(value, type)" };
-            let ty = if text { PgType::TEXT } else if fname.starts_with("jsonb") { PgType::JSONB } else { PgType::JSON };
-            (format!("SELECT {v} AS value, key + 1 AS ord FROM json_each({}) ORDER BY key", a.sql), vec![("value".into(), ty)])
-        }
-        "jsonb_each" | "json_each" | "jsonb_each_text" | "json_each_text" => {
-            need_args(&fname, &exprs, 1, 1)?;
-            let a = t.expr_as(&exprs[0], &PgType::JSONB)?;
-            let text = fname.ends_with("_text");
-            let v = if text { "lg_json_value_text(value, type)" } else { "lg_json_value(value, type)" };
-            let ty = if text { PgType::TEXT } else if fname.starts_with("jsonb") { PgType::JSONB } else { PgType::JSON };
-            (format!("SELECT key, {v} AS value, id AS ord FROM json_each({})", a.sql), vec![("key".into(), PgType::TEXT), ("value".into(), ty)])
-        }
-        "jsonb_object_keys" | "json_object_keys" => {
-            need_args(&fname, &exprs, 1, 1)?;
-            let a = t.expr_as(&exprs[0], &PgType::JSONB)?;
-            (format!("SELECT key AS value, id AS ord FROM json_each({})", a.sql), vec![(fname.clone(), PgType::TEXT)])
-        }
-        "pg_partition_ancestors" => {
-            // No partitioning: a relation's only ancestor is itself.
-            need_args(&fname, &exprs, 1, 1)?;
-            let a = t.expr_as(&exprs[0], &PgType::OID)?;
-            (format!("SELECT {} AS value, 1 AS ord", a.sql), vec![("relid".into(), PgType::OID)])
-        }
-        other => return Err(TranslateError::UndefinedFunction(format!("{other}() in FROM"))),
-    };
-    // Single-column functions name their column after the alias, as PostgreSQL does.
-    if cols.len() == 1 && alias.is_some_and(|a| a.columns.is_empty()) {
-        cols[0].0 = alias_name.clone();
-    }
-    if let Some(a) = alias {
-        for (c, new) in cols.iter_mut().zip(a.columns.iter()) {
-            c.0 = fold(&new.name);
-        }
-    }
-    if with_ordinality {
-        let ord_name = alias.and_then(|a| a.columns.get(cols.len())).map(|c| fold(&c.name)).unwrap_or_else(|| "ordinality".into());
-        cols.push((ord_name, PgType::INT8));
-    }
-    let inner_names: Vec<&str> = match fname.as_str() {
-        "jsonb_each" | "json_each" | "jsonb_each_text" | "json_each_text" => vec!["key", "value"],
-        _ => vec!["value"],
-    };
-    let mut select = Vec::new();
-    for (i, (n, _)) in cols.iter().enumerate() {
-        let src = if i < inner_names.len() { inner_names[i].to_string() } else { "ord".to_string() };
-        select.push(format!("{src} AS {}", ident(n)));
-    }
-    let needs_ord = with_ordinality && fname == "generate_series";
-    let body = if needs_ord { format!("SELECT value, row_number() OVER () AS ord FROM ({body})") } else { body };
-    t.scopes.add(ScopeRel {
-        name: alias_name,
-        schema: None,
-        sql_alias: sql_alias.clone(),
-        columns: cols.iter().map(|(n, ty)| ScopeColumn { name: n.clone(), ty: ty.clone(), table_oid: 0, attnum: 0, expr: None }).collect(),
-    });
-    Ok(format!("(SELECT {} FROM ({body})) AS {}", select.join(", "), ident(&sql_alias)))
 }

@@ -7,16 +7,22 @@
 //! arithmetic, literal coercion at translation time. A construct the walker
 //! does not know is an error naming it (0A000), never a guess.
 
+mod aggregate;
+mod alter;
 mod catalog_fn;
 mod ddl;
 mod dml;
 mod error;
 mod expr;
+mod expr_forms;
 mod func;
+mod operators;
 mod plan;
 mod query;
 mod scope;
 mod sqltext;
+mod table_fn;
+mod table_model;
 mod utility;
 
 pub use error::TranslateError;
@@ -139,8 +145,6 @@ fn normalize_sequence_options(sql: &str) -> Option<String> {
         i += used;
     }
     groups.sort_by_key(|g| g.0);
-    let prefix_len = words.len() - (words.len() - (i.min(words.len())));
-    let _ = prefix_len;
     let name_end = {
         let mut j = head;
         if lower.get(j).map(String::as_str) == Some("if") {

@@ -454,7 +454,7 @@ impl Translator<'_> {
         match tf {
             TableFactor::Table { name, alias, args, with_ordinality, .. } => {
                 if args.is_some() {
-                    return super::func::table_function(self, name, args.as_ref(), alias.as_ref(), *with_ordinality);
+                    return super::table_fn::table_function(self, name, args.as_ref(), alias.as_ref(), *with_ordinality);
                 }
                 let parts = object_name_parts(name);
                 let (schema, rel_name) = match parts.as_slice() {
@@ -534,7 +534,7 @@ impl Translator<'_> {
                     return Err(TranslateError::Unsupported("LATERAL functions".into()));
                 }
                 let targs = sqlparser::ast::TableFunctionArgs { args: args.clone(), settings: None };
-                super::func::table_function(self, name, Some(&targs), alias.as_ref(), *with_ordinality)
+                super::table_fn::table_function(self, name, Some(&targs), alias.as_ref(), *with_ordinality)
             }
             TableFactor::UNNEST { alias, array_exprs, with_offset, with_ordinality, .. } => {
                 if *with_offset || array_exprs.len() != 1 {
@@ -543,7 +543,7 @@ impl Translator<'_> {
                 let args = vec![sqlparser::ast::FunctionArg::Unnamed(sqlparser::ast::FunctionArgExpr::Expr(array_exprs[0].clone()))];
                 let targs = sqlparser::ast::TableFunctionArgs { args, settings: None };
                 let name = sqlparser::ast::ObjectName::from(vec![sqlparser::ast::Ident::new("unnest")]);
-                super::func::table_function(self, &name, Some(&targs), alias.as_ref(), *with_ordinality)
+                super::table_fn::table_function(self, &name, Some(&targs), alias.as_ref(), *with_ordinality)
             }
             TableFactor::NestedJoin { table_with_joins, alias } => {
                 if alias.is_some() {

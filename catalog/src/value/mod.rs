@@ -228,7 +228,7 @@ fn bytea_in(s: &str) -> Result<Vec<u8>, ValueError> {
             if b.get(i + 1) == Some(&b'\\') {
                 out.push(b'\\');
                 i += 2;
-            } else if i + 3 < b.len() + 0 && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c)) {
+            } else if i + 3 < b.len() && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c)) {
                 let v = (b[i + 1] - b'0') as u16 * 64 + (b[i + 2] - b'0') as u16 * 8 + (b[i + 3] - b'0') as u16;
                 out.push(v as u8);
                 i += 4;

@@ -1,0 +1,197 @@
+//! The expression forms with their own typing rules: casts (literal folding,
+//! regclass), CASE, ANY/ALL over arrays and subqueries, LIKE/ILIKE.
+
+use super::expr::{call, type_output_name, wider, Lit, TExpr, Translator};
+use super::sqltext::string;
+use super::TranslateError;
+use crate::schema::QualifiedName;
+use crate::types::{PgType, Scalar};
+use sqlparser::ast::{BinaryOperator, DataType, Expr};
+
+impl Translator<'_> {
+    pub(super) fn cast(&mut self, e: &Expr, dt: &DataType) -> Result<TExpr, TranslateError> {
+        let type_text = dt.to_string().to_ascii_lowercase();
+        let bare = type_text.trim_start_matches("pg_catalog.");
+        if matches!(bare, "regnamespace" | "regrole") {
+            let t = self.expr(e)?;
+            let sql = if bare == "regrole" { "'postgres'".to_string() } else { super::catalog_fn::regnamespace_name(self, &t.sql) };
+            return Ok(TExpr::new(sql, PgType::NAME).named(bare.to_string()));
+        }
+        let target = self.data_type(dt)?;
+        let t = self.expr(e)?;
+        let column_ref = matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_) | Expr::Cast { .. });
+        let name = if t.origin.is_some() || column_ref || matches!(e, Expr::Function(_)) { t.name.clone() } else { type_output_name(&target) };
+        // regclass/regtype values print as names: cast to text asks for the name.
+        if matches!(t.ty.scalar, Scalar::Regclass | Scalar::Regtype) && !t.ty.array && target.is_text_family() {
+            let sql = if t.ty.scalar == Scalar::Regclass { super::catalog_fn::regclass_name(self, &t.sql) } else { super::catalog_fn::format_type_sql(self, &t.sql, "-1") };
+            return Ok(TExpr::new(sql, target).named(name));
+        }
+        // A resolved '...'::regclass is an OID now, no longer a string literal.
+        let t = if matches!(t.lit, Lit::Str(_)) && !t.ty.is_unknown() { TExpr { lit: Lit::None, ..t } } else { t };
+        let agg = t.aggregate;
+        // `'name'::regclass` names a relation: resolve it now, and keep the name
+        // for functions that take it (nextval('seq'::regclass)).
+        if let (Lit::Str(name), Scalar::Regclass, false) = (&t.lit, &target.scalar, target.array) {
+            let oid = self.regclass_oid(name)?;
+            return Ok(TExpr { sql: oid.to_string(), ty: target, lit: Lit::Str(name.clone()), name: "regclass".into(), origin: None, aggregate: false });
+        }
+        // An explicit cast to varchar(n)/char(n) truncates instead of failing.
+        let t = match (&t.lit, target.char_length()) {
+            (Lit::Str(s), Some(n)) if !target.array => TExpr { lit: Lit::Str(s.chars().take(n).collect()), ..t },
+            _ => t,
+        };
+        // Folding a literal cast here means `'abc'::int` fails as in PostgreSQL, at translation.
+        match (&t.lit, &target.scalar) {
+            (Lit::Str(_) | Lit::Number(_) | Lit::Null, _) => {
+                let mut out = self.coerce(t, &target)?;
+                out.lit = Lit::None;
+                out.name = name;
+                return Ok(out);
+            }
+            (Lit::Param(_), _) if t.ty.is_unknown() => {
+                let mut out = self.coerce(t, &target)?;
+                out.name = name;
+                return Ok(out);
+            }
+            _ => {}
+        }
+        if matches!(target.scalar, Scalar::Regclass | Scalar::Regtype | Scalar::Oid) && !target.array && t.ty.is_integer() {
+            // An OID viewed as regclass/regtype keeps its value; it prints as a name.
+            return Ok(TExpr { ty: target, lit: Lit::None, origin: None, name, ..t });
+        }
+        let mut out = self.coerce(t, &target)?;
+        // A cast to a typmod'ed type applies the typmod even between same-storage types.
+        if target.typmod >= 0 && !out.sql.starts_with("lg_cast(") {
+            out.sql = call("lg_cast", &[&out.sql, &string(&target.format_type()), &string(&target.format_type())]);
+        }
+        out.lit = Lit::None;
+        out.origin = None;
+        out.name = name;
+        Ok(out.agg(agg))
+    }
+
+    pub(super) fn case(&mut self, operand: Option<&Expr>, conditions: &[sqlparser::ast::CaseWhen], else_result: Option<&Expr>) -> Result<TExpr, TranslateError> {
+        let op = operand.map(|o| self.expr(o)).transpose()?;
+        let mut whens = Vec::new();
+        let mut results = Vec::new();
+        for cw in conditions {
+            let cond = match &op {
+                Some(o) => {
+                    let c = self.expr(&cw.condition)?;
+                    let (l, r) = self.comparable(o.clone(), c)?;
+                    self.compare_sql(&l, "=", &r)
+                }
+                None => self.expr_as(&cw.condition, &PgType::BOOL)?.sql,
+            };
+            whens.push(cond);
+            results.push(self.expr(&cw.result)?);
+        }
+        let els = else_result.map(|e| self.expr(e)).transpose()?;
+        let mut ty = results.iter().chain(els.iter()).map(|r| r.ty.clone()).find(|t| !t.is_unknown()).unwrap_or(PgType::TEXT);
+        for r in results.iter().chain(els.iter()) {
+            if r.ty.is_numeric_family() && ty.is_numeric_family() {
+                ty = wider(&ty, &r.ty);
+            }
+        }
+        let mut sql = String::from("(CASE");
+        let mut agg = op.as_ref().is_some_and(|o| o.aggregate);
+        for (w, r) in whens.into_iter().zip(results) {
+            let r = self.coerce(r, &ty)?;
+            agg |= r.aggregate;
+            sql.push_str(&format!(" WHEN {w} THEN {}", r.sql));
+        }
+        if let Some(e) = els {
+            let e = self.coerce(e, &ty)?;
+            agg |= e.aggregate;
+            sql.push_str(&format!(" ELSE {}", e.sql));
+        }
+        sql.push_str(" END)");
+        Ok(TExpr::new(sql, ty).named("case").agg(agg))
+    }
+
+    pub(super) fn any_all(&mut self, left: &Expr, op: &BinaryOperator, right: &Expr, any: bool) -> Result<TExpr, TranslateError> {
+        let l = self.expr(left)?;
+        let o = match op {
+            BinaryOperator::Eq => "=",
+            BinaryOperator::NotEq => "<>",
+            BinaryOperator::Lt => "<",
+            BinaryOperator::LtEq => "<=",
+            BinaryOperator::Gt => ">",
+            BinaryOperator::GtEq => ">=",
+            other => return Err(TranslateError::Unsupported(format!("{other} ANY/ALL"))),
+        };
+        // `x = ANY (SELECT ...)`
+        if let Expr::Subquery(q) = right {
+            let (sql, _) = self.subquery(q)?;
+            let q = if any { "ANY" } else { "ALL" };
+            return match (o, any) {
+                ("=", true) => Ok(TExpr::new(format!("({} IN ({sql}))", l.sql), PgType::BOOL)),
+                ("<>", false) => Ok(TExpr::new(format!("({} NOT IN ({sql}))", l.sql), PgType::BOOL)),
+                _ => Err(TranslateError::Unsupported(format!("{o} {q} (subquery)"))),
+            };
+        }
+        let r = self.expr(right)?;
+        let (l, r) = if r.ty.is_unknown() || matches!(r.lit, Lit::Param(_)) && !r.ty.array {
+            let elem = if l.ty.is_unknown() { PgType::TEXT } else { l.ty.clone() };
+            let r = self.coerce(r, &elem.as_array())?;
+            (self.coerce(l, &elem)?, r)
+        } else {
+            let elem = r.ty.element();
+            (self.coerce(l, &elem)?, r)
+        };
+        let elem_col = TExpr { sql: "value".into(), ty: r.ty.element(), lit: Lit::None, name: String::new(), origin: None, aggregate: false };
+        let cmp = self.compare_sql(&l, o, &elem_col);
+        let sql = if any {
+            if o == "=" {
+                format!("({} IN (SELECT value FROM json_each({})))", l.sql, r.sql)
+            } else {
+                format!("EXISTS (SELECT 1 FROM json_each({}) WHERE {cmp})", r.sql)
+            }
+        } else {
+            format!("NOT EXISTS (SELECT 1 FROM json_each({}) WHERE NOT {cmp})", r.sql)
+        };
+        // Any/All over a NULL array is NULL.
+        Ok(TExpr::new(format!("(CASE WHEN {} IS NULL THEN NULL ELSE {sql} END)", r.sql), PgType::BOOL))
+    }
+
+    pub(super) fn like(&mut self, expr: &Expr, pattern: &Expr, escape: Option<&Expr>, negated: bool, ilike: bool) -> Result<TExpr, TranslateError> {
+        let s = self.expr_as(expr, &PgType::TEXT)?;
+        let p = self.expr_as(pattern, &PgType::TEXT)?;
+        // PostgreSQL's default LIKE escape is the backslash; SQLite has none.
+        let esc = match escape {
+            Some(x) => self.expr_as(x, &PgType::TEXT)?.sql,
+            None => "'\\'".into(),
+        };
+        let not = if negated { "NOT " } else { "" };
+        let sql = if ilike {
+            format!("(lower({}) {not}LIKE lower({}) ESCAPE {esc})", s.sql, p.sql)
+        } else {
+            format!("({} {not}LIKE {} ESCAPE {esc})", s.sql, p.sql)
+        };
+        Ok(TExpr::new(sql, PgType::BOOL).agg(s.aggregate))
+    }
+
+    /// The OID of a relation or sequence named in text (`'public.users'`, `'"Mixed"'`).
+    pub fn regclass_oid(&self, text: &str) -> Result<u32, TranslateError> {
+        if let Ok(oid) = text.trim().parse::<u32>() {
+            return Ok(oid);
+        }
+        let parts: Vec<String> = text
+            .split('.')
+            .map(|p| if p.len() >= 2 && p.starts_with('"') && p.ends_with('"') { p[1..p.len() - 1].to_string() } else { p.to_lowercase() })
+            .collect();
+        let (schema, name) = match parts.as_slice() {
+            [n] => (None, n.as_str()),
+            [s, n] => (Some(s.as_str()), n.as_str()),
+            _ => return Err(TranslateError::UndefinedTable(text.to_string())),
+        };
+        if let Some(r) = self.ctx.schema.lookup(schema, name, self.ctx.search_path) {
+            return Ok(r.oid);
+        }
+        let seq = match schema {
+            Some(s) => self.ctx.schema.sequences.get(&QualifiedName::new(s, name)),
+            None => self.ctx.search_path.iter().find_map(|s| self.ctx.schema.sequences.get(&QualifiedName::new(s, name))),
+        };
+        seq.map(|s| s.oid).ok_or_else(|| TranslateError::UndefinedTable(text.to_string()))
+    }
+}

@@ -1,0 +1,157 @@
+//! Transactions of a session: BEGIN with its isolation and access mode, the
+//! moment the single writer is taken, COMMIT/ROLLBACK and what they publish
+//! (DDL schemas, SET values, released transaction locks).
+
+use crate::error::PgError;
+use crate::session::{Outcome, Session, Txn};
+use catalog::translate::{Notice, TxnMode};
+use consensus::ReadConn;
+use std::time::Duration;
+
+fn now_micros() -> i64 {
+    chrono::Utc::now().timestamp_micros()
+}
+
+fn in_blocking<R>(f: impl FnOnce() -> R) -> R {
+    tokio::task::block_in_place(f)
+}
+
+impl Session {
+    pub(crate) async fn begin(&mut self, mode: &TxnMode, implicit: bool) -> Result<Outcome, PgError> {
+        if let Some(t) = self.txn.as_mut() {
+            if t.implicit && !implicit {
+                // BEGIN inside a multi-statement string turns it into an explicit block.
+                t.implicit = false;
+            } else if !implicit {
+                self.notices.push(Notice::warning("25001", "there is already a transaction in progress"));
+            }
+            return Ok(Outcome::Command("BEGIN".into()));
+        }
+        let read_only = mode.read_only.unwrap_or_else(|| self.settings.is_on("default_transaction_read_only"));
+        let isolation = mode.isolation.clone().unwrap_or_else(|| self.settings.get("default_transaction_isolation").unwrap_or_else(|| "read committed".into()));
+        self.next_txid += 1;
+        self.txn = Some(Txn {
+            read_only,
+            isolation: isolation.clone(),
+            failed: false,
+            savepoints: Vec::new(),
+            schema: None,
+            start_micros: now_micros(),
+            implicit,
+            snapshot_commit: None,
+        });
+        let snapshot_isolation = isolation == "repeatable read" || isolation == "serializable";
+        if !implicit && (read_only || snapshot_isolation) {
+            // One snapshot for the whole transaction. It does not hold the
+            // writer: a REPEATABLE READ transaction that only reads never
+            // blocks writers; one that writes after others committed fails
+            // with 40001, as PostgreSQL's would.
+            let db = self.db.clone();
+            let before = db.commit_seq();
+            let conn = in_blocking(|| -> Result<ReadConn, PgError> {
+                let c = db.read().map_err(PgError::from_store)?;
+                c.execute_batch("BEGIN; SELECT 1 FROM sqlite_schema LIMIT 1;").map_err(|e| PgError::from_sqlite(e, None))?;
+                Ok(c)
+            })?;
+            self.snapshot = Some(conn);
+            if let Some(t) = self.txn.as_mut() {
+                t.snapshot_commit = Some(before);
+            }
+        }
+        Ok(Outcome::Command("BEGIN".into()))
+    }
+
+    pub(crate) async fn commit(&mut self) -> Result<Outcome, PgError> {
+        match &self.txn {
+            None => {
+                self.notices.push(Notice::warning("25P01", "there is no transaction in progress"));
+                Ok(Outcome::Command("COMMIT".into()))
+            }
+            Some(t) if t.failed => {
+                self.end_txn(false)?;
+                Ok(Outcome::Command("ROLLBACK".into()))
+            }
+            Some(_) => {
+                self.end_txn(true)?;
+                Ok(Outcome::Command("COMMIT".into()))
+            }
+        }
+    }
+
+    /// Ends the transaction: commits or rolls back the writer, publishes DDL.
+    pub fn end_txn(&mut self, commit: bool) -> Result<(), PgError> {
+        let Some(mut t) = self.txn.take() else { return Ok(()) };
+        let mut result = Ok(());
+        if let Some(lease) = self.lease.take() {
+            result = in_blocking(|| if commit { lease.commit() } else { lease.execute_batch("ROLLBACK") }).map_err(|e| PgError::from_sqlite(e, None));
+            if result.is_err() && commit {
+                let _ = in_blocking(|| lease.execute_batch("ROLLBACK"));
+            }
+            if commit && result.is_ok() {
+                if let Some(s) = t.schema.take() {
+                    self.node.publish_schema(&self.database, (*s.schema).clone());
+                }
+            }
+            drop(lease);
+        }
+        if let Some(snap) = self.snapshot.take() {
+            let _ = in_blocking(|| snap.execute_batch("COMMIT"));
+        }
+        for change in self.settings.end_transaction(commit && result.is_ok()) {
+            self.pending_status.push(change);
+        }
+        self.settings_changed();
+        self.node.locks.release_xact(self.pid);
+        result
+    }
+
+    pub(crate) async fn acquire_lease(&mut self) -> Result<(), PgError> {
+        if self.lease.is_some() {
+            return Ok(());
+        }
+        let lock_timeout = self.settings.millis("lock_timeout");
+        let lease = if lock_timeout > 0 {
+            self.db.write_timeout(Duration::from_millis(lock_timeout)).await.map_err(|_| PgError::Function { code: "55P03", message: "canceling statement due to lock timeout".into() })?
+        } else {
+            self.db.write().await
+        };
+        let Some(t) = self.txn.as_mut() else { return Ok(()) };
+        if t.snapshot_commit.is_some_and(|c| c != self.db.commit_seq()) {
+            // Someone committed after this transaction's snapshot.
+            return Err(PgError::SerializationFailure);
+        }
+        let mut sql = String::from("BEGIN IMMEDIATE;");
+        for sp in &t.savepoints {
+            sql.push_str(&format!("SAVEPOINT \"{}\";", sp.replace('"', "\"\"")));
+        }
+        in_blocking(|| lease.execute_batch(&sql)).map_err(|e| PgError::from_sqlite(e, None))?;
+        // The writer sees exactly the snapshot's data now; reads move to it.
+        if let Some(snap) = self.snapshot.take() {
+            let _ = in_blocking(|| snap.execute_batch("COMMIT"));
+        }
+        self.lease = Some(lease);
+        Ok(())
+    }
+
+    /// Makes sure writes can run: in a transaction, takes the writer; outside, starts an implicit one.
+    pub(crate) async fn start_write(&mut self) -> Result<(), PgError> {
+        if self.txn.is_none() {
+            self.begin(&TxnMode::default(), true).await?;
+        }
+        if self.txn.as_ref().is_some_and(|t| t.read_only) {
+            return Err(PgError::ReadOnlyTransaction("a write".into()));
+        }
+        self.acquire_lease().await
+    }
+
+    pub(crate) fn set_transaction(&mut self, name: &str, v: Option<&str>) -> Result<Outcome, PgError> {
+        let t = self.txn.as_mut().ok_or(PgError::NoTransaction("SET TRANSACTION"))?;
+        let v = v.unwrap_or("").to_ascii_lowercase();
+        if name == "transaction_read_only" {
+            t.read_only = matches!(v.as_str(), "on" | "true" | "1");
+        } else {
+            t.isolation = v;
+        }
+        Ok(Outcome::Command("SET".into()))
+    }
+}
