@@ -62,3 +62,26 @@ async fn wrong_password_is_28p01() {
     let nodb = tokio_postgres::connect(&format!("host=127.0.0.1 port={} user=postgres password=pw dbname=nope", s.port), tokio_postgres::NoTls).await;
     assert_eq!(common::code(&nodb.err().expect("refused")), "3D000");
 }
+
+#[test]
+fn cleartext_and_md5_methods_check_the_same_verifier() {
+    for method in ["cleartext", "md5"] {
+        let s = Server::start_with(&["--auth", method, "--user", "app:app pw"]);
+        let out = Command::new("psql")
+            .args(["-X", "-A", "-t", "-c", "SELECT current_user"])
+            .arg(format!("host=127.0.0.1 port={} user=app dbname=postgres sslmode=disable", s.port))
+            .env("PGPASSWORD", "app pw")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{method}: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "app");
+        let out = Command::new("psql")
+            .args(["-X", "-c", "SELECT 1"])
+            .arg(format!("host=127.0.0.1 port={} user=app dbname=postgres sslmode=disable", s.port))
+            .env("PGPASSWORD", "nope")
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("password authentication failed for user \"app\""), "{method}");
+    }
+}
