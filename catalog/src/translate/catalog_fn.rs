@@ -4,11 +4,10 @@
 //! small lookup tables.
 
 use super::expr::{call, TExpr, Translator};
-use super::sqltext::{literal, string};
+use super::sqltext::string;
 use super::TranslateError;
 use crate::schema::{ConstraintKind, RelKind, Relation};
 use crate::types::{PgType, Scalar};
-use crate::value::Value;
 use sqlparser::ast::Expr;
 
 /// `(SELECT value FROM (VALUES (key, value), ...) WHERE key = <key>)`.
@@ -183,17 +182,23 @@ pub fn function(t: &mut Translator<'_>, name: &str, args: &[Expr]) -> Result<Opt
         "has_table_privilege" | "has_schema_privilege" | "has_database_privilege" | "has_column_privilege" | "has_sequence_privilege" | "has_function_privilege"
         | "has_any_column_privilege" | "has_type_privilege" | "pg_has_role" => TExpr::new("1".into(), PgType::BOOL),
         "pg_get_serial_sequence" => {
-            // ORMs ask which sequence feeds a serial column.
-            let (Some(table), Some(column)) = (a.first().and_then(|x| lit_text(x)), a.get(1).and_then(|x| lit_text(x))) else {
-                return Err(TranslateError::Unsupported("pg_get_serial_sequence of non-constant names".into()));
+            // ORMs ask which sequence feeds a serial or identity column.
+            let mut rows = Vec::new();
+            for r in &rels {
+                for c in &r.columns {
+                    let Some(seq) = c.default.as_deref().and_then(super::ddl::nextval_target) else { continue };
+                    let seq = if seq.contains('.') { seq } else { format!("{}.{seq}", r.name.schema) };
+                    for table in [r.name.name.clone(), format!("{}.{}", r.name.schema, r.name.name)] {
+                        rows.push(format!("({}, {}, {})", string(&table), string(&c.name), string(&seq)));
+                    }
+                }
+            }
+            let sql = if rows.is_empty() {
+                "NULL".to_string()
+            } else {
+                format!("(SELECT column3 FROM (VALUES {}) WHERE column1 = ({}) AND column2 = ({}))", rows.join(", "), arg(0), arg(1))
             };
-            let oid = t.regclass_oid(&table).ok();
-            let rel = rels.iter().find(|r| Some(r.oid) == oid);
-            let seq = rel
-                .and_then(|r| r.column(&column.to_lowercase()).or_else(|| r.column(&column)))
-                .and_then(|c| c.default.as_deref().and_then(super::ddl::nextval_target))
-                .map(|s| if s.contains('.') { s } else { format!("{}.{s}", rel.map(|r| r.name.schema.clone()).unwrap_or_default()) });
-            TExpr::new(seq.map(|s| literal(&Value::Text(s))).unwrap_or_else(|| "NULL".into()), PgType::TEXT)
+            TExpr::new(sql, PgType::TEXT)
         }
         "array_upper" => TExpr::new(format!("nullif(json_array_length({}), 0)", arg(0)), PgType::INT4),
         "array_lower" => TExpr::new(format!("(CASE WHEN json_array_length({}) > 0 THEN 1 END)", arg(0)), PgType::INT4),
@@ -205,12 +210,6 @@ pub fn function(t: &mut Translator<'_>, name: &str, args: &[Expr]) -> Result<Opt
     }))
 }
 
-fn lit_text(x: &TExpr) -> Option<String> {
-    match &x.lit {
-        super::expr::Lit::Str(s) => Some(s.clone()),
-        _ => None,
-    }
-}
 
 /// `x::regclass` of a computed OID: the relation's name as PostgreSQL prints it.
 pub fn regclass_name(t: &Translator<'_>, oid_sql: &str) -> String {

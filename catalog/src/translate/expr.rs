@@ -104,6 +104,16 @@ impl<'a> Translator<'a> {
         }
     }
 
+    /// The alias of the json_each that expands `array_sql` at this query level.
+    pub fn srf_alias(&mut self, array_sql: &str) -> String {
+        if let Some((_, a)) = self.scopes.current().srf.iter().find(|(sql, _)| sql == array_sql) {
+            return a.clone();
+        }
+        let alias = self.fresh_alias();
+        self.scopes.current().srf.push((array_sql.to_string(), alias.clone()));
+        alias
+    }
+
     pub fn fresh_alias(&mut self) -> String {
         self.next_alias += 1;
         format!("_lg{}", self.next_alias)

@@ -256,6 +256,21 @@ fn scalar(t: &mut Translator<'_>, name: &str, e: &[Expr]) -> Result<TExpr, Trans
             }
             TExpr::new(format!("lg_format({})", a.join(", ")), PgType::TEXT)
         }
+        "unnest" | "generate_subscripts" => {
+            // In the select list: one row per element, from a json_each joined to this query level.
+            need_args(name, e, 1, 2)?;
+            let arr = t.expr(&e[0])?;
+            if !arr.ty.array {
+                return Err(TranslateError::UndefinedFunction(format!("{name}({})", arr.ty)));
+            }
+            let alias = t.srf_alias(&arr.sql);
+            if name == "unnest" {
+                let elem = arr.ty.element();
+                TExpr::new(format!("lg_array_get({}, \"{alias}\".key + 1, {})", arr.sql, string(&elem.format_type())), elem)
+            } else {
+                TExpr::new(format!("(\"{alias}\".key + 1)"), PgType::INT4)
+            }
+        }
         "coalesce" | "greatest" | "least" | "nullif" => {
             if e.is_empty() {
                 return Err(TranslateError::Syntax(format!("{name} requires arguments")));

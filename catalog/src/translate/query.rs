@@ -324,6 +324,10 @@ impl Translator<'_> {
             })
             .collect();
         let projection: Vec<String> = items.iter().map(|i| format!("{} AS {}", i.sql, ident(&i.name))).collect();
+        // Set-returning functions of the select list become json_each joins (SQLite's are lateral).
+        for (array_sql, alias) in self.scopes.current().srf.clone() {
+            from.push(format!("json_each({array_sql}) AS {}", ident(&alias)));
+        }
         let from_sql = if from.is_empty() { String::new() } else { format!(" FROM {}", from.join(", ")) };
 
         match &s.distinct {

@@ -33,6 +33,9 @@ pub struct Level {
     pub rels: Vec<ScopeRel>,
     /// Output column names (for ORDER BY alias references).
     pub outputs: Vec<String>,
+    /// Set-returning functions used in the select list (`unnest(arr)`): the
+    /// array's SQL and the alias of the `json_each` joined for it.
+    pub srf: Vec<(String, String)>,
 }
 
 /// A resolved column reference.

@@ -177,3 +177,95 @@ impl Drop for Server {
 pub fn code(e: &tokio_postgres::Error) -> String {
     e.as_db_error().map(|d| d.code().code().to_string()).unwrap_or_else(|| format!("not a server error: {e}"))
 }
+
+/// A real PostgreSQL server (Debian's postgresql package) on a loopback port,
+/// for differential tests. Fails loudly when the server binaries are missing.
+pub struct Postgres {
+    pub port: u16,
+    dir: tempfile::TempDir,
+    bin: PathBuf,
+}
+
+fn as_postgres_user(cmd: &mut Command) -> &mut Command {
+    cmd
+}
+
+impl Postgres {
+    pub fn start() -> Postgres {
+        let bin = std::fs::read_dir("/usr/lib/postgresql")
+            .expect("PostgreSQL server binaries (/usr/lib/postgresql/*/bin): the test command installs the postgresql package")
+            .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+            .filter(|p| p.join("initdb").exists())
+            .max()
+            .expect("initdb from the postgresql package");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = unsafe { libc_geteuid() } == 0;
+        if root {
+            // PostgreSQL refuses to run as root: the cluster belongs to the postgres user.
+            let _ = Command::new("chown").args(["-R", "postgres"]).arg(dir.path()).status();
+        }
+        let run = |args: &[&str]| {
+            let mut c = if root {
+                let mut c = Command::new("runuser");
+                c.args(["-u", "postgres", "--"]);
+                c
+            } else {
+                Command::new(args[0])
+            };
+            let args = if root { args } else { &args[1..] };
+            as_postgres_user(&mut c).args(args).stdout(Stdio::null()).stderr(Stdio::piped()).output().expect("run PostgreSQL tool")
+        };
+        let data = dir.path().join("data");
+        let initdb = bin.join("initdb");
+        let out = run(&[initdb.to_str().unwrap(), "-D", data.to_str().unwrap(), "-A", "trust", "-U", "postgres", "--locale=C.UTF-8", "-E", "UTF8"]);
+        assert!(out.status.success(), "initdb failed: {}", String::from_utf8_lossy(&out.stderr));
+        for _ in 0..5 {
+            let port = free_port();
+            let pg_ctl = bin.join("pg_ctl");
+            let opts = format!("-p {port} -k {} -c listen_addresses=127.0.0.1 -c TimeZone=UTC -c fsync=off", dir.path().display());
+            let log = dir.path().join("log");
+            let out = run(&[pg_ctl.to_str().unwrap(), "-D", data.to_str().unwrap(), "-o", &opts, "-l", log.to_str().unwrap(), "-w", "start"]);
+            if out.status.success() {
+                return Postgres { port, dir, bin };
+            }
+        }
+        panic!("PostgreSQL did not start");
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let pg_ctl = self.bin.join("pg_ctl");
+        let data = self.dir.path().join("data");
+        let root = unsafe { libc_geteuid() } == 0;
+        let mut c = if root {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(&pg_ctl);
+            c
+        } else {
+            Command::new(&pg_ctl)
+        };
+        let _ = c.arg("-D").arg(&data).args(["-m", "immediate", "stop"]).stdout(Stdio::null()).stderr(Stdio::null()).status();
+    }
+}
+
+extern "C" {
+    #[link_name = "geteuid"]
+    fn libc_geteuid() -> u32;
+}
+
+/// The Python of the compat-tests virtual environment (set up by scripts/test).
+pub fn python() -> String {
+    std::env::var("LITEGRES_PYTHON").expect("LITEGRES_PYTHON: run the tests through scripts/test, which creates the Python environment")
+}
+
+/// Runs a compat-test program with DATABASE_URL pointing at `port`; returns its stdout.
+pub fn run_program(cmd: &[&str], port: u16) -> String {
+    let out = Command::new(cmd[0])
+        .args(&cmd[1..])
+        .env("DATABASE_URL", format!("postgresql://postgres@127.0.0.1:{port}/postgres"))
+        .output()
+        .unwrap_or_else(|e| panic!("{}: {e}", cmd[0]));
+    assert!(out.status.success(), "{cmd:?} against port {port} failed:\n{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
