@@ -1,5 +1,6 @@
-//! Generates the SQLSTATE table from PostgreSQL's own `errcodes.txt`
-//! (copied verbatim from the PostgreSQL sources), so no code is typed by hand.
+//! Generates the SQLSTATE table from PostgreSQL's own `errcodes.txt` and the
+//! catalog relation OIDs from its `postgres.bki` (both copied verbatim from
+//! PostgreSQL), so no code or OID is typed by hand.
 use std::fmt::Write as _;
 use std::{env, fs, path::Path};
 
@@ -25,4 +26,23 @@ fn main() {
     all.push_str("];\n");
     let dest = Path::new(&env::var("OUT_DIR").unwrap()).join("sqlstate_table.rs");
     fs::write(dest, out + &all).unwrap();
+    catalog_relations();
+}
+
+/// The fixed OIDs of PostgreSQL's catalog tables, from the `create` lines of
+/// its `postgres.bki` (`create pg_class 1259 bootstrap ...`).
+fn catalog_relations() {
+    println!("cargo:rerun-if-changed=catalog_relations.txt");
+    let text = fs::read_to_string("catalog_relations.txt").expect("catalog_relations.txt is part of the crate");
+    let mut out = String::from("/// PostgreSQL's catalog tables and their fixed OIDs.\npub const CATALOG_RELATION_OIDS: &[(&str, u32)] = &[\n");
+    for line in text.lines().filter(|l| l.starts_with("create ")) {
+        let mut fields = line.split_whitespace().skip(1);
+        let (Some(name), Some(oid)) = (fields.next(), fields.next().and_then(|o| o.parse::<u32>().ok())) else {
+            continue;
+        };
+        writeln!(out, "    (\"{name}\", {oid}),").unwrap();
+    }
+    out.push_str("];\n");
+    let dest = Path::new(&env::var("OUT_DIR").unwrap()).join("catalog_relations.rs");
+    fs::write(dest, out).unwrap();
 }

@@ -78,6 +78,13 @@ pub const RELATIONS: &[&str] = &[
     "pg_cast",
 ];
 
+include!(concat!(env!("OUT_DIR"), "/catalog_relations.rs"));
+
+/// The fixed OID of a PostgreSQL catalog table (`'pg_class'::regclass`).
+pub fn catalog_relation_oid(name: &str) -> Option<u32> {
+    CATALOG_RELATION_OIDS.iter().find(|(n, _)| *n == name).map(|(_, oid)| *oid)
+}
+
 pub fn is_catalog_relation(name: &str) -> bool {
     RELATIONS.contains(&name) || live_columns(name).is_some()
 }
@@ -445,13 +452,13 @@ fn pg_index(schema: &Schema) -> CatalogTable {
     for r in schema.relations.values() {
         for ix in &r.indexes {
             let keys = attnums(r, &ix.columns);
-            let indkey = keys.iter().map(i64::to_string).collect::<Vec<_>>().join(" ");
             rows.push(vec![
                 i(ix.oid as i64),
                 i(r.oid as i64),
                 i(keys.len() as i64),
                 i(keys.len() as i64),
                 b(ix.unique),
+                b(false),
                 b(ix.primary),
                 b(false),
                 b(true),
@@ -460,8 +467,8 @@ fn pg_index(schema: &Schema) -> CatalogTable {
                 b(true),
                 b(true),
                 b(false),
-                t(&indkey),
-                t(&keys.iter().map(|_| "0").collect::<Vec<_>>().join(" ")),
+                int_array(&keys),
+                int_array(&vec![0; keys.len()]),
                 Value::Null,
                 Value::Null,
             ]);
@@ -474,6 +481,7 @@ fn pg_index(schema: &Schema) -> CatalogTable {
             ("indnatts", INT2),
             ("indnkeyatts", INT2),
             ("indisunique", BOOL),
+            ("indnullsnotdistinct", BOOL),
             ("indisprimary", BOOL),
             ("indisexclusion", BOOL),
             ("indimmediate", BOOL),
@@ -482,8 +490,8 @@ fn pg_index(schema: &Schema) -> CatalogTable {
             ("indisready", BOOL),
             ("indislive", BOOL),
             ("indisreplident", BOOL),
-            ("indkey", TEXT),
-            ("indoption", TEXT),
+            ("indkey", PgType::INT2VECTOR),
+            ("indoption", PgType::INT2VECTOR),
             ("indexprs", TEXT),
             ("indpred", TEXT),
         ],

@@ -37,6 +37,9 @@ pub enum Scalar {
     Regclass,
     Regtype,
     Regproc,
+    /// The catalogs' `int2vector` (`pg_index.indkey`): always used with
+    /// `array: true`, it behaves as an `int2[]` whose text form is `1 2`.
+    Int2Vector,
     /// A user-declared enum: its OID and qualified name.
     Enum(EnumRef),
     /// A string literal or parameter whose type is not decided yet.
@@ -111,6 +114,7 @@ impl PgType {
     pub const OID: PgType = PgType::scalar(Scalar::Oid);
     pub const UNKNOWN: PgType = PgType::scalar(Scalar::Unknown);
     pub const VOID: PgType = PgType::scalar(Scalar::Void);
+    pub const INT2VECTOR: PgType = PgType::array_of(Scalar::Int2Vector);
 
     pub fn with_typmod(mut self, typmod: i32) -> PgType {
         self.typmod = typmod;
@@ -119,7 +123,8 @@ impl PgType {
 
     /// The element type of an array type (the type itself otherwise).
     pub fn element(&self) -> PgType {
-        PgType { scalar: self.scalar.clone(), array: false, typmod: self.typmod }
+        let scalar = if self.scalar == Scalar::Int2Vector { Scalar::Int2 } else { self.scalar.clone() };
+        PgType { scalar, array: false, typmod: self.typmod }
     }
 
     pub fn as_array(&self) -> PgType {
@@ -151,7 +156,7 @@ impl PgType {
             return StorageClass::JsonArray;
         }
         match self.scalar {
-            Scalar::Bool | Scalar::Int2 | Scalar::Int4 | Scalar::Int8 | Scalar::Oid | Scalar::Regclass | Scalar::Regtype | Scalar::Regproc => {
+            Scalar::Bool | Scalar::Int2 | Scalar::Int2Vector | Scalar::Int4 | Scalar::Int8 | Scalar::Oid | Scalar::Regclass | Scalar::Regtype | Scalar::Regproc => {
                 StorageClass::Integer
             }
             Scalar::Float4 | Scalar::Float8 => StorageClass::Real,
@@ -202,6 +207,7 @@ impl PgType {
             (Scalar::Bool, true) => Type::BOOL_ARRAY,
             (Scalar::Int2, false) => Type::INT2,
             (Scalar::Int2, true) => Type::INT2_ARRAY,
+            (Scalar::Int2Vector, _) => Type::INT2_VECTOR,
             (Scalar::Int4, false) => Type::INT4,
             (Scalar::Int4, true) => Type::INT4_ARRAY,
             (Scalar::Int8, false) => Type::INT8,
@@ -277,6 +283,7 @@ impl PgType {
         let s = match name {
             "bool" | "boolean" => Scalar::Bool,
             "int2" | "smallint" | "smallserial" | "serial2" => Scalar::Int2,
+            "int2vector" => return Some(PgType::INT2VECTOR),
             "int4" | "int" | "integer" | "serial" | "serial4" => Scalar::Int4,
             "int8" | "bigint" | "bigserial" | "serial8" => Scalar::Int8,
             "float4" | "real" => Scalar::Float4,
@@ -312,6 +319,7 @@ impl PgType {
         let base = match &self.scalar {
             Scalar::Bool => "boolean".to_string(),
             Scalar::Int2 => "smallint".into(),
+            Scalar::Int2Vector => return "int2vector".into(),
             Scalar::Int4 => "integer".into(),
             Scalar::Int8 => "bigint".into(),
             Scalar::Float4 => "real".into(),

@@ -188,6 +188,11 @@ impl Translator<'_> {
         if let Some(r) = self.ctx.schema.lookup(schema, name, self.ctx.search_path) {
             return Ok(r.oid);
         }
+        if matches!(schema, None | Some("pg_catalog")) {
+            if let Some(oid) = crate::pg_catalog::catalog_relation_oid(name) {
+                return Ok(oid);
+            }
+        }
         let seq = match schema {
             Some(s) => self.ctx.schema.sequences.get(&QualifiedName::new(s, name)),
             None => self.ctx.search_path.iter().find_map(|s| self.ctx.schema.sequences.get(&QualifiedName::new(s, name))),

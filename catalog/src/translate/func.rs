@@ -267,6 +267,9 @@ fn scalar(t: &mut Translator<'_>, name: &str, e: &[Expr]) -> Result<TExpr, Trans
             if name == "unnest" {
                 let elem = arr.ty.element();
                 TExpr::new(format!("lg_array_get({}, \"{alias}\".key + 1, {})", arr.sql, string(&elem.format_type())), elem)
+            } else if arr.ty.scalar == Scalar::Int2Vector {
+                // int2vector subscripts start at 0.
+                TExpr::new(format!("\"{alias}\".key"), PgType::INT4)
             } else {
                 TExpr::new(format!("(\"{alias}\".key + 1)"), PgType::INT4)
             }

@@ -192,7 +192,9 @@ pub fn subscript(t: &mut Translator<'_>, root: &Expr, chain: &[AccessExpr]) -> R
             AccessExpr::Subscript(Subscript::Index { index }) if cur.ty.array => {
                 let i = t.expr_as(index, &PgType::INT4)?;
                 let elem = cur.ty.element();
-                let sql = format!("lg_array_get({}, {}, {})", cur.sql, i.sql, string(&elem.format_type()));
+                // int2vector subscripts start at 0.
+                let index = if cur.ty.scalar == Scalar::Int2Vector { format!("({}) + 1", i.sql) } else { i.sql };
+                let sql = format!("lg_array_get({}, {}, {})", cur.sql, index, string(&elem.format_type()));
                 cur = TExpr::new(sql, elem).named(cur.name.clone());
             }
             AccessExpr::Subscript(Subscript::Index { index }) if matches!(cur.ty.scalar, Scalar::Json | Scalar::Jsonb) => {

@@ -3,7 +3,7 @@
 //! the rest, so numeric stays exact), which SQLite's json functions can walk.
 
 use super::{FormatOptions, Value, ValueError, ValueRef};
-use crate::types::{PgType, StorageClass};
+use crate::types::{PgType, Scalar, StorageClass};
 use serde_json::Value as J;
 
 /// An element's stored value as a JSON item.
@@ -51,6 +51,12 @@ fn needs_quotes(s: &str) -> bool {
 
 pub fn to_text(ty: &PgType, stored: &str, opts: &FormatOptions, out: &mut Vec<u8>) -> Result<(), ValueError> {
     let elem = ty.element();
+    if ty.scalar == Scalar::Int2Vector {
+        // int2vector prints as space-separated numbers, without braces.
+        let items: Vec<String> = elements(stored)?.iter().map(|j| j.to_string()).collect();
+        out.extend_from_slice(items.join(" ").as_bytes());
+        return Ok(());
+    }
     out.push(b'{');
     for (i, item) in elements(stored)?.iter().enumerate() {
         if i > 0 {

@@ -150,7 +150,7 @@ pub fn from_text(ty: &PgType, s: &str, opts: &FormatOptions) -> Result<Value, Va
     }
     Ok(match &ty.scalar {
         Scalar::Bool => Value::Int(parse_bool(s).ok_or_else(|| ValueError::invalid("boolean", s))? as i64),
-        Scalar::Int2 => int_in("smallint", s, i16::MIN as i64, i16::MAX as i64)?,
+        Scalar::Int2 | Scalar::Int2Vector => int_in("smallint", s, i16::MIN as i64, i16::MAX as i64)?,
         Scalar::Int4 => int_in("integer", s, i32::MIN as i64, i32::MAX as i64)?,
         Scalar::Int8 => int_in("bigint", s, i64::MIN, i64::MAX)?,
         Scalar::Oid | Scalar::Regclass | Scalar::Regtype | Scalar::Regproc => int_in("oid", s, 0, u32::MAX as i64)?,
@@ -326,7 +326,7 @@ pub fn to_binary(ty: &PgType, v: ValueRef<'_>, opts: &FormatOptions, out: &mut V
             ValueRef::Text(s) => parse_bool(s).unwrap_or(false) as u8,
             other => (as_i64(other, "boolean")? != 0) as u8,
         }),
-        Scalar::Int2 => out.extend_from_slice(&(as_i64(v, "smallint")? as i16).to_be_bytes()),
+        Scalar::Int2 | Scalar::Int2Vector => out.extend_from_slice(&(as_i64(v, "smallint")? as i16).to_be_bytes()),
         Scalar::Int4 => out.extend_from_slice(&(as_i64(v, "integer")? as i32).to_be_bytes()),
         Scalar::Int8 => out.extend_from_slice(&as_i64(v, "bigint")?.to_be_bytes()),
         Scalar::Oid | Scalar::Regclass | Scalar::Regtype | Scalar::Regproc => out.extend_from_slice(&(as_i64(v, "oid")? as u32).to_be_bytes()),
@@ -399,7 +399,7 @@ pub fn from_binary(ty: &PgType, b: &[u8], opts: &FormatOptions) -> Result<Value,
     let text = || std::str::from_utf8(b).map_err(|_| ValueError::InvalidUtf8);
     Ok(match &ty.scalar {
         Scalar::Bool => Value::Int((*b.first().ok_or(ValueError::BinaryFormat("boolean"))? != 0) as i64),
-        Scalar::Int2 => Value::Int(i16::from_be_bytes(be(b, "smallint")?) as i64),
+        Scalar::Int2 | Scalar::Int2Vector => Value::Int(i16::from_be_bytes(be(b, "smallint")?) as i64),
         Scalar::Int4 => Value::Int(i32::from_be_bytes(be(b, "integer")?) as i64),
         Scalar::Int8 => Value::Int(i64::from_be_bytes(be(b, "bigint")?)),
         Scalar::Oid | Scalar::Regclass | Scalar::Regtype | Scalar::Regproc => Value::Int(u32::from_be_bytes(be(b, "oid")?) as i64),
