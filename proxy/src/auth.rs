@@ -11,7 +11,7 @@ use crate::session::Session;
 use crate::settings::Settings;
 use async_trait::async_trait;
 use base64::Engine as _;
-use futures::Sink;
+use futures::{Sink, SinkExt};
 use pgwire::api::auth::cleartext::CleartextPasswordAuth;
 use pgwire::api::auth::mechanism::{AuthMechanism, AuthMechanismFactory, AuthState};
 use pgwire::api::auth::sasl::scram::{gen_salted_password, ScramAuth, ScramSecret, SCRAM_ITERATIONS};
@@ -324,6 +324,29 @@ impl Startup {
 #[async_trait]
 impl StartupHandler for Startup {
     async fn on_startup<C>(&self, client: &mut C, message: PgWireFrontendMessage) -> PgWireResult<()>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        match self.step(client, message).await {
+            Err(e) if e.is_fatal() => {
+                // PostgreSQL ends a refused startup with the ErrorResponse alone.
+                // The wire layer would follow it with ReadyForQuery, which
+                // strict drivers (asyncpg) reject, so the error is sent here and
+                // the write side closed before the wire layer gets its turn.
+                let info: ErrorInfo = e.into();
+                client.send(PgWireBackendMessage::ErrorResponse(info.into())).await?;
+                client.close().await?;
+                Err(PgWireError::IoError(std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "startup refused")))
+            }
+            other => other,
+        }
+    }
+}
+
+impl Startup {
+    async fn step<C>(&self, client: &mut C, message: PgWireFrontendMessage) -> PgWireResult<()>
     where
         C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
         C::Error: Debug,

@@ -143,7 +143,7 @@ impl Settings {
                 }
                 "postgres".into()
             }
-            "client_encoding" => match value.to_ascii_uppercase().replace(['-', '_'], "").as_str() {
+            "client_encoding" => match value.chars().filter(char::is_ascii_alphanumeric).collect::<String>().to_ascii_uppercase().as_str() {
                 "UTF8" | "UNICODE" => "UTF8".into(),
                 _ => return Err(PgError::Translate(TranslateError::Unsupported(format!("client encoding \"{value}\" (only UTF8)")))),
             },

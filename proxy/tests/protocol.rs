@@ -9,9 +9,13 @@ use std::net::TcpStream;
 use std::time::Duration;
 
 fn startup_bytes() -> Vec<u8> {
+    startup_for("postgres")
+}
+
+fn startup_for(database: &str) -> Vec<u8> {
     let mut body = Vec::new();
     body.extend_from_slice(&196608i32.to_be_bytes());
-    for (k, v) in [("user", "postgres"), ("database", "postgres")] {
+    for (k, v) in [("user", "postgres"), ("database", database)] {
         body.extend_from_slice(k.as_bytes());
         body.push(0);
         body.extend_from_slice(v.as_bytes());
@@ -40,6 +44,30 @@ fn raw_session(port: u16, payload: &[u8]) -> Vec<u8> {
         out.extend_from_slice(&chunk[..n]);
     }
     out
+}
+
+/// A refused startup is one FATAL ErrorResponse and the end of the
+/// connection, with no ReadyForQuery after it (strict drivers such as asyncpg
+/// treat one as a protocol violation).
+#[test]
+fn a_refused_startup_ends_with_the_error_alone() {
+    let node = Server::start();
+    let mut s = TcpStream::connect(("127.0.0.1", node.port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+    s.write_all(&startup_for("no_such_db")).unwrap();
+    let mut out = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while let Ok(n) = s.read(&mut chunk) {
+        if n == 0 {
+            break;
+        }
+        out.extend_from_slice(&chunk[..n]);
+    }
+    assert_eq!(out.first(), Some(&b'E'), "expected an ErrorResponse, got {out:?}");
+    let len = i32::from_be_bytes([out[1], out[2], out[3], out[4]]) as usize;
+    let text = String::from_utf8_lossy(&out[5..1 + len]);
+    assert!(text.contains("FATAL") && text.contains("3D000"), "{text}");
+    assert_eq!(out.len(), 1 + len, "nothing may follow the error: {:?}", &out[1 + len..]);
 }
 
 #[tokio::test(flavor = "multi_thread")]

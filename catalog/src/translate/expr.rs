@@ -560,8 +560,23 @@ impl<'a> Translator<'a> {
         Ok((l, r))
     }
 
+    /// SQL whose SQLite ordering is the PostgreSQL ordering of `e`: enum
+    /// labels are stored as text but sort in declaration order.
+    pub fn sort_key(&self, e: &TExpr) -> String {
+        let Scalar::Enum(er) = &e.ty.scalar else { return e.sql.clone() };
+        if e.ty.array {
+            return e.sql.clone();
+        }
+        let Some(def) = self.ctx.schema.enums.values().find(|d| d.oid == er.oid) else { return e.sql.clone() };
+        let arms: Vec<String> = def.labels.iter().enumerate().map(|(i, l)| format!(" WHEN {} THEN {i}", super::sqltext::string(l))).collect();
+        format!("(CASE {}{} END)", e.sql, arms.concat())
+    }
+
     /// SQL for `l op r` once both sides are comparable, exact for numeric.
     pub fn compare_sql(&self, l: &TExpr, op: &str, r: &TExpr) -> String {
+        if op != "=" && op != "<>" && matches!(l.ty.scalar, Scalar::Enum(_)) && l.ty == r.ty {
+            return format!("({} {op} {})", self.sort_key(l), self.sort_key(r));
+        }
         let numeric = |t: &TExpr| t.ty.scalar == Scalar::Numeric && !t.ty.array;
         let float = |t: &TExpr| matches!(t.ty.scalar, Scalar::Float4 | Scalar::Float8);
         if (numeric(l) || numeric(r)) && !float(l) && !float(r) {

@@ -164,7 +164,7 @@ pub(super) fn order_list(t: &mut Translator<'_>, items: &[sqlparser::ast::OrderB
         let e = t.expr(&o.expr)?;
         let desc = matches!(o.options.sort, Some(sqlparser::ast::OrderBySort::Desc));
         let nulls_first = o.options.nulls_first.unwrap_or(desc);
-        parts.push(format!("{}{}{}", e.sql, if desc { " DESC" } else { "" }, if nulls_first { " NULLS FIRST" } else { " NULLS LAST" }));
+        parts.push(format!("{}{}{}", t.sort_key(&e), if desc { " DESC" } else { "" }, if nulls_first { " NULLS FIRST" } else { " NULLS LAST" }));
     }
     Ok(parts.join(", "))
 }
@@ -255,6 +255,23 @@ fn scalar(t: &mut Translator<'_>, name: &str, e: &[Expr]) -> Result<TExpr, Trans
                 a.push(text(t, x)?.sql);
             }
             TExpr::new(format!("lg_format({})", a.join(", ")), PgType::TEXT)
+        }
+        "enum_range" | "enum_first" | "enum_last" => {
+            need_args(name, e, 1, 1)?;
+            let arg = t.expr(&e[0])?;
+            let Scalar::Enum(er) = &arg.ty.scalar else {
+                return Err(TranslateError::UndefinedFunction(format!("{name}({})", arg.ty)));
+            };
+            let labels = t.ctx.schema.enums.values().find(|d| d.oid == er.oid).map(|d| d.labels.clone()).unwrap_or_default();
+            let elem = arg.ty.element();
+            match name {
+                "enum_range" => {
+                    let stored = crate::value::array::store(&elem, labels.into_iter().map(crate::value::Value::Text).collect());
+                    TExpr::new(string(&stored), elem.as_array())
+                }
+                "enum_first" => TExpr::new(labels.first().map(|l| string(l)).unwrap_or_else(|| "NULL".into()), elem),
+                _ => TExpr::new(labels.last().map(|l| string(l)).unwrap_or_else(|| "NULL".into()), elem),
+            }
         }
         "unnest" | "generate_subscripts" => {
             // In the select list: one row per element, from a json_each joined to this query level.

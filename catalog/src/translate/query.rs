@@ -378,22 +378,26 @@ impl Translator<'_> {
 
     /// GROUP BY / ORDER BY items: an output position, an output name, or an expression.
     fn output_or_expr(&mut self, e: &sqlparser::ast::Expr, items: &[TExpr]) -> Result<String, TranslateError> {
+        Ok(self.output_or_texpr(e, items)?.sql)
+    }
+
+    fn output_or_texpr(&mut self, e: &sqlparser::ast::Expr, items: &[TExpr]) -> Result<TExpr, TranslateError> {
         if let sqlparser::ast::Expr::Value(v) = e {
             if let sqlparser::ast::Value::Number(n, _) = &v.value {
                 let pos: usize = n.to_string().parse().map_err(|_| TranslateError::Syntax(format!("invalid position {n}")))?;
                 let item = items.get(pos.wrapping_sub(1)).ok_or_else(|| TranslateError::Syntax(format!("position {pos} is not in select list")))?;
-                return Ok(item.sql.clone());
+                return Ok(item.clone());
             }
         }
         if let sqlparser::ast::Expr::Identifier(id) = e {
             let name = fold(id);
             if self.scopes.resolve(&[], &name).is_err() {
                 if let Some(item) = items.iter().find(|i| i.name == name) {
-                    return Ok(item.sql.clone());
+                    return Ok(item.clone());
                 }
             }
         }
-        Ok(self.expr(e)?.sql)
+        self.expr(e)
     }
 
     fn order_items(&mut self, ob: Option<&OrderBy>, items: &[TExpr]) -> Result<Vec<(String, String)>, TranslateError> {
@@ -404,14 +408,16 @@ impl Translator<'_> {
         let mut out = Vec::new();
         for item in list {
             // An output column name wins over an input column in ORDER BY, as in PostgreSQL.
-            let sql = match &item.expr {
+            let key = match &item.expr {
                 sqlparser::ast::Expr::Identifier(id) if items.iter().any(|i| i.name == fold(id)) => {
-                    let i = items.iter().find(|i| i.name == fold(id)).map(|i| i.sql.clone()).unwrap_or_default();
-                    i
+                    items.iter().find(|i| i.name == fold(id)).map(|i| self.sort_key(i)).unwrap_or_default()
                 }
-                e => self.output_or_expr(e, items)?,
+                e => {
+                    let x = self.output_or_texpr(e, items)?;
+                    self.sort_key(&x)
+                }
             };
-            out.push((sql, order_suffix(&item.options)?));
+            out.push((key, order_suffix(&item.options)?));
         }
         Ok(out)
     }

@@ -20,6 +20,8 @@ SELECT interval '90 minutes', interval '1 day' * 3, interval '1 hour' + interval
 SELECT '{1,2}'::int[] || 3, array_length(ARRAY[1,2,3], 1), cardinality('{}'::int[]), (ARRAY['a','b'])[2];
 SELECT '{"a": {"b": [10, 20]}}'::jsonb -> 'a' -> 'b' -> 1, '{"a": "x"}'::json ->> 'a', '{"a": 1}'::jsonb @> '{"a": 1}', '{"a": 1}'::jsonb ? 'a';
 SELECT '\xdeadbeef'::bytea, 'happy'::mood, 'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11'::uuid;
+SELECT m, m > 'ok', m < 'happy'::mood FROM t ORDER BY m DESC;
+SELECT enum_range(NULL::mood), enum_first(NULL::mood), enum_last('ok'::mood), array_agg(m ORDER BY m) FROM t;
 SELECT 'abc'::int;
 SELECT 'angry'::mood;
 INSERT INTO t (vc) VALUES ('toolong');
