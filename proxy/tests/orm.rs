@@ -57,3 +57,8 @@ fn alembic_autogenerate_and_upgrade_cycle_matches_postgres() {
 fn asyncpg_with_an_enum_matches_postgres() {
     same_as_postgres(&[&python(), &program("compat-tests/python/asyncpg_enum.py")]);
 }
+
+#[test]
+fn django_migrate_orm_and_inspectdb_match_postgres() {
+    same_as_postgres(&[&python(), &program("compat-tests/python/django_migrate.py")]);
+}

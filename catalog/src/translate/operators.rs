@@ -186,8 +186,22 @@ pub fn array_overlap(t: &mut Translator<'_>, left: &Expr, right: &Expr) -> Resul
 
 /// `arr[i]` (1-based) on a stored array.
 pub fn subscript(t: &mut Translator<'_>, root: &Expr, chain: &[AccessExpr]) -> Result<TExpr, TranslateError> {
-    let mut cur = t.expr(root)?;
-    for access in chain {
+    // `c.conkey[1]` parses as `c` followed by `.conkey` and `[1]`: the leading
+    // dotted names are one column reference.
+    let mut names: Vec<sqlparser::ast::Ident> = match root {
+        Expr::Identifier(i) => vec![i.clone()],
+        Expr::CompoundIdentifier(v) => v.clone(),
+        _ => Vec::new(),
+    };
+    let mut rest = chain;
+    if !names.is_empty() {
+        while let Some((AccessExpr::Dot(Expr::Identifier(i)), tail)) = rest.split_first() {
+            names.push(i.clone());
+            rest = tail;
+        }
+    }
+    let mut cur = if rest.len() < chain.len() { t.expr(&Expr::CompoundIdentifier(names))? } else { t.expr(root)? };
+    for access in rest {
         match access {
             AccessExpr::Subscript(Subscript::Index { index }) if cur.ty.array => {
                 let i = t.expr_as(index, &PgType::INT4)?;

@@ -7,7 +7,7 @@ use super::scope::{ScopeColumn, ScopeRel};
 use super::sqltext::ident;
 use super::TranslateError;
 use crate::schema::RelKind;
-use crate::types::PgType;
+use crate::types::{PgType, Scalar};
 use sqlparser::ast::{
     Distinct, GroupByExpr, JoinConstraint, JoinOperator, LimitClause, OrderBy, OrderByKind, OrderBySort, Query, Select,
     SelectItem, SelectItemQualifiedWildcardKind, SetExpr, SetOperator, SetQuantifier, TableAlias, TableFactor, TableWithJoins,
@@ -368,7 +368,8 @@ impl Translator<'_> {
 
     fn expand(&mut self, rel: &ScopeRel, items: &mut Vec<TExpr>) {
         for c in &rel.columns {
-            let mut t = TExpr::new(format!("{}.{}", ident(&rel.sql_alias), ident(&c.name)), c.ty.clone()).named(c.name.clone());
+            let sql = c.expr.clone().unwrap_or_else(|| format!("{}.{}", ident(&rel.sql_alias), ident(&c.name)));
+            let mut t = TExpr::new(sql, c.ty.clone()).named(c.name.clone());
             if c.table_oid != 0 {
                 t.origin = Some((c.table_oid, c.attnum));
             }
@@ -547,13 +548,10 @@ impl Translator<'_> {
                 super::table_fn::table_function(self, name, Some(&targs), alias.as_ref(), *with_ordinality)
             }
             TableFactor::UNNEST { alias, array_exprs, with_offset, with_ordinality, .. } => {
-                if *with_offset || array_exprs.len() != 1 {
-                    return Err(TranslateError::Unsupported("UNNEST of several arrays or WITH OFFSET".into()));
+                if *with_offset || array_exprs.is_empty() {
+                    return Err(TranslateError::Unsupported("UNNEST WITH OFFSET".into()));
                 }
-                let args = vec![sqlparser::ast::FunctionArg::Unnamed(sqlparser::ast::FunctionArgExpr::Expr(array_exprs[0].clone()))];
-                let targs = sqlparser::ast::TableFunctionArgs { args, settings: None };
-                let name = sqlparser::ast::ObjectName::from(vec![sqlparser::ast::Ident::new("unnest")]);
-                super::table_fn::table_function(self, &name, Some(&targs), alias.as_ref(), *with_ordinality)
+                self.unnest_join(array_exprs, alias.as_ref(), *with_ordinality)
             }
             TableFactor::NestedJoin { table_with_joins, alias } => {
                 if alias.is_some() {
@@ -567,6 +565,37 @@ impl Translator<'_> {
 }
 
 impl Translator<'_> {
+    /// `unnest(a [, b ...]) [WITH ORDINALITY]` in FROM, as a `json_each` over
+    /// the first array joined in place. The arrays may name columns of earlier
+    /// FROM items (`FROM pg_index i, unnest(i.indkey, i.indoption)`), which
+    /// SQLite allows for a table-valued function but not for a subquery.
+    /// Several arrays are zipped by position over the first one's length.
+    fn unnest_join(&mut self, arrays: &[sqlparser::ast::Expr], alias: Option<&TableAlias>, with_ordinality: bool) -> Result<String, TranslateError> {
+        let mut items = Vec::new();
+        for a in arrays {
+            let x = self.expr(a)?;
+            items.push(if x.ty.array { x } else { self.coerce(x, &PgType::array_of(Scalar::Text))? });
+        }
+        let j = self.fresh_alias();
+        let mut columns = Vec::new();
+        for x in &items {
+            let elem = x.ty.element();
+            let sql = format!("lg_array_get({}, {}.key + 1, {})", x.sql, ident(&j), super::sqltext::string(&elem.format_type()));
+            columns.push(ScopeColumn { name: "unnest".into(), ty: elem, table_oid: 0, attnum: 0, expr: Some(sql) });
+        }
+        if with_ordinality {
+            columns.push(ScopeColumn { name: "ordinality".into(), ty: PgType::INT8, table_oid: 0, attnum: 0, expr: Some(format!("({}.key + 1)", ident(&j))) });
+        }
+        let name = alias.map(|a| fold(&a.name)).unwrap_or_else(|| "unnest".into());
+        // A single array's column is named after the alias, as PostgreSQL does.
+        if items.len() == 1 && alias.is_some_and(|a| a.columns.is_empty()) {
+            columns[0].name = name.clone();
+        }
+        apply_alias_columns(&mut columns, alias);
+        self.scopes.add(ScopeRel { name, schema: None, sql_alias: j.clone(), columns });
+        Ok(format!("json_each({}) AS {}", items[0].sql, ident(&j)))
+    }
+
     /// `LATERAL (SELECT expr, ...) AS o(a, ...)` with no FROM: one row of
     /// values computed from the preceding FROM items. SQLite has no LATERAL,
     /// so references to `o.a` are replaced by the expressions themselves.

@@ -141,3 +141,26 @@ fn statements_before_the_parser() {
     );
 }
 
+
+#[test]
+fn unnest_in_from_joins_json_each_in_place() {
+    // The array may name a column of an earlier FROM item: json_each is
+    // joined directly (SQLite has no LATERAL subqueries) and its columns are
+    // expressions over the array.
+    let p = plan("SELECT u.id, t, n FROM users u, unnest(u.tags) WITH ORDINALITY x(t, n)");
+    assert_eq!(types(&p), vec!["bigint", "text", "bigint"]);
+    assert!(p.sql.contains("json_each(\"u\".\"tags\") AS \"_lg1\""), "{}", p.sql);
+    assert!(p.sql.contains("(lg_array_get(\"u\".\"tags\", \"_lg1\".key + 1, 'text')) AS \"t\""), "{}", p.sql);
+    let p = plan("SELECT * FROM unnest(ARRAY[1, 2], ARRAY['a', 'b']) AS z(i, s)");
+    assert_eq!(types(&p), vec!["integer", "text"]);
+    let names: Vec<&str> = p.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, vec!["i", "s"]);
+}
+
+#[test]
+fn a_qualified_column_can_be_subscripted() {
+    // `u.tags[1]` parses as `u` . `tags` [1]: one column reference, then the subscript.
+    let p = plan("SELECT u.tags[1] FROM users u");
+    assert_eq!(types(&p), vec!["text"]);
+    assert!(p.sql.contains("lg_array_get(\"u\".\"tags\", 1, 'text')"), "{}", p.sql);
+}

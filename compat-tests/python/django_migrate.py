@@ -1,0 +1,76 @@
+"""Django against a database: makemigrations + migrate for an app of related
+models (self-reference, PROTECT foreign key, many-to-many, JSON, check
+constraint), the ORM in use, then inspectdb's reproduction of the tables."""
+import io
+import json
+import os
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "django_project"))
+os.environ["DJANGO_SETTINGS_MODULE"] = "settings"
+
+import django
+from django.core.management import call_command
+
+
+def out(kind, value):
+    print(json.dumps([kind, value], sort_keys=True, default=str))
+
+
+django.setup()
+from django.db import connection
+
+with connection.cursor() as c:
+    c.execute("DROP TABLE IF EXISTS shop_product_tags, shop_product, shop_tag, shop_category, django_migrations, "
+              "auth_user_user_permissions, auth_user_groups, auth_group_permissions, auth_permission, auth_group, auth_user, "
+              "django_content_type CASCADE")
+
+# Migrations are generated into a temporary module so the tree stays clean.
+mig = tempfile.mkdtemp()
+open(os.path.join(mig, "__init__.py"), "w").close()
+sys.path.insert(0, os.path.dirname(mig))
+from django.conf import settings
+
+settings.MIGRATION_MODULES = {"shop": os.path.basename(mig)}
+call_command("makemigrations", "shop", stdout=io.StringIO())
+buf = io.StringIO()
+call_command("migrate", stdout=buf)
+out("migrate.applied", sorted(l.strip() for l in buf.getvalue().splitlines() if l.strip().startswith("Applying")))
+buf = io.StringIO()
+call_command("migrate", stdout=buf)
+out("migrate.again", [l.strip() for l in buf.getvalue().splitlines() if "Applying" in l])
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Sum
+from shop.models import Category, Product, Tag
+
+root = Category.objects.create(name="root")
+tools = Category.objects.create(name="tools", parent=root)
+t1, t2 = Tag.objects.create(label="new"), Tag.objects.create(label="sale")
+p = Product.objects.create(sku="H-1", title="Hammer", price="12.50", category=tools, attrs={"weight": 1.5})
+p.tags.add(t1, t2)
+Product.objects.create(sku="S-2", title="Saw", price="30.00", stock=3, category=tools)
+out("orm.products", list(Product.objects.order_by("sku").values("sku", "price", "stock", "active", "attrs")))
+out("orm.tag_counts", list(Product.objects.annotate(n=Count("tags")).order_by("sku").values_list("sku", "n")))
+out("orm.stock_sum", Product.objects.aggregate(s=Sum("stock")))
+out("orm.children", list(root.children.values_list("name", flat=True)))
+out("orm.json_lookup", list(Product.objects.filter(attrs__weight__gt=1).values_list("sku", flat=True)))
+try:
+    with transaction.atomic():
+        Product.objects.create(sku="X", title="bad", price="-1", category=tools)
+except IntegrityError as e:
+    out("orm.check", e.__cause__.pgcode)
+try:
+    with transaction.atomic():
+        tools.delete()
+except Exception as e:
+    out("orm.protect", type(e).__name__)
+out("orm.count_after", Product.objects.count())
+
+buf = io.StringIO()
+call_command("inspectdb", "shop_category", "shop_product", "shop_tag", "shop_product_tags", stdout=buf)
+for line in buf.getvalue().splitlines():
+    if line.strip() and not line.startswith("#"):
+        print(json.dumps(["inspectdb", line]))
