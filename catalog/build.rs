@@ -29,18 +29,33 @@ fn main() {
     catalog_relations();
 }
 
-/// The fixed OIDs of PostgreSQL's catalog tables, from the `create` lines of
-/// its `postgres.bki` (`create pg_class 1259 bootstrap ...`).
+/// PostgreSQL's catalog tables, their fixed OIDs and columns, from the
+/// `create` blocks of its `postgres.bki`:
+/// `create pg_class 1259 bootstrap ...` then ` (`, ` name = type ,` lines, ` )`.
 fn catalog_relations() {
     println!("cargo:rerun-if-changed=catalog_relations.txt");
     let text = fs::read_to_string("catalog_relations.txt").expect("catalog_relations.txt is part of the crate");
-    let mut out = String::from("/// PostgreSQL's catalog tables and their fixed OIDs.\npub const CATALOG_RELATION_OIDS: &[(&str, u32)] = &[\n");
-    for line in text.lines().filter(|l| l.starts_with("create ")) {
-        let mut fields = line.split_whitespace().skip(1);
-        let (Some(name), Some(oid)) = (fields.next(), fields.next().and_then(|o| o.parse::<u32>().ok())) else {
-            continue;
-        };
-        writeln!(out, "    (\"{name}\", {oid}),").unwrap();
+    let mut out = String::from("/// PostgreSQL's catalog tables: name, fixed OID, and (column, bki type) pairs.\n");
+    out.push_str("pub const CATALOG_RELATIONS: &[(&str, u32, &[(&str, &str)])] = &[\n");
+    let mut open = false;
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("create ") {
+            let mut f = rest.split_whitespace();
+            let (Some(name), Some(oid)) = (f.next(), f.next().and_then(|o| o.parse::<u32>().ok())) else { continue };
+            if open {
+                out.push_str("]),\n");
+            }
+            write!(out, "    (\"{name}\", {oid}, &[").unwrap();
+            open = true;
+        } else if open {
+            let mut f = line.split_whitespace();
+            if let (Some(col), Some("="), Some(ty)) = (f.next(), f.next(), f.next()) {
+                write!(out, "(\"{col}\", \"{ty}\"), ").unwrap();
+            }
+        }
+    }
+    if open {
+        out.push_str("]),\n");
     }
     out.push_str("];\n");
     let dest = Path::new(&env::var("OUT_DIR").unwrap()).join("catalog_relations.rs");

@@ -7,9 +7,13 @@ use catalog::translate::TranslateError;
 use catalog::value::{FormatOptions, SessionZone};
 use std::collections::HashMap;
 
-/// The version litegres reports; clients key features off it.
-pub const SERVER_VERSION: &str = "16.4";
-pub const SERVER_VERSION_NUM: &str = "160004";
+/// The version litegres reports; clients key features off it. The catalogs
+/// litegres emulates have PostgreSQL 15's shape (and its differential tests
+/// run against PostgreSQL 15), so that is the version it claims: tools such
+/// as pg_dump refuse a server newer than themselves and choose their catalog
+/// queries by this number.
+pub const SERVER_VERSION: &str = "15.18";
+pub const SERVER_VERSION_NUM: &str = "150018";
 
 struct Known {
     name: &'static str,
@@ -66,6 +70,17 @@ const KNOWN: &[Known] = &[
     Known { name: "timezone_abbreviations", default: "Default", report: false, read_only: false },
     Known { name: "default_text_search_config", default: "pg_catalog.english", report: false, read_only: false },
     Known { name: "block_size", default: "8192", report: false, read_only: true },
+    // Planner and dump knobs that have no counterpart in SQLite: accepted and
+    // shown so that tools setting them (pg_dump, ORMs) carry on.
+    Known { name: "synchronize_seqscans", default: "on", report: false, read_only: false },
+    Known { name: "quote_all_identifiers", default: "off", report: false, read_only: false },
+    Known { name: "default_with_oids", default: "off", report: false, read_only: false },
+    Known { name: "default_table_access_method", default: "heap", report: false, read_only: false },
+    Known { name: "default_tablespace", default: "", report: false, read_only: false },
+    Known { name: "enable_partitionwise_aggregate", default: "off", report: false, read_only: false },
+    Known { name: "enable_partitionwise_join", default: "off", report: false, read_only: false },
+    Known { name: "max_parallel_workers_per_gather", default: "2", report: false, read_only: false },
+    Known { name: "session_replication_role", default: "origin", report: false, read_only: false },
     Known { name: "litegres.read_consistency", default: "session", report: false, read_only: false },
 ];
 

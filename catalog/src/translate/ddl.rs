@@ -245,6 +245,7 @@ pub(super) fn table_expr(ctx: &Context<'_>, rel: &Relation, text: &str, target: 
     let mut t = Translator::new(ctx);
     t.scopes.push();
     t.scopes.add(ScopeRel {
+        oid: 0,
         name: rel.name.name.clone(),
         schema: Some(rel.name.schema.clone()),
         sql_alias: String::new(),

@@ -32,6 +32,7 @@ fn lookup(t: &Translator<'_>, name: &ObjectName) -> Result<Arc<Relation>, Transl
 /// The target table as a scope entry. `sql_alias` empty means columns are written unqualified.
 fn target_scope(rel: &Relation, name: &str, sql_alias: &str) -> ScopeRel {
     ScopeRel {
+        oid: 0,
         name: name.to_string(),
         schema: Some(rel.name.schema.clone()),
         sql_alias: sql_alias.to_string(),

@@ -492,14 +492,18 @@ impl Translator<'_> {
                     }
                     let table = crate::pg_catalog::relation(&rel_name, self.ctx.schema, self.ctx.database, self.ctx.databases)
                         .ok_or_else(|| TranslateError::Unsupported(format!("catalog relation pg_catalog.{rel_name}")))?;
-                    return Ok(self.inline_table(&alias_name, alias.as_ref(), table));
+                    let sql = self.inline_table(&alias_name, alias.as_ref(), table);
+                    if let Some(r) = self.scopes.current().rels.last_mut() {
+                        r.oid = crate::pg_catalog::catalog_relation_oid(&rel_name).unwrap_or(0);
+                    }
+                    return Ok(sql);
                 }
                 // A CTE of an enclosing WITH shadows tables of the same name.
                 if schema.is_none() {
                     if let Some(cols) = self.ctes.iter().rev().find_map(|l| l.iter().rev().find(|(n, _)| *n == rel_name).map(|(_, c)| c.clone())) {
                         let mut columns: Vec<ScopeColumn> = cols.iter().map(|c| ScopeColumn { name: c.name.clone(), ty: c.ty.clone(), table_oid: 0, attnum: 0, expr: None }).collect();
                         apply_alias_columns(&mut columns, alias.as_ref());
-                        self.scopes.add(ScopeRel { name: alias_name.clone(), schema: None, sql_alias: alias_name.clone(), columns });
+                        self.scopes.add(ScopeRel { oid: 0, name: alias_name.clone(), schema: None, sql_alias: alias_name.clone(), columns });
                         return Ok(format!("{} AS {}", ident(&rel_name), ident(&alias_name)));
                     }
                 }
@@ -518,7 +522,7 @@ impl Translator<'_> {
                     .map(|c| ScopeColumn { name: c.name.clone(), ty: c.ty.clone(), table_oid: if rel.kind == RelKind::Table { rel.oid } else { 0 }, attnum: c.attnum as i16, expr: None })
                     .collect();
                 apply_alias_columns(&mut columns, alias.as_ref());
-                self.scopes.add(ScopeRel { name: alias_name.clone(), schema: Some(rel.name.schema.clone()), sql_alias: alias_name.clone(), columns });
+                self.scopes.add(ScopeRel { oid: rel.oid, name: alias_name.clone(), schema: Some(rel.name.schema.clone()), sql_alias: alias_name.clone(), columns });
                 Ok(format!("{} AS {}", ident(&rel.sqlite_name), ident(&alias_name)))
             }
             TableFactor::Derived { lateral, subquery, alias, .. } => {
@@ -537,7 +541,7 @@ impl Translator<'_> {
                 } else {
                     sql
                 };
-                self.scopes.add(ScopeRel { name: alias_name, schema: None, sql_alias: sql_alias.clone(), columns });
+                self.scopes.add(ScopeRel { oid: 0, name: alias_name, schema: None, sql_alias: sql_alias.clone(), columns });
                 Ok(format!("({inner}) AS {}", ident(&sql_alias)))
             }
             TableFactor::Function { name, args, alias, with_ordinality, lateral } => {
@@ -592,7 +596,7 @@ impl Translator<'_> {
             columns[0].name = name.clone();
         }
         apply_alias_columns(&mut columns, alias);
-        self.scopes.add(ScopeRel { name, schema: None, sql_alias: j.clone(), columns });
+        self.scopes.add(ScopeRel { oid: 0, name, schema: None, sql_alias: j.clone(), columns });
         Ok(format!("json_each({}) AS {}", items[0].sql, ident(&j)))
     }
 
@@ -627,7 +631,7 @@ impl Translator<'_> {
         apply_alias_columns(&mut columns, alias);
         let name = alias.map(|a| fold(&a.name)).unwrap_or_else(|| "subquery".into());
         let sql_alias = self.fresh_alias();
-        self.scopes.add(ScopeRel { name, schema: None, sql_alias: sql_alias.clone(), columns });
+        self.scopes.add(ScopeRel { oid: 0, name, schema: None, sql_alias: sql_alias.clone(), columns });
         Ok(format!("(SELECT 1) AS {}", ident(&sql_alias)))
     }
 
@@ -636,7 +640,7 @@ impl Translator<'_> {
         let mut columns: Vec<ScopeColumn> = cols.iter().map(|(n, ty)| ScopeColumn { name: n.to_string(), ty: ty.clone(), table_oid: 0, attnum: 0, expr: None }).collect();
         apply_alias_columns(&mut columns, alias);
         let select: Vec<String> = columns.iter().enumerate().map(|(i, c)| format!("json_extract(value, '$[{i}]') AS {}", ident(&c.name))).collect();
-        self.scopes.add(ScopeRel { name: alias_name.to_string(), schema: Some("pg_catalog".into()), sql_alias: alias_name.to_string(), columns });
+        self.scopes.add(ScopeRel { oid: 0, name: alias_name.to_string(), schema: Some("pg_catalog".into()), sql_alias: alias_name.to_string(), columns });
         format!("(SELECT {} FROM json_each(lg_live({}))) AS {}", select.join(", "), super::sqltext::string(name), ident(alias_name))
     }
 
@@ -656,7 +660,7 @@ impl Translator<'_> {
                 .collect();
             format!("SELECT {} FROM (VALUES {})", cols.join(", "), rows.join(", "))
         };
-        self.scopes.add(ScopeRel { name: alias_name.to_string(), schema: Some("pg_catalog".into()), sql_alias: alias_name.to_string(), columns });
+        self.scopes.add(ScopeRel { oid: 0, name: alias_name.to_string(), schema: Some("pg_catalog".into()), sql_alias: alias_name.to_string(), columns });
         format!("({body}) AS {}", ident(alias_name))
     }
 }

@@ -19,6 +19,9 @@ pub struct ScopeColumn {
 /// A FROM item: its name in the query and in the SQLite text, and its columns.
 #[derive(Debug, Clone)]
 pub struct ScopeRel {
+    /// The relation's OID when it is a table or catalog relation (0 otherwise):
+    /// the value of its `tableoid` system column.
+    pub oid: u32,
     /// The name the query uses (alias or table name).
     pub name: String,
     /// The schema the relation was named with, for `schema.table.column`.
@@ -99,6 +102,13 @@ impl Scopes {
             }
             if let Some(r) = found {
                 return Ok(r);
+            }
+            // The `tableoid` system column: which relation a row came from.
+            if column == "tableoid" {
+                if let Some(rel) = level.rels.iter().find(|r| r.oid != 0 && qualifier.last().is_none_or(|q| r.name == *q)) {
+                    let column = ScopeColumn { name: column.into(), ty: crate::types::PgType::OID, table_oid: 0, attnum: 0, expr: None };
+                    return Ok(Resolved { sql: rel.oid.to_string(), column });
+                }
             }
         }
         let shown = if qualifier.is_empty() { column.to_string() } else { format!("{}.{}", qualifier.join("."), column) };

@@ -124,6 +124,7 @@ pub fn table_function(
     let needs_ord = with_ordinality && fname == "generate_series";
     let body = if needs_ord { format!("SELECT value, row_number() OVER () AS ord FROM ({body})") } else { body };
     t.scopes.add(ScopeRel {
+        oid: 0,
         name: alias_name,
         schema: None,
         sql_alias: sql_alias.clone(),
