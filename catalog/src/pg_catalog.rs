@@ -76,6 +76,7 @@ pub const RELATIONS: &[&str] = &[
     "pg_opclass",
     "pg_operator",
     "pg_cast",
+    "pg_seclabels",
 ];
 
 include!(concat!(env!("OUT_DIR"), "/catalog_relations.rs"));
@@ -108,7 +109,7 @@ fn bki_type(ty: &str) -> PgType {
 
 /// Brings a computed catalog table to PostgreSQL's column list and order:
 /// columns litegres has no value for are filled with the type's empty value
-/// (false, 0, NULL), so that queries naming them run and filter as on a
+/// (false, 0, NULL; owners are the bootstrap superuser), so that queries naming them run and filter as on a
 /// fresh PostgreSQL; columns PostgreSQL does not have stay at the end.
 fn complete(name: &str, table: CatalogTable) -> CatalogTable {
     let Some(pg_cols) = bootstrap_columns(name) else { return table };
@@ -123,6 +124,10 @@ fn complete(name: &str, table: CatalogTable) -> CatalogTable {
             }
             None => {
                 let empty = match (&ty.scalar, ty.array) {
+                    // Built-in objects belong to the bootstrap superuser.
+                    (Scalar::Oid, false) if c.ends_with("owner") || *c == "datdba" => Value::Int(10),
+                    // -1: the default statistics target.
+                    (Scalar::Int4 | Scalar::Int2, false) if *c == "attstattarget" => Value::Int(-1),
                     (Scalar::Bool, false) => Value::Int(0),
                     (Scalar::Int2 | Scalar::Int4 | Scalar::Int8 | Scalar::Oid | Scalar::Regproc, false) => Value::Int(0),
                     _ => Value::Null,
@@ -490,11 +495,17 @@ fn pg_database(databases: &[String], current: &str) -> CatalogTable {
     }
 }
 
+/// A column default's OID, derived from its table and column (litegres does
+/// not store defaults as objects of their own).
+fn attrdef_oid(table_oid: u32, attnum: i32) -> i64 {
+    table_oid as i64 * 1000 + attnum as i64
+}
+
 fn pg_attrdef(schema: &Schema) -> CatalogTable {
     let mut rows = Vec::new();
     for r in schema.relations.values() {
         for c in r.columns.iter().filter(|c| c.default.is_some()) {
-            rows.push(vec![i(r.oid as i64 * 1000 + c.attnum as i64), i(r.oid as i64), i(c.attnum as i64), t(c.default.as_deref().unwrap_or(""))]);
+            rows.push(vec![i(attrdef_oid(r.oid, c.attnum)), i(r.oid as i64), i(c.attnum as i64), t(c.default.as_deref().unwrap_or(""))]);
         }
     }
     CatalogTable { columns: vec![("oid", OID), ("adrelid", OID), ("adnum", INT2), ("adbin", TEXT)], rows }
@@ -654,7 +665,11 @@ fn pg_roles() -> CatalogTable {
             ("rolbypassrls", BOOL),
             ("rolconfig", TEXT),
         ],
-        rows: vec![role_row()],
+        // pg_database_owner owns the public schema, as in PostgreSQL 15.
+        rows: vec![
+            role_row(),
+            vec![i(6171), t("pg_database_owner"), b(false), b(true), b(false), b(false), b(false), b(false), i(-1), Value::Null, b(false), Value::Null],
+        ],
     }
 }
 
@@ -708,11 +723,54 @@ fn pg_indexes(schema: &Schema) -> CatalogTable {
     CatalogTable { columns: vec![("schemaname", NAME), ("tablename", NAME), ("indexname", NAME), ("tablespace", NAME), ("indexdef", TEXT)], rows }
 }
 
+/// Comments: on tables and columns (COMMENT ON), and PostgreSQL's own on the public schema.
+fn pg_description(schema: &Schema) -> CatalogTable {
+    let class = catalog_relation_oid("pg_class").unwrap_or(0) as i64;
+    let namespace = catalog_relation_oid("pg_namespace").unwrap_or(0) as i64;
+    let mut rows = Vec::new();
+    if let Some((oid, _)) = schema.namespaces.iter().find(|(_, n)| n == "public") {
+        rows.push(vec![i(*oid as i64), i(namespace), i(0), t("standard public schema")]);
+    }
+    for r in schema.relations.values() {
+        if let Some(c) = &r.comment {
+            rows.push(vec![i(r.oid as i64), i(class), i(0), t(c)]);
+        }
+        for col in &r.columns {
+            if let Some(c) = &col.comment {
+                rows.push(vec![i(r.oid as i64), i(class), i(col.attnum as i64), t(c)]);
+            }
+        }
+    }
+    CatalogTable { columns: vec![("objoid", OID), ("classoid", OID), ("objsubid", INT4), ("description", TEXT)], rows }
+}
+
+/// Dependencies clients look for: a serial column's sequence is owned by
+/// the column (deptype 'a'), which pg_dump turns into `OWNED BY`.
+fn pg_depend(schema: &Schema) -> CatalogTable {
+    let class = catalog_relation_oid("pg_class").unwrap_or(0) as i64;
+    let attrdef = catalog_relation_oid("pg_attrdef").unwrap_or(0) as i64;
+    let mut rows = Vec::new();
+    for o in schema.owned_sequences() {
+        rows.push(vec![i(class), i(o.sequence.oid as i64), i(0), i(class), i(o.table_oid as i64), i(o.attnum as i64), t("a")]);
+        // The default (nextval) depends on the sequence in turn.
+        rows.push(vec![i(attrdef), i(attrdef_oid(o.table_oid, o.attnum)), i(0), i(class), i(o.sequence.oid as i64), i(0), t("n")]);
+    }
+    CatalogTable {
+        columns: vec![("classid", OID), ("objid", OID), ("objsubid", INT4), ("refclassid", OID), ("refobjid", OID), ("refobjsubid", INT4), ("deptype", CHAR)],
+        rows,
+    }
+}
+
 fn pg_sequence(schema: &Schema) -> CatalogTable {
+    // A serial's sequence has its column's type (int4 for serial); others are bigint.
+    let owned = schema.owned_sequences();
     let rows = schema
         .sequences
         .values()
-        .map(|s| vec![i(s.oid as i64), i(20), i(s.start), i(s.increment), i(s.max), i(s.min), i(1), b(s.cycle)])
+        .map(|s| {
+            let ty = owned.iter().find(|o| o.sequence.oid == s.oid).map(|o| o.column_type.wire().oid()).unwrap_or(20);
+            vec![i(s.oid as i64), i(ty as i64), i(s.start), i(s.increment), i(s.max), i(s.min), i(1), b(s.cycle)]
+        })
         .collect();
     CatalogTable {
         columns: vec![
@@ -794,7 +852,7 @@ fn computed(name: &str, schema: &Schema, database: &str, databases: &[String]) -
         "pg_inherits" => empty(vec![("inhrelid", OID), ("inhparent", OID), ("inhseqno", INT4), ("inhdetachpending", BOOL)]),
         "pg_partitioned_table" => empty(vec![("partrelid", OID), ("partstrat", CHAR), ("partnatts", INT2), ("partdefid", OID)]),
         "pg_proc" => empty(vec![("oid", OID), ("proname", NAME), ("pronamespace", OID), ("prorettype", OID), ("prokind", CHAR)]),
-        "pg_description" => empty(vec![("objoid", OID), ("classoid", OID), ("objsubid", INT4), ("description", TEXT)]),
+        "pg_description" => pg_description(schema),
         "pg_attrdef" => pg_attrdef(schema),
         "pg_index" => pg_index(schema),
         "pg_constraint" => pg_constraint(schema),
@@ -827,7 +885,7 @@ fn computed(name: &str, schema: &Schema, database: &str, databases: &[String]) -
             columns: vec![("oid", OID), ("lanname", NAME), ("lanowner", OID), ("lanispl", BOOL), ("lanpltrusted", BOOL)],
             rows: vec![vec![i(12), t("internal"), i(10), b(false), b(false)], vec![i(13), t("c"), i(10), b(false), b(false)], vec![i(14), t("sql"), i(10), b(false), b(true)]],
         },
-        "pg_depend" => empty(vec![("classid", OID), ("objid", OID), ("objsubid", INT4), ("refclassid", OID), ("refobjid", OID), ("refobjsubid", INT4), ("deptype", CHAR)]),
+        "pg_depend" => pg_depend(schema),
         "pg_rewrite" => empty(vec![("oid", OID), ("rulename", NAME), ("ev_class", OID), ("ev_type", CHAR), ("ev_enabled", CHAR), ("is_instead", BOOL)]),
         "pg_tablespace" => CatalogTable {
             columns: vec![("oid", OID), ("spcname", NAME), ("spcowner", OID)],
@@ -836,10 +894,22 @@ fn computed(name: &str, schema: &Schema, database: &str, databases: &[String]) -
         "pg_foreign_table" => empty(vec![("ftrelid", OID), ("ftserver", OID)]),
         "pg_opclass" => empty(vec![("oid", OID), ("opcmethod", OID), ("opcname", NAME), ("opcnamespace", OID), ("opcintype", OID), ("opcdefault", BOOL)]),
         "pg_operator" => empty(vec![("oid", OID), ("oprname", NAME), ("oprnamespace", OID), ("oprleft", OID), ("oprright", OID), ("oprresult", OID)]),
+        "pg_seclabels" => empty(vec![
+            ("objoid", OID),
+            ("classoid", OID),
+            ("objsubid", INT4),
+            ("objtype", TEXT),
+            ("objnamespace", OID),
+            ("objname", TEXT),
+            ("provider", TEXT),
+            ("label", TEXT),
+        ]),
         "pg_cast" => empty(vec![("oid", OID), ("castsource", OID), ("casttarget", OID), ("castfunc", OID), ("castcontext", CHAR), ("castmethod", CHAR)]),
+        // amhandler (a regproc) is left to its empty value: litegres has no
+        // pg_proc rows for the handlers to point to.
         "pg_am" => CatalogTable {
-            columns: vec![("oid", OID), ("amname", NAME), ("amhandler", TEXT), ("amtype", CHAR)],
-            rows: vec![vec![i(2), t("heap"), t("heap_tableam_handler"), t("t")], vec![i(403), t("btree"), t("bthandler"), t("i")]],
+            columns: vec![("oid", OID), ("amname", NAME), ("amtype", CHAR)],
+            rows: vec![vec![i(2), t("heap"), t("t")], vec![i(403), t("btree"), t("i")]],
         },
         _ => return None,
     })

@@ -238,7 +238,42 @@ fn json_list(s: &str) -> Vec<String> {
     }
 }
 
+/// The sequence a column default draws from: `nextval('name'::regclass)` gives `name`.
+pub fn nextval_target(default: &str) -> Option<String> {
+    let rest = default.trim().strip_prefix("nextval('")?;
+    let end = rest.find('\'')?;
+    Some(rest[..end].to_string())
+}
+
+/// A sequence that feeds a column's default (serial columns): PostgreSQL
+/// records it as owned by the column.
+#[derive(Debug, Clone)]
+pub struct OwnedSequence {
+    pub sequence: Sequence,
+    pub table_oid: u32,
+    pub attnum: i32,
+    pub column_type: PgType,
+}
+
 impl Schema {
+    /// Every sequence used by a column default, with that column.
+    pub fn owned_sequences(&self) -> Vec<OwnedSequence> {
+        let mut out = Vec::new();
+        for r in self.relations.values() {
+            for c in &r.columns {
+                let Some(name) = c.default.as_deref().and_then(nextval_target) else { continue };
+                let qn = match name.split_once('.') {
+                    Some((s, n)) => QualifiedName::new(s, n),
+                    None => QualifiedName::new(&r.name.schema, &name),
+                };
+                if let Some(seq) = self.sequences.get(&qn) {
+                    out.push(OwnedSequence { sequence: seq.clone(), table_oid: r.oid, attnum: c.attnum, column_type: c.ty.clone() });
+                }
+            }
+        }
+        out
+    }
+
     pub fn from_rows(rows: CatalogRows) -> Schema {
         let mut schema = Schema { namespaces: rows.namespaces, ..Schema::default() };
         for (oid, array_oid, ns, name, labels) in rows.types {

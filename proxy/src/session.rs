@@ -82,6 +82,8 @@ pub struct Session {
     pub notices: Vec<Notice>,
     /// Prepared statements to forget (DEALLOCATE name; None: all, as DISCARD ALL).
     pub deallocate: Vec<Option<String>>,
+    /// Statements prepared with SQL `PREPARE`, by name.
+    sql_prepared: HashMap<String, translate::Prepared>,
     pub(crate) next_txid: i64,
     live: Arc<dyn Fn(&str, &Settings) -> String + Send + Sync>,
 }
@@ -118,6 +120,7 @@ impl Session {
             pending_error: None,
             notices: Vec::new(),
             deallocate: Vec::new(),
+            sql_prepared: HashMap::new(),
             next_txid: 1000,
             live: {
                 let node = Arc::downgrade(&node_for_live);
@@ -391,9 +394,32 @@ impl Session {
                 self.lastval = None;
                 self.node.locks.release_session(self.pid);
                 self.deallocate.push(None);
+                self.sql_prepared.clear();
                 Ok(Outcome::Command("DISCARD ALL".into()))
             }
+            Plan::Prepare(p) => {
+                if self.sql_prepared.contains_key(&p.name) {
+                    return Err(PgError::Function { code: "42P05", message: format!("prepared statement \"{}\" already exists", p.name) });
+                }
+                self.sql_prepared.insert(p.name.clone(), (**p).clone());
+                Ok(Outcome::Command("PREPARE".into()))
+            }
+            Plan::Execute { name, args } => {
+                let prepared = self
+                    .sql_prepared
+                    .get(name)
+                    .ok_or_else(|| PgError::Function { code: "26000", message: format!("prepared statement \"{name}\" does not exist") })?;
+                let statement = prepared.bind(args)?;
+                let plan = self.plan_unit(&translate::Unit::Parsed(Box::new(statement)))?;
+                Box::pin(self.execute(&plan, &[], binary, max_rows)).await
+            }
             Plan::Deallocate(name) => {
+                match name {
+                    Some(n) => {
+                        self.sql_prepared.remove(n);
+                    }
+                    None => self.sql_prepared.clear(),
+                }
                 self.deallocate.push(name.clone());
                 Ok(Outcome::Command(if name.is_some() { "DEALLOCATE" } else { "DEALLOCATE ALL" }.into()))
             }

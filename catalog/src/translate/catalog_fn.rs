@@ -79,7 +79,9 @@ fn user_types_json(t: &Translator<'_>) -> String {
         .enums
         .values()
         .flat_map(|e| {
-            [(e.oid.to_string(), serde_json::Value::String(e.name.name.clone())), (e.array_oid.to_string(), serde_json::Value::String(format!("{}[]", e.name.name)))]
+            // A type outside the search path is shown schema-qualified, as PostgreSQL's format_type does.
+            let shown = if t.ctx.search_path.contains(&e.name.schema) { e.name.name.clone() } else { format!("{}.{}", e.name.schema, e.name.name) };
+            [(e.oid.to_string(), serde_json::Value::String(shown.clone())), (e.array_oid.to_string(), serde_json::Value::String(format!("{shown}[]")))]
         })
         .collect();
     serde_json::Value::Object(map).to_string()
@@ -126,6 +128,9 @@ pub fn function(t: &mut Translator<'_>, name: &str, args: &[Expr]) -> Result<Opt
     let rels: Vec<std::sync::Arc<Relation>> = t.ctx.schema.relations.values().cloned().collect();
     Ok(Some(match name {
         "pg_get_userbyid" => TExpr::new(format!("(CASE WHEN {0} IS NULL THEN NULL WHEN {0} = 6171 THEN 'pg_database_owner' ELSE 'postgres' END)", arg(0)), PgType::NAME),
+        // Privileges are not modelled: every object has its owner's default
+        // rights, which an absent (NULL) ACL means in PostgreSQL too.
+        "acldefault" => TExpr::new("NULL".into(), PgType::array_of(crate::types::Scalar::Text)),
         "pg_encoding_to_char" => TExpr::new(format!("(CASE {} WHEN 6 THEN 'UTF8' WHEN 0 THEN 'SQL_ASCII' ELSE '' END)", arg(0)), PgType::NAME),
         "pg_table_is_visible" => {
             let oids: Vec<String> = visible_oids(t).iter().map(u32::to_string).collect();
@@ -138,7 +143,23 @@ pub fn function(t: &mut Translator<'_>, name: &str, args: &[Expr]) -> Result<Opt
         }
         "pg_function_is_visible" | "pg_opclass_is_visible" | "pg_collation_is_visible" | "pg_conversion_is_visible" => TExpr::new("1".into(), PgType::BOOL),
         "format_type" => TExpr::new(format_type_sql(t, &arg(0), &format!("coalesce({}, -1)", arg(1))), PgType::TEXT),
-        "pg_get_expr" => TExpr::new(arg(0), PgType::TEXT),
+        "pg_get_expr" => {
+            // Sequences outside the search path are named with their schema,
+            // as PostgreSQL deparses a regclass constant.
+            let mut sql = arg(0);
+            for (qn, _) in t.ctx.schema.sequences.iter().filter(|(qn, _)| !t.ctx.search_path.contains(&qn.schema)) {
+                let bare = format!("nextval('{}'::regclass)", qn.name);
+                let qualified = format!("nextval('{}.{}'::regclass)", qn.schema, qn.name);
+                sql = format!("replace({sql}, {}, {})", string(&bare), string(&qualified));
+            }
+            // Likewise a literal cast to an enum type: 'ok'::mood.
+            for e in t.ctx.schema.enums.values().filter(|e| !t.ctx.search_path.contains(&e.name.schema)) {
+                let bare = format!("'::{}", e.name.name);
+                let qualified = format!("'::{}.{}", e.name.schema, e.name.name);
+                sql = format!("replace({sql}, {}, {})", string(&bare), string(&qualified));
+            }
+            TExpr::new(sql, PgType::TEXT)
+        }
         "pg_get_constraintdef" => {
             let pairs: Vec<(i64, String)> = rels.iter().flat_map(|r| r.constraints.iter().map(|c| (c.oid as i64, constraint_def(t, c))).collect::<Vec<_>>()).collect();
             TExpr::new(lookup(&arg(0), &pairs), PgType::TEXT)

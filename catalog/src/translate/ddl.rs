@@ -35,11 +35,7 @@ pub fn parse_expr(text: &str) -> Result<Expr, TranslateError> {
 }
 
 /// `nextval('t_id_seq'::regclass)` → `t_id_seq`.
-pub fn nextval_target(default: &str) -> Option<String> {
-    let rest = default.trim().strip_prefix("nextval('")?;
-    let end = rest.find('\'')?;
-    Some(rest[..end].to_string())
-}
+pub use crate::schema::nextval_target;
 
 /// Statements collected for one DDL command.
 #[derive(Default)]

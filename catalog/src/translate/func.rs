@@ -559,8 +559,17 @@ fn scalar(t: &mut Translator<'_>, name: &str, e: &[Expr]) -> Result<TExpr, Trans
         "current_database" => TExpr::new(string(t.ctx.database), PgType::NAME),
         "current_schema" => bare_keyword(t, "current_schema")?.unwrap_or_else(|| TExpr::new("NULL".into(), PgType::NAME)),
         "current_schemas" => {
-            let list: Vec<String> = std::iter::once("pg_catalog".to_string()).chain(t.ctx.search_path.iter().cloned()).collect();
-            TExpr::new(string(&serde_json::to_string(&list).unwrap_or_default()), PgType::array_of(Scalar::Name))
+            // pg_catalog is searched first even when not listed; only
+            // current_schemas(true) shows it then.
+            need_args(name, e, 1, 1)?;
+            let implicit = typed(t, &e[0], &PgType::BOOL)?;
+            let explicit: Vec<String> = t.ctx.search_path.to_vec();
+            let mut with: Vec<String> = explicit.clone();
+            if !with.iter().any(|s| s == "pg_catalog") {
+                with.insert(0, "pg_catalog".into());
+            }
+            let json = |l: &[String]| string(&serde_json::to_string(l).unwrap_or_default());
+            TExpr::new(format!("(CASE WHEN {} THEN {} ELSE {} END)", implicit.sql, json(&with), json(&explicit)), PgType::array_of(Scalar::Name))
         }
         "pg_backend_pid" => TExpr::new("lg_backend_pid()".into(), PgType::INT4),
         "current_setting" => {

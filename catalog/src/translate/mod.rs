@@ -26,7 +26,7 @@ mod table_model;
 mod utility;
 
 pub use error::TranslateError;
-pub use plan::{Access, CopyDirection, CopyFormat, CopyPlan, Notice, OutColumn, Plan, SetValue, SqlPlan, Tag, TxnMode};
+pub use plan::{Access, CopyDirection, CopyFormat, CopyPlan, Notice, OutColumn, Plan, Prepared, SetValue, SqlPlan, Tag, TxnMode};
 
 use crate::schema::Schema;
 use crate::types::PgType;

@@ -216,6 +216,11 @@ pub fn subscript(t: &mut Translator<'_>, root: &Expr, chain: &[AccessExpr]) -> R
                 let i = if i.ty.is_unknown() { t.coerce(i, &PgType::TEXT)? } else { i };
                 cur = TExpr::new(call("lg_json_get", &[&cur.sql, &i.sql]), cur.ty.clone()).named(cur.name.clone());
             }
+            // `name` is a fixed array of bytes in PostgreSQL: `typname[0]` is its first character.
+            AccessExpr::Subscript(Subscript::Index { index }) if cur.ty == PgType::NAME => {
+                let i = t.expr_as(index, &PgType::INT4)?;
+                cur = TExpr::new(format!("substr({}, ({}) + 1, 1)", cur.sql, i.sql), PgType::scalar(Scalar::Char));
+            }
             other => return Err(TranslateError::Unsupported(format!("field access {other}"))),
         }
     }

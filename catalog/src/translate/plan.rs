@@ -24,6 +24,10 @@ pub enum Plan {
     SetTransaction(TxnMode),
     DiscardAll,
     Deallocate(Option<String>),
+    /// SQL-level `PREPARE name (types) AS statement`: kept by the session.
+    Prepare(Box<Prepared>),
+    /// `EXECUTE name (args)`: the session binds the args into its prepared statement.
+    Execute { name: String, args: Vec<sqlparser::ast::Expr> },
     Vacuum,
     Analyze,
     Checkpoint,
@@ -33,6 +37,65 @@ pub enum Plan {
     /// `LISTEN`/`UNLISTEN`/`NOTIFY` and other statements accepted as no-ops, with their tag.
     Noop(&'static str),
     Empty,
+}
+
+/// A statement prepared with SQL `PREPARE`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prepared {
+    pub name: String,
+    /// The declared parameter types, as written (`pg_catalog.oid`).
+    pub types: Vec<sqlparser::ast::DataType>,
+    pub statement: sqlparser::ast::Statement,
+}
+
+impl Prepared {
+    /// The statement with `$n` replaced by `CAST(arg_n AS type_n)` (or the
+    /// bare argument when no type was declared), ready to translate.
+    pub fn bind(&self, args: &[sqlparser::ast::Expr]) -> Result<sqlparser::ast::Statement, super::TranslateError> {
+        use sqlparser::ast::{Expr, Value, VisitMut, VisitorMut};
+        use std::ops::ControlFlow;
+        struct Binder<'a> {
+            p: &'a Prepared,
+            args: &'a [Expr],
+            missing: Option<usize>,
+        }
+        impl VisitorMut for Binder<'_> {
+            type Break = ();
+            fn post_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
+                if let Expr::Value(v) = e {
+                    if let Value::Placeholder(ph) = &v.value {
+                        if let Some(n) = ph.strip_prefix('$').and_then(|d| d.parse::<usize>().ok()) {
+                            match self.args.get(n.wrapping_sub(1)) {
+                                Some(arg) => {
+                                    *e = match self.p.types.get(n - 1) {
+                                        Some(ty) => Expr::Cast { kind: sqlparser::ast::CastKind::DoubleColon, expr: Box::new(Expr::Nested(Box::new(arg.clone()))), data_type: ty.clone(), format: None },
+                                        None => Expr::Nested(Box::new(arg.clone())),
+                                    };
+                                }
+                                None => self.missing = Some(n),
+                            }
+                        }
+                    }
+                }
+                ControlFlow::Continue(())
+            }
+        }
+        if args.len() != self.types.len() && !self.types.is_empty() {
+            return Err(super::TranslateError::Syntax(format!(
+                "wrong number of parameters for prepared statement \"{}\": expected {}, got {}",
+                self.name,
+                self.types.len(),
+                args.len()
+            )));
+        }
+        let mut statement = self.statement.clone();
+        let mut b = Binder { p: self, args, missing: None };
+        let _ = statement.visit(&mut b);
+        if let Some(n) = b.missing {
+            return Err(super::TranslateError::Syntax(format!("there is no parameter ${n}")));
+        }
+        Ok(statement)
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

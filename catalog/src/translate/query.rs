@@ -513,6 +513,22 @@ impl Translator<'_> {
                     .lookup(schema.as_deref(), &rel_name, self.ctx.search_path)
                     .cloned()
                     .ok_or_else(|| TranslateError::UndefinedTable(parts.join(".")))?;
+                if rel.kind == RelKind::Sequence {
+                    // A sequence reads as one row of its state, as in PostgreSQL.
+                    let cols = [("last_value", PgType::INT8), ("log_cnt", PgType::INT8), ("is_called", PgType::BOOL)];
+                    let mut columns: Vec<ScopeColumn> = cols.iter().map(|(n, ty)| ScopeColumn { name: n.to_string(), ty: ty.clone(), table_oid: 0, attnum: 0, expr: None }).collect();
+                    apply_alias_columns(&mut columns, alias.as_ref());
+                    let names: Vec<String> = columns.iter().map(|c| ident(&c.name)).collect();
+                    self.scopes.add(ScopeRel { oid: rel.oid, name: alias_name.clone(), schema: Some(rel.name.schema.clone()), sql_alias: alias_name.clone(), columns });
+                    return Ok(format!(
+                        "(SELECT last_value AS {}, 0 AS {}, is_called AS {} FROM __lg_sequence WHERE relid = {}) AS {}",
+                        names[0],
+                        names[1],
+                        names[2],
+                        rel.oid,
+                        ident(&alias_name)
+                    ));
+                }
                 if !matches!(rel.kind, RelKind::Table | RelKind::View) {
                     return Err(TranslateError::Unsupported(format!("selecting from \"{rel_name}\"")));
                 }

@@ -91,6 +91,18 @@ pub fn table_function(
             let a = t.expr_as(&exprs[0], &PgType::JSONB)?;
             (format!("SELECT key AS value, id AS ord FROM json_each({})", a.sql), vec![(fname.clone(), PgType::TEXT)])
         }
+        "pg_options_to_table" => {
+            // reloptions-style `{name=value,...}` into (option_name, option_value) rows.
+            need_args(&fname, &exprs, 1, 1)?;
+            let a = t.expr_as(&exprs[0], &PgType::array_of(Scalar::Text))?;
+            (
+                format!(
+                    "SELECT substr(value, 1, instr(value, '=') - 1) AS option_name, substr(value, instr(value, '=') + 1) AS option_value, key + 1 AS ord FROM json_each({}) ORDER BY key",
+                    a.sql
+                ),
+                vec![("option_name".into(), PgType::TEXT), ("option_value".into(), PgType::TEXT)],
+            )
+        }
         "pg_partition_ancestors" => {
             // No partitioning: a relation's only ancestor is itself.
             need_args(&fname, &exprs, 1, 1)?;

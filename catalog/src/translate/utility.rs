@@ -138,6 +138,12 @@ pub fn translate(stmt: &Statement, ctx: &Context<'_>) -> Result<Option<Plan>, Tr
             DiscardObject::ALL => Plan::DiscardAll,
             DiscardObject::PLANS | DiscardObject::SEQUENCES | DiscardObject::TEMP => Plan::Noop("DISCARD"),
         },
+        Statement::Prepare { name, data_types, statement } => {
+            Plan::Prepare(Box::new(super::plan::Prepared { name: fold(name), types: data_types.clone(), statement: (**statement).clone() }))
+        }
+        Statement::Execute { name: Some(name), parameters, immediate: false, .. } => {
+            Plan::Execute { name: super::expr::object_name_parts(name).join("."), args: parameters.clone() }
+        }
         Statement::Deallocate { name, .. } => {
             let n = fold(name);
             Plan::Deallocate(if n == "all" { None } else { Some(n) })
