@@ -18,3 +18,7 @@ COMMENT ON TABLE p IS 'parents';
 \d q
 \d p
 \du
+\df
+\x
+\d p
+\x
