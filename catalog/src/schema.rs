@@ -348,9 +348,11 @@ impl Schema {
         if let Some(t) = tn.builtin() {
             return Some(t);
         }
-        let (ns, name) = match tn.base.split_once('.') {
-            Some((s, n)) => (Some(s.to_string()), n.to_string()),
-            None => (None, tn.base.clone()),
+        let parts = crate::types::split_qualified(&tn.base);
+        let (ns, name) = match parts.as_slice() {
+            [s, n] => (Some(s.clone()), n.clone()),
+            [n] => (None, n.clone()),
+            _ => return None,
         };
         let e = self.enums.values().find(|e| e.name.name == name && ns.as_ref().is_none_or(|s| *s == e.name.schema))?;
         Some(PgType {

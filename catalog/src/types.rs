@@ -449,7 +449,8 @@ pub fn parse_type_name(text: &str) -> TypeName {
             base = rest.to_string();
         }
     }
-    if base.starts_with('"') && base.ends_with('"') && base != "\"char\"" {
+    // One quoted identifier ("mood"), not a quoted qualified name ("public"."mood").
+    if base.len() >= 2 && base.starts_with('"') && base.ends_with('"') && !base[1..base.len() - 1].contains('"') && base != "\"char\"" {
         base = base[1..base.len() - 1].to_string();
     }
     let serial = matches!(base.as_str(), "serial" | "bigserial" | "smallserial" | "serial2" | "serial4" | "serial8");
@@ -514,5 +515,47 @@ mod tests {
         assert_eq!(PgType::NUMERIC.sqlite_decl(), "TEXT COLLATE lg_numeric");
         assert_eq!(PgType::BOOL.storage(), StorageClass::Integer);
         assert_eq!(PgType::array_of(Scalar::Text).storage(), StorageClass::JsonArray);
+    }
+}
+
+/// `"Public".t` into its parts: quoted parts keep their case, others fold to lower case.
+pub fn split_qualified(name: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut was_quoted = false;
+    let mut chars = name.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                cur.push('"');
+                chars.next();
+            }
+            '"' => {
+                quoted = !quoted;
+                was_quoted = true;
+            }
+            '.' if !quoted => {
+                parts.push(if was_quoted { std::mem::take(&mut cur) } else { std::mem::take(&mut cur).to_lowercase() });
+                was_quoted = false;
+            }
+            c => cur.push(c),
+        }
+    }
+    parts.push(if was_quoted { cur } else { cur.to_lowercase() });
+    parts
+}
+
+#[cfg(test)]
+mod qualified_tests {
+    use super::*;
+
+    #[test]
+    fn quoted_qualified_type_names_split_into_parts() {
+        let tn = parse_type_name("\"public\".\"Mood\"[]");
+        assert!(tn.array);
+        assert_eq!(split_qualified(&tn.base), vec!["public".to_string(), "mood".to_string()]);
+        assert_eq!(split_qualified("\"My\"\"S\".x"), vec!["My\"S".to_string(), "x".to_string()]);
+        assert_eq!(split_qualified("Public.T"), vec!["public".to_string(), "t".to_string()]);
     }
 }

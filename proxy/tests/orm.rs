@@ -62,3 +62,13 @@ fn asyncpg_with_an_enum_matches_postgres() {
 fn django_migrate_orm_and_inspectdb_match_postgres() {
     same_as_postgres(&[&python(), &program("compat-tests/python/django_migrate.py")]);
 }
+
+#[test]
+fn knex_schema_builder_and_queries_match_postgres() {
+    same_as_postgres(&["node", &program("compat-tests/node/knex_schema.js")]);
+}
+
+#[test]
+fn typeorm_synchronize_and_repository_match_postgres() {
+    same_as_postgres(&["node", &program("compat-tests/node/typeorm_sync.js")]);
+}

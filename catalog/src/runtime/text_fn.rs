@@ -33,7 +33,48 @@ pub const TEXT_SCALARS: &[FunctionDef] = &[
     FunctionDef { name: "lg_encode", args: 2, f: encode },
     FunctionDef { name: "lg_decode", args: 2, f: decode },
     FunctionDef { name: "lg_format", args: -1, f: format },
+    FunctionDef { name: "lg_regclass_named", args: 2, f: regclass },
+    FunctionDef { name: "lg_regtype_named", args: 2, f: regtype },
 ];
+
+/// A relation or type name as text (`"s"."t"`, `s.t`, `db.s.t`, `t`) in the
+/// form the lookup maps use: `s.t` or `t`, unquoted parts folded to lower case.
+fn name_key(text: &str) -> String {
+    let mut parts = crate::types::split_qualified(text.trim());
+    if parts.len() == 3 {
+        parts.remove(0);
+    }
+    parts.join(".")
+}
+
+fn lookup_oid(map: &str, key: &str) -> Option<i64> {
+    serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(map).ok()?.get(key)?.as_i64()
+}
+
+/// `text::regclass` for a computed text: the map holds the relations the
+/// session can name, built when the statement was translated.
+fn regclass(a: &[ValueRef<'_>], _: &RuntimeCtx) -> Result<Value, ValueError> {
+    let (Some(name), Some(map)) = (text(a, 0), text(a, 1)) else { return Ok(Value::Null) };
+    if let Ok(oid) = name.trim().parse::<i64>() {
+        return Ok(Value::Int(oid));
+    }
+    lookup_oid(&map, &name_key(&name)).map(Value::Int).ok_or_else(|| ValueError::UndefinedRelation(name.to_string()))
+}
+
+/// `text::regtype` for a computed text: built-in types by any of their
+/// names, declared types through the map.
+fn regtype(a: &[ValueRef<'_>], _: &RuntimeCtx) -> Result<Value, ValueError> {
+    let (Some(name), Some(map)) = (text(a, 0), text(a, 1)) else { return Ok(Value::Null) };
+    if let Ok(oid) = name.trim().parse::<i64>() {
+        return Ok(Value::Int(oid));
+    }
+    let key = name_key(&name);
+    let bare = key.strip_prefix("pg_catalog.").unwrap_or(&key);
+    if let Some(t) = crate::types::parse_type_name(bare).builtin() {
+        return Ok(Value::Int(t.wire().oid() as i64));
+    }
+    lookup_oid(&map, &key).map(Value::Int).ok_or_else(|| ValueError::UndefinedType(name.to_string()))
+}
 
 /// `substring(s from start for count)`: positions before 1 shorten the result.
 fn substring(a: &[ValueRef<'_>], _: &RuntimeCtx) -> Result<Value, ValueError> {

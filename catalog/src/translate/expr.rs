@@ -162,9 +162,11 @@ impl<'a> Translator<'a> {
         if let Some(t) = tn.builtin() {
             return Ok(t);
         }
-        let (schema, name) = match tn.base.split_once('.') {
-            Some((s, n)) => (Some(s.to_string()), n.to_string()),
-            None => (None, tn.base.clone()),
+        let parts = crate::types::split_qualified(&tn.base);
+        let (schema, name) = match parts.as_slice() {
+            [s, n] => (Some(s.clone()), n.clone()),
+            [n] => (None, n.clone()),
+            _ => return Err(TranslateError::UndefinedType(text.to_string())),
         };
         let e = self
             .ctx
@@ -827,3 +829,4 @@ fn describe_expr(e: &Expr) -> String {
         s
     }
 }
+

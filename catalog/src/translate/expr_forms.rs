@@ -55,6 +55,12 @@ impl Translator<'_> {
             }
             _ => {}
         }
+        if matches!(target.scalar, Scalar::Regclass | Scalar::Regtype) && !target.array && t.ty.is_text_family() {
+            // A computed name: looked up when the row is read, in a map of
+            // the names this session can use, built now.
+            let (f, map) = if target.scalar == Scalar::Regclass { ("lg_regclass_named", self.relation_name_map()) } else { ("lg_regtype_named", self.type_name_map()) };
+            return Ok(TExpr { sql: call(f, &[&t.sql, &string(&map)]), ty: target, lit: Lit::None, origin: None, name, ..t });
+        }
         if matches!(target.scalar, Scalar::Regclass | Scalar::Regtype | Scalar::Oid) && !target.array && t.ty.is_integer() {
             // An OID viewed as regclass/regtype keeps its value; it prints as a name.
             return Ok(TExpr { ty: target, lit: Lit::None, origin: None, name, ..t });
@@ -172,6 +178,35 @@ impl Translator<'_> {
     }
 
     /// The OID of a relation or sequence named in text (`'public.users'`, `'"Mixed"'`).
+    /// Relation and sequence names (`schema.name`, and `name` when the
+    /// search path finds it) to OIDs, as JSON, for `lg_regclass`.
+    fn relation_name_map(&self) -> String {
+        let mut map = serde_json::Map::new();
+        let schema = self.ctx.schema;
+        let rels = schema.relations.values().map(|r| (&r.name, r.oid));
+        let seqs = schema.sequences.values().map(|s| (&s.name, s.oid));
+        for (qn, oid) in rels.chain(seqs) {
+            map.insert(format!("{}.{}", qn.schema, qn.name), oid.into());
+            let visible = self.ctx.search_path.iter().find(|s| schema.relations.contains_key(&QualifiedName::new(s, &qn.name)) || schema.sequences.contains_key(&QualifiedName::new(s, &qn.name)));
+            if visible == Some(&qn.schema) {
+                map.insert(qn.name.clone(), oid.into());
+            }
+        }
+        serde_json::Value::Object(map).to_string()
+    }
+
+    /// Declared type names to OIDs, as JSON, for `lg_regtype`.
+    fn type_name_map(&self) -> String {
+        let mut map = serde_json::Map::new();
+        for e in self.ctx.schema.enums.values() {
+            map.insert(format!("{}.{}", e.name.schema, e.name.name), e.oid.into());
+            if self.ctx.search_path.contains(&e.name.schema) {
+                map.entry(e.name.name.clone()).or_insert(e.oid.into());
+            }
+        }
+        serde_json::Value::Object(map).to_string()
+    }
+
     pub fn regclass_oid(&self, text: &str) -> Result<u32, TranslateError> {
         if let Ok(oid) = text.trim().parse::<u32>() {
             return Ok(oid);

@@ -109,7 +109,20 @@ pub fn table_function(
             let a = t.expr_as(&exprs[0], &PgType::OID)?;
             (format!("SELECT {} AS value, 1 AS ord", a.sql), vec![("relid".into(), PgType::OID)])
         }
-        other => return Err(TranslateError::UndefinedFunction(format!("{other}() in FROM"))),
+        _ => {
+            // A scalar function in FROM is one row with one column named after it.
+            let text = format!("{name}({})", exprs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join(", "));
+            let call = sqlparser::parser::Parser::new(&sqlparser::dialect::PostgreSqlDialect {})
+                .try_with_sql(&text)
+                .and_then(|mut p| p.parse_expr())
+                .map_err(|e| TranslateError::Syntax(e.to_string()))?;
+            let v = t.expr(&call).map_err(|e| match e {
+                TranslateError::UndefinedFunction(f) => TranslateError::UndefinedFunction(format!("{f} in FROM")),
+                other => other,
+            })?;
+            let v = if v.ty.is_unknown() { t.coerce(v, &PgType::TEXT)? } else { v };
+            (format!("SELECT {} AS value, 1 AS ord", v.sql), vec![(fname.clone(), v.ty)])
+        }
     };
     // Single-column functions name their column after the alias, as PostgreSQL does.
     if cols.len() == 1 && alias.is_some_and(|a| a.columns.is_empty()) {
@@ -126,6 +139,7 @@ pub fn table_function(
     }
     let inner_names: Vec<&str> = match fname.as_str() {
         "jsonb_each" | "json_each" | "jsonb_each_text" | "json_each_text" => vec!["key", "value"],
+        "pg_options_to_table" => vec!["option_name", "option_value"],
         _ => vec!["value"],
     };
     let mut select = Vec::new();

@@ -73,6 +73,10 @@ pub enum ValueError {
     InvalidJson(String),
     #[error("invalid byte sequence for encoding \"UTF8\"")]
     InvalidUtf8,
+    #[error("relation \"{0}\" does not exist")]
+    UndefinedRelation(String),
+    #[error("type \"{0}\" does not exist")]
+    UndefinedType(String),
     #[error("{0}")]
     Unsupported(String),
 }
@@ -99,6 +103,8 @@ impl ValueError {
             ValueError::BinaryFormat(_) => SqlState::INVALID_BINARY_REPRESENTATION,
             ValueError::InvalidJson(_) => SqlState::INVALID_TEXT_REPRESENTATION,
             ValueError::InvalidUtf8 => SqlState::CHARACTER_NOT_IN_REPERTOIRE,
+            ValueError::UndefinedRelation(_) => SqlState::UNDEFINED_TABLE,
+            ValueError::UndefinedType(_) => SqlState::UNDEFINED_OBJECT,
             ValueError::Unsupported(_) => SqlState::FEATURE_NOT_SUPPORTED,
         }
     }

@@ -1,0 +1,64 @@
+// knex against a database: schema builder (createTable with foreign keys,
+// enum, json, timestamps), hasTable/hasColumn, a transaction with a
+// rollback, and queries through the builder. Prints one JSON line per fact.
+const knex = require("knex")({ client: "pg", connection: process.env.DATABASE_URL });
+
+const out = (kind, value) => console.log(JSON.stringify([kind, value]));
+
+async function main() {
+  await knex.schema.dropTableIfExists("k_line");
+  await knex.schema.dropTableIfExists("k_order");
+  await knex.schema.dropTableIfExists("k_user");
+  await knex.schema.createTable("k_user", (t) => {
+    t.increments("id");
+    t.string("email", 120).notNullable().unique();
+    t.enu("role", ["admin", "member"]).defaultTo("member");
+    t.jsonb("prefs");
+    t.timestamps(true, true);
+  });
+  await knex.schema.createTable("k_order", (t) => {
+    t.bigIncrements("id");
+    t.integer("user_id").unsigned().references("id").inTable("k_user").onDelete("CASCADE");
+    t.decimal("total", 12, 2).notNullable().defaultTo(0);
+    t.boolean("paid").defaultTo(false);
+    t.index(["user_id"], "k_order_user_idx");
+  });
+  out("hasTable", [await knex.schema.hasTable("k_user"), await knex.schema.hasTable("k_nope")]);
+  out("hasColumn", [await knex.schema.hasColumn("k_user", "email"), await knex.schema.hasColumn("k_user", "nope")]);
+  await knex.schema.alterTable("k_order", (t) => {
+    t.text("note");
+  });
+  out("hasColumn.after_alter", await knex.schema.hasColumn("k_order", "note"));
+
+  const [ann] = await knex("k_user").insert({ email: "ann@example.com", prefs: { theme: "dark" } }).returning(["id", "role"]);
+  out("insert.returning", ann);
+  await knex("k_order").insert([{ user_id: ann.id, total: "10.50" }, { user_id: ann.id, total: "4.25", paid: true }]);
+  try {
+    await knex.transaction(async (trx) => {
+      await trx("k_order").insert({ user_id: ann.id, total: "99.99" });
+      throw new Error("rollback");
+    });
+  } catch (e) {
+    out("transaction", e.message);
+  }
+  const rows = await knex("k_order").join("k_user", "k_user.id", "k_order.user_id").select("k_user.email", "k_order.total", "k_order.paid").orderBy("k_order.id");
+  out("join", rows);
+  out("sum", await knex("k_order").sum({ s: "total" }).first());
+  out("count_paid", await knex("k_order").where({ paid: true }).count({ n: "*" }).first());
+  await knex("k_order").where("total", "<", 5).update({ note: "small" });
+  out("updated", await knex("k_order").whereNotNull("note").pluck("total"));
+  out("prefs", (await knex("k_user").select("prefs").first()).prefs);
+  try {
+    await knex("k_user").insert({ email: "ann@example.com" });
+  } catch (e) {
+    out("unique_violation", [e.code, e.constraint]);
+  }
+  const cols = await knex("k_user").columnInfo();
+  out("columnInfo", Object.fromEntries(Object.entries(cols).map(([k, v]) => [k, [v.type, v.maxLength, v.nullable]])));
+  await knex.destroy();
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
