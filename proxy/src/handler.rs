@@ -14,16 +14,16 @@ use futures::{stream, Sink, SinkExt};
 use pgwire::api::cancel::CancelHandler;
 use pgwire::api::copy::CopyHandler;
 use pgwire::api::portal::{Format, Portal};
-use pgwire::api::query::{send_ready_for_query, ExtendedQueryHandler, SimpleQueryHandler};
+use pgwire::api::query::{send_describe_response, send_ready_for_query, ExtendedQueryHandler, SimpleQueryHandler};
 use pgwire::api::results::{DescribePortalResponse, DescribeStatementResponse, FieldFormat, FieldInfo, QueryResponse, Response, Tag};
 use pgwire::api::stmt::{QueryParser, StoredStatement};
-use pgwire::api::store::PortalStore;
+use pgwire::api::store::{Entry, PortalStore};
 use pgwire::api::{ClientInfo, ClientPortalStore, PgWireConnectionState, PgWireServerHandlers, Type, DEFAULT_NAME};
 use pgwire::error::{PgWireError, PgWireResult};
 use pgwire::messages::cancel::CancelRequest;
 use pgwire::messages::copy::{CopyData, CopyDone, CopyFail, CopyInResponse, CopyOutResponse};
-use pgwire::messages::data::{DataRow, RowDescription};
-use pgwire::messages::extendedquery::{Execute, Parse, ParseComplete, Sync as PgSync};
+use pgwire::messages::data::{DataRow, ParameterDescription, RowDescription};
+use pgwire::messages::extendedquery::{Describe, Execute, Parse, ParseComplete, Sync as PgSync, TARGET_TYPE_BYTE_STATEMENT};
 use pgwire::messages::response::{CommandComplete, EmptyQueryResponse, ReadyForQuery};
 use pgwire::messages::simplequery::Query;
 use pgwire::messages::startup::ParameterStatus;
@@ -330,11 +330,14 @@ impl ExtendedQueryHandler for QueryHandler {
         if session.cancel.terminated.load(std::sync::atomic::Ordering::SeqCst) {
             return Err(PgError::Terminated.into());
         }
-        if let Some(e) = session.txn.as_ref().filter(|t| t.failed).map(|_| PgError::InFailedTransaction) {
-            return Err(e.into());
-        }
         let hints: Vec<Option<PgType>> = message.type_oids.iter().map(|oid| PgType::from_oid(*oid)).collect();
-        let prepared = self.prepare(session, &message.query, &hints)?;
+        // In a failed transaction only statements that end it may be parsed, as in PostgreSQL.
+        let failed = session.txn.as_ref().is_some_and(|t| t.failed);
+        let prepared = match self.prepare(session, &message.query, &hints) {
+            Ok(p) if failed && !matches!(p.plan, Plan::Rollback | Plan::RollbackTo(_) | Plan::Commit) => Err(PgError::InFailedTransaction),
+            Err(_) if failed => Err(PgError::InFailedTransaction),
+            other => other,
+        }?;
         drop(guard);
         let name = message.name.clone().unwrap_or_else(|| DEFAULT_NAME.to_owned());
         if message.name.is_some() {
@@ -344,6 +347,30 @@ impl ExtendedQueryHandler for QueryHandler {
         client.portal_store().put_statement(Arc::new(stmt));
         client.send(PgWireBackendMessage::ParseComplete(ParseComplete::new())).await?;
         Ok(())
+    }
+
+    /// Describe of a statement always answers ParameterDescription and then
+    /// RowDescription or NoData, as PostgreSQL does. (The wire layer's
+    /// default sends an empty RowDescription for a statement that has
+    /// parameters but returns no rows, which JDBC reads as a result set.)
+    async fn on_describe<C>(&self, client: &mut C, message: Describe) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        if message.target_type != TARGET_TYPE_BYTE_STATEMENT {
+            return self._on_describe(client, message).await;
+        }
+        let name = message.name.as_deref().unwrap_or(DEFAULT_NAME);
+        let Some(Entry::Value(stmt)) = client.portal_store().get_statement(name) else {
+            return self._on_describe(client, message).await;
+        };
+        let described = self.do_describe_statement(client, &stmt).await?;
+        let oids = described.parameters.iter().map(|t| t.oid()).collect();
+        client.send(PgWireBackendMessage::ParameterDescription(ParameterDescription::new(oids))).await?;
+        send_describe_response(client, &DescribePortalResponse::new(described.fields)).await
     }
 
     async fn on_execute<C>(&self, client: &mut C, message: Execute) -> PgWireResult<()>

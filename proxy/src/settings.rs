@@ -70,6 +70,7 @@ const KNOWN: &[Known] = &[
     Known { name: "timezone_abbreviations", default: "Default", report: false, read_only: false },
     Known { name: "default_text_search_config", default: "pg_catalog.english", report: false, read_only: false },
     Known { name: "block_size", default: "8192", report: false, read_only: true },
+    Known { name: "max_index_keys", default: "32", report: false, read_only: true },
     // Planner and dump knobs that have no counterpart in SQLite: accepted and
     // shown so that tools setting them (pg_dump, ORMs) carry on.
     Known { name: "synchronize_seqscans", default: "on", report: false, read_only: false },

@@ -72,3 +72,11 @@ fn knex_schema_builder_and_queries_match_postgres() {
 fn typeorm_synchronize_and_repository_match_postgres() {
     same_as_postgres(&["node", &program("compat-tests/node/typeorm_sync.js")]);
 }
+
+#[test]
+fn jdbc_metadata_and_prepared_statements_match_postgres() {
+    // Debian's libpostgresql-jdbc-java; scripts/test installs it with a JDK.
+    let jar = "/usr/share/java/postgresql.jar";
+    assert!(Path::new(jar).exists(), "{jar} is missing: the test command installs libpostgresql-jdbc-java");
+    same_as_postgres(&["java", "-cp", jar, &program("compat-tests/jdbc/JdbcMetadata.java")]);
+}

@@ -82,6 +82,7 @@ pub fn function(t: &mut Translator<'_>, f: &Function) -> Result<TExpr, Translate
     let name = match parts.as_slice() {
         [n] => n.clone(),
         [s, n] if s == "pg_catalog" || s == "public" => n.clone(),
+        [s, n] if s == "information_schema" && n == "_pg_expandarray" => n.clone(),
         _ => return Err(TranslateError::UndefinedFunction(format!("{}()", parts.join(".")))),
     };
     if !f.within_group.is_empty() {
@@ -272,6 +273,22 @@ fn scalar(t: &mut Translator<'_>, name: &str, e: &[Expr]) -> Result<TExpr, Trans
                 "enum_first" => TExpr::new(labels.first().map(|l| string(l)).unwrap_or_else(|| "NULL".into()), elem),
                 _ => TExpr::new(labels.last().map(|l| string(l)).unwrap_or_else(|| "NULL".into()), elem),
             }
+        }
+        "_pg_expandarray" => {
+            // information_schema._pg_expandarray(arr): one (x, n) record per
+            // element, n counting from 1. The record is a JSON object here;
+            // `(rec).x` reads a field of it.
+            need_args(name, e, 1, 1)?;
+            let arr = t.expr(&e[0])?;
+            if !arr.ty.array {
+                return Err(TranslateError::UndefinedFunction(format!("{name}({})", arr.ty)));
+            }
+            let alias = t.srf_alias(&arr.sql);
+            let elem = arr.ty.element();
+            TExpr::new(
+                format!("json_object('x', lg_array_get({}, \"{alias}\".key + 1, {}), 'n', \"{alias}\".key + 1)", arr.sql, string(&elem.format_type())),
+                PgType::JSON,
+            )
         }
         "unnest" | "generate_subscripts" => {
             // In the select list: one row per element, from a json_each joined to this query level.

@@ -216,6 +216,13 @@ pub fn subscript(t: &mut Translator<'_>, root: &Expr, chain: &[AccessExpr]) -> R
                 let i = if i.ty.is_unknown() { t.coerce(i, &PgType::TEXT)? } else { i };
                 cur = TExpr::new(call("lg_json_get", &[&cur.sql, &i.sql]), cur.ty.clone()).named(cur.name.clone());
             }
+            // `(record).field` on a record built as a JSON object (_pg_expandarray).
+            AccessExpr::Dot(Expr::Identifier(field)) if cur.ty == PgType::JSON => {
+                let f = super::expr::fold(field);
+                // The position `n` is an integer; other fields take the type of what they meet.
+                let ty = if f == "n" { PgType::INT4 } else { PgType::UNKNOWN };
+                cur = TExpr::new(format!("json_extract({}, {})", cur.sql, string(&format!("$.{f}"))), ty).named(f);
+            }
             // `name` is a fixed array of bytes in PostgreSQL: `typname[0]` is its first character.
             AccessExpr::Subscript(Subscript::Index { index }) if cur.ty == PgType::NAME => {
                 let i = t.expr_as(index, &PgType::INT4)?;
