@@ -391,7 +391,10 @@ fn pg_class(schema: &Schema) -> CatalogTable {
             i(r.oid as i64),
             t(&r.name.name),
             i(schema.namespace_oid(&r.name.schema) as i64),
-            i(0),
+            // reltype: tables, views and sequences have a row type, indexes none.
+            // litegres does not list row types in pg_type; the relation's own
+            // OID stands for its row type (OIDs are unique per catalog).
+            i(if r.kind == RelKind::Index { 0 } else { r.oid as i64 }),
             i(10),
             i(if r.kind == RelKind::Index { 403 } else if r.kind == RelKind::Table { 2 } else { 0 }),
             t(kind),
@@ -540,6 +543,8 @@ fn pg_index(schema: &Schema) -> CatalogTable {
                 b(true),
                 b(false),
                 int_array(&keys),
+                // indclass: litegres has no operator classes to name (pg_opclass is empty).
+                int_array(&vec![0; keys.len()]),
                 int_array(&vec![0; keys.len()]),
                 Value::Null,
                 Value::Null,
@@ -563,6 +568,7 @@ fn pg_index(schema: &Schema) -> CatalogTable {
             ("indislive", BOOL),
             ("indisreplident", BOOL),
             ("indkey", PgType::INT2VECTOR),
+            ("indclass", PgType::array_of(Scalar::Oid)),
             ("indoption", PgType::INT2VECTOR),
             ("indexprs", TEXT),
             ("indpred", TEXT),

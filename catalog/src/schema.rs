@@ -262,9 +262,10 @@ impl Schema {
         for r in self.relations.values() {
             for c in &r.columns {
                 let Some(name) = c.default.as_deref().and_then(nextval_target) else { continue };
-                let qn = match name.split_once('.') {
-                    Some((s, n)) => QualifiedName::new(s, n),
-                    None => QualifiedName::new(&r.name.schema, &name),
+                let qn = match crate::types::split_qualified(&name).as_slice() {
+                    [s, n] => QualifiedName::new(s, n),
+                    [n] => QualifiedName::new(&r.name.schema, n),
+                    _ => continue,
                 };
                 if let Some(seq) = self.sequences.get(&qn) {
                     out.push(OwnedSequence { sequence: seq.clone(), table_oid: r.oid, attnum: c.attnum, column_type: c.ty.clone() });

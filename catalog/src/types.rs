@@ -352,7 +352,7 @@ impl PgType {
             Scalar::Regclass => "regclass".into(),
             Scalar::Regtype => "regtype".into(),
             Scalar::Regproc => "regproc".into(),
-            Scalar::Enum(e) => e.name.to_string(),
+            Scalar::Enum(e) => crate::runtime::quote_ident(&e.name),
             Scalar::Unknown => "unknown".into(),
             Scalar::Void => "void".into(),
         };
@@ -419,7 +419,18 @@ pub struct TypeName {
 /// Splits a SQL type name such as `numeric(10, 2)`, `character varying(20)[]`
 /// or `timestamp(3) with time zone` into its parts.
 pub fn parse_type_name(text: &str) -> TypeName {
-    let mut s = text.trim().to_ascii_lowercase();
+    // Unquoted names fold to lower case; quoted ones ("Role") keep theirs.
+    let mut quoted = false;
+    let mut s: String = text
+        .trim()
+        .chars()
+        .map(|c| {
+            if c == '"' {
+                quoted = !quoted;
+            }
+            if quoted { c } else { c.to_ascii_lowercase() }
+        })
+        .collect();
     let mut array = false;
     loop {
         let t = s.trim_end();
@@ -449,10 +460,6 @@ pub fn parse_type_name(text: &str) -> TypeName {
             base = rest.to_string();
         }
     }
-    // One quoted identifier ("mood"), not a quoted qualified name ("public"."mood").
-    if base.len() >= 2 && base.starts_with('"') && base.ends_with('"') && !base[1..base.len() - 1].contains('"') && base != "\"char\"" {
-        base = base[1..base.len() - 1].to_string();
-    }
     let serial = matches!(base.as_str(), "serial" | "bigserial" | "smallserial" | "serial2" | "serial4" | "serial8");
     TypeName { base, modifiers, array, serial }
 }
@@ -460,7 +467,12 @@ pub fn parse_type_name(text: &str) -> TypeName {
 impl TypeName {
     /// Resolves the name to a built-in type (user enums are resolved by the schema).
     pub fn builtin(&self) -> Option<PgType> {
-        let mut t = PgType::from_builtin_name(&self.base)?;
+        // A quoted built-in name ("int4") is the same type.
+        let unquoted = match self.base.strip_prefix('"').and_then(|b| b.strip_suffix('"')) {
+            Some(inner) if self.base != "\"char\"" && !inner.contains('"') => inner,
+            _ => self.base.as_str(),
+        };
+        let mut t = PgType::from_builtin_name(unquoted)?;
         t.array = self.array;
         t.typmod = typmod_for(&t.scalar, &self.modifiers, &self.base);
         Some(t)
@@ -554,7 +566,10 @@ mod qualified_tests {
     fn quoted_qualified_type_names_split_into_parts() {
         let tn = parse_type_name("\"public\".\"Mood\"[]");
         assert!(tn.array);
-        assert_eq!(split_qualified(&tn.base), vec!["public".to_string(), "mood".to_string()]);
+        assert_eq!(split_qualified(&tn.base), vec!["public".to_string(), "Mood".to_string()]);
+        assert_eq!(split_qualified(&parse_type_name("\"Role\"").base), vec!["Role".to_string()]);
+        assert_eq!(split_qualified(&parse_type_name("Role").base), vec!["role".to_string()]);
+        assert_eq!(parse_type_name("\"int4\"").builtin(), Some(PgType::INT4));
         assert_eq!(split_qualified("\"My\"\"S\".x"), vec!["My\"S".to_string(), "x".to_string()]);
         assert_eq!(split_qualified("Public.T"), vec!["public".to_string(), "t".to_string()]);
     }

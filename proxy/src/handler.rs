@@ -337,7 +337,11 @@ impl ExtendedQueryHandler for QueryHandler {
             Ok(p) if failed && !matches!(p.plan, Plan::Rollback | Plan::RollbackTo(_) | Plan::Commit) => Err(PgError::InFailedTransaction),
             Err(_) if failed => Err(PgError::InFailedTransaction),
             other => other,
-        }?;
+        }
+        .inspect_err(|e| {
+            // The statement text may hold literals (passwords): trace level only.
+            tracing::trace!(code = e.sqlstate().code(), error = %e, sql = %message.query, "parse failed");
+        })?;
         drop(guard);
         let name = message.name.clone().unwrap_or_else(|| DEFAULT_NAME.to_owned());
         if message.name.is_some() {
@@ -475,7 +479,9 @@ impl ExtendedQueryHandler for QueryHandler {
         let mut params = Vec::with_capacity(types.len());
         for (i, ty) in types.iter().enumerate() {
             let binary = portal.parameter_format.format_for(i) == FieldFormat::Binary;
-            let v = exec::decode_param(ty, portal.parameters[i].as_deref(), binary, &format)?;
+            let v = exec::decode_param(ty, portal.parameters[i].as_deref(), binary, &format).inspect_err(|e| {
+                tracing::debug!(code = e.sqlstate().code(), error = %e, param = i + 1, ty = %ty, binary, "bind failed");
+            })?;
             if let catalog::value::Value::Text(text) = &v {
                 session.schema()?.schema.check_enum(ty, text).map_err(PgError::Value)?;
             }
@@ -484,7 +490,10 @@ impl ExtendedQueryHandler for QueryHandler {
         // Outside an explicit transaction, an extended-protocol statement runs in an implicit one until Sync.
         let fmt = portal.result_column_format.clone();
         let binary = move |i: usize| fmt.format_for(i) == FieldFormat::Binary;
-        let outcome = session.execute(&plan, &params, &binary, 0).await;
+        let outcome = session.execute(&plan, &params, &binary, 0).await.inspect_err(|e| {
+            tracing::debug!(code = e.sqlstate().code(), error = %e, "statement failed");
+            tracing::trace!(sql = %prepared.sql, "failed statement");
+        });
         for n in std::mem::take(&mut session.notices) {
             client.feed(PgWireBackendMessage::NoticeResponse(notice(&n).into())).await?;
         }

@@ -80,3 +80,8 @@ fn jdbc_metadata_and_prepared_statements_match_postgres() {
     assert!(Path::new(jar).exists(), "{jar} is missing: the test command installs libpostgresql-jdbc-java");
     same_as_postgres(&["java", "-cp", jar, &program("compat-tests/jdbc/JdbcMetadata.java")]);
 }
+
+#[test]
+fn prisma_db_push_pull_and_migrations_match_postgres() {
+    same_as_postgres(&["node", &program("compat-tests/prisma/run.mjs")]);
+}

@@ -148,8 +148,9 @@ pub fn function(t: &mut Translator<'_>, name: &str, args: &[Expr]) -> Result<Opt
             // as PostgreSQL deparses a regclass constant.
             let mut sql = arg(0);
             for (qn, _) in t.ctx.schema.sequences.iter().filter(|(qn, _)| !t.ctx.search_path.contains(&qn.schema)) {
-                let bare = format!("nextval('{}'::regclass)", qn.name);
-                let qualified = format!("nextval('{}.{}'::regclass)", qn.schema, qn.name);
+                let q = crate::runtime::quote_ident;
+                let bare = format!("nextval('{}'::regclass)", q(&qn.name));
+                let qualified = format!("nextval('{}.{}'::regclass)", q(&qn.schema), q(&qn.name));
                 sql = format!("replace({sql}, {}, {})", string(&bare), string(&qualified));
             }
             // Likewise a literal cast to an enum type: 'ok'::mood.

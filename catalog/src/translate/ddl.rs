@@ -325,7 +325,11 @@ pub(super) fn attribute_rows(d: &mut Ddl, rel: &Relation) {
 /// The stored type text: enums qualified, so they resolve whatever the search path.
 pub(super) fn type_text(t: &PgType) -> String {
     match &t.scalar {
-        Scalar::Enum(e) => format!("{}.{}{}", e.schema, e.name, if t.array { "[]" } else { "" }),
+        // Quoted as needed, so that "Role" keeps its case when read back.
+        Scalar::Enum(e) => {
+            let q = crate::runtime::quote_ident;
+            format!("{}.{}{}", q(&e.schema), q(&e.name), if t.array { "[]" } else { "" })
+        }
         _ => t.format_type(),
     }
 }

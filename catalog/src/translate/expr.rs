@@ -105,8 +105,12 @@ impl<'a> Translator<'a> {
     }
 
     /// The alias of the json_each that expands `array_sql` at this query level.
+    ///
+    /// Several set-returning functions in one select list advance together,
+    /// as in PostgreSQL: every array after the first is read at the first
+    /// one's position (so the rows follow the first array's length).
     pub fn srf_alias(&mut self, array_sql: &str) -> String {
-        if let Some((_, a)) = self.scopes.current().srf.iter().find(|(sql, _)| sql == array_sql) {
+        if let Some((_, a)) = self.scopes.current().srf.first() {
             return a.clone();
         }
         let alias = self.fresh_alias();
@@ -173,7 +177,8 @@ impl<'a> Translator<'a> {
             .schema
             .lookup_enum(schema.as_deref(), &name, self.ctx.search_path)
             .ok_or_else(|| TranslateError::UndefinedType(text.to_string()))?;
-        self.ctx.schema.resolve_type_text(&format!("{}.{}{}", e.name.schema, e.name.name, if tn.array { "[]" } else { "" }))
+        let quoted = |n: &str| format!("\"{}\"", n.replace('"', "\"\""));
+        self.ctx.schema.resolve_type_text(&format!("{}.{}{}", quoted(&e.name.schema), quoted(&e.name.name), if tn.array { "[]" } else { "" }))
             .ok_or_else(|| TranslateError::UndefinedType(text.to_string()))
     }
 

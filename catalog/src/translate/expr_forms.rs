@@ -55,6 +55,12 @@ impl Translator<'_> {
             }
             _ => {}
         }
+        if target.scalar == Scalar::Regproc && !target.array && t.ty.is_text_family() {
+            // Functions have no OIDs in litegres: catalog columns such as
+            // pg_type.typinput hold the function's name, which is what
+            // `regproc` prints, so the name stands for the regproc value.
+            return Ok(TExpr { ty: PgType::TEXT, lit: Lit::None, origin: None, name, ..t });
+        }
         if matches!(target.scalar, Scalar::Regclass | Scalar::Regtype) && !target.array && t.ty.is_text_family() {
             // A computed name: looked up when the row is read, in a map of
             // the names this session can use, built now.

@@ -120,7 +120,9 @@ pub(super) fn column_model(ctx: &Context<'_>, q: &QualifiedName, name: &str, att
     let mut col = Column { attnum, name: name.to_string(), ty: ty.clone(), not_null: false, default: None, identity: None, comment: None };
     let mut seq = None;
     let mut cons = Vec::new();
-    let seq_ref = |sq: &QualifiedName| if sq.schema == "public" { sq.name.clone() } else { format!("{}.{}", sq.schema, sq.name) };
+    // As PostgreSQL writes it: quoted where the name needs it ('"User_id_seq"').
+    let quote = crate::runtime::quote_ident;
+    let seq_ref = |sq: &QualifiedName| if sq.schema == "public" { quote(&sq.name) } else { format!("{}.{}", quote(&sq.schema), quote(&sq.name)) };
     if tn.serial {
         let sq = QualifiedName::new(&q.schema, &format!("{}_{}_seq", q.name, name));
         col.default = Some(format!("nextval('{}'::regclass)", seq_ref(&sq)));
