@@ -159,6 +159,12 @@ impl PgError {
             rusqlite::Error::ExecuteReturnedResults | rusqlite::Error::InvalidQuery => {
                 return PgError::Internal(e.to_string());
             }
+            // SQLite's message quotes the whole translated statement; the
+            // client gets the reason, the statement stays in the trace log.
+            rusqlite::Error::SqlInputError { msg, sql, .. } => {
+                tracing::trace!(%sql, "SQLite refused the translated statement");
+                return PgError::Internal(msg.clone());
+            }
             other => return PgError::Internal(other.to_string()),
         };
         if let Some(rest) = message.find(UDF_ERROR_PREFIX).map(|i| &message[i + UDF_ERROR_PREFIX.len()..]) {

@@ -140,6 +140,7 @@ fn row_description(columns: &[OutColumn]) -> RowDescription {
 fn notice(n: &catalog::translate::Notice) -> pgwire::error::ErrorInfo {
     let mut info = pgwire::error::ErrorInfo::new(n.severity.to_string(), n.code.to_string(), n.message.clone());
     info.severity_nonlocalized = Some(n.severity.to_string());
+    info.detail = n.detail.clone();
     info
 }
 

@@ -602,13 +602,23 @@ pub(super) fn drop(ctx: &Context<'_>, object_type: ObjectType, if_exists: bool, 
                             .cloned()
                             .collect();
                         let dependents: Vec<_> = dependents.into_iter().filter(|r| !names_contain(ctx, names, &r.name)).collect();
-                        if !dependents.is_empty() && !cascade {
+                        let views: Vec<_> = view_dependents(ctx, rel.oid).into_iter().filter(|v| !names_contain(ctx, names, &v.name)).collect();
+                        if (!dependents.is_empty() || !views.is_empty()) && !cascade {
                             return Err(TranslateError::DependentObjects(format!("table {n}")));
+                        }
+                        let mut cascaded = Vec::new();
+                        for v in &views {
+                            cascaded.push(format!("view {}", v.name.name));
                         }
                         for dep in &dependents {
                             for c in dep.constraints.iter().filter(|c| c.ref_table.as_ref() == Some(&rel.name)) {
-                                d.notices.push(Notice::notice("00000", format!("drop cascades to constraint {} on table {}", c.name, dep.name.name)));
+                                cascaded.push(format!("constraint {} on table {}", c.name, dep.name.name));
                             }
+                        }
+                        cascade_notice(&mut d, cascaded);
+                        for v in views.iter().rev() {
+                            d.push(format!("DROP VIEW IF EXISTS {}", ident(&v.sqlite_name)));
+                            drop_catalog_rows(&mut d, v.oid);
                         }
                         d.push(format!("DROP TABLE {}", ident(&rel.sqlite_name)));
                         d.push(format!("DELETE FROM __lg_relation WHERE oid IN (SELECT relid FROM __lg_sequence WHERE owned_by_relid = {})", rel.oid));
@@ -621,6 +631,15 @@ pub(super) fn drop(ctx: &Context<'_>, object_type: ObjectType, if_exists: bool, 
                         }
                     }
                     RelKind::View => {
+                        let views: Vec<_> = view_dependents(ctx, rel.oid).into_iter().filter(|v| !names_contain(ctx, names, &v.name)).collect();
+                        if !views.is_empty() && !cascade {
+                            return Err(TranslateError::DependentObjects(format!("view {n}")));
+                        }
+                        cascade_notice(&mut d, views.iter().map(|v| format!("view {}", v.name.name)).collect());
+                        for v in views.iter().rev() {
+                            d.push(format!("DROP VIEW IF EXISTS {}", ident(&v.sqlite_name)));
+                            drop_catalog_rows(&mut d, v.oid);
+                        }
                         d.push(format!("DROP VIEW {}", ident(&rel.sqlite_name)));
                         drop_catalog_rows(&mut d, rel.oid);
                     }
@@ -641,6 +660,49 @@ pub(super) fn drop(ctx: &Context<'_>, object_type: ObjectType, if_exists: bool, 
         }
     }
     Ok(d.plan(tag))
+}
+
+/// The views that read `oid`, directly or through other views, innermost
+/// last (so dropping them in reverse order drops dependents first).
+pub(super) fn view_dependents(ctx: &Context<'_>, oid: u32) -> Vec<std::sync::Arc<crate::schema::Relation>> {
+    let mut out: Vec<std::sync::Arc<crate::schema::Relation>> = Vec::new();
+    let mut frontier = vec![oid];
+    while let Some(target) = frontier.pop() {
+        for v in ctx.schema.relations.values().filter(|r| r.kind == RelKind::View) {
+            if out.iter().any(|o| o.oid == v.oid) || v.oid == oid {
+                continue;
+            }
+            if view_reads(ctx, v).contains(&target) {
+                out.push(v.clone());
+                frontier.push(v.oid);
+            }
+        }
+    }
+    out
+}
+
+/// The relations a view's stored query reads, found by translating it again.
+fn view_reads(ctx: &Context<'_>, view: &crate::schema::Relation) -> Vec<u32> {
+    let Some(def) = &view.definition else { return Vec::new() };
+    let Ok(mut stmts) = sqlparser::parser::Parser::parse_sql(&sqlparser::dialect::PostgreSqlDialect {}, def) else { return Vec::new() };
+    let Some(sqlparser::ast::Statement::Query(q)) = stmts.pop() else { return Vec::new() };
+    let mut t = Translator::new(ctx);
+    if t.query(&q, None).is_err() {
+        return Vec::new();
+    }
+    t.relations_used
+}
+
+/// The NOTICE PostgreSQL gives for what a DROP ... CASCADE also dropped.
+pub(super) fn cascade_notice(d: &mut Ddl, what: Vec<String>) {
+    match what.len() {
+        0 => {}
+        1 => d.notices.push(Notice::notice("00000", format!("drop cascades to {}", what[0]))),
+        n => d.notices.push(
+            Notice::notice("00000", format!("drop cascades to {n} other objects"))
+                .with_detail(what.iter().map(|w| format!("drop cascades to {w}")).collect::<Vec<_>>().join("\n")),
+        ),
+    }
 }
 
 pub(super) fn names_contain(ctx: &Context<'_>, names: &[ObjectName], q: &QualifiedName) -> bool {

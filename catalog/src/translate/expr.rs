@@ -89,6 +89,8 @@ pub struct Translator<'a> {
     pub sequences: Vec<QualifiedName>,
     /// Common table expressions visible at each query level: name → columns.
     pub ctes: Vec<Vec<(String, Vec<OutColumn>)>>,
+    /// OIDs of the tables and views the statement reads (a view's dependencies).
+    pub relations_used: Vec<u32>,
     next_alias: usize,
 }
 
@@ -100,6 +102,7 @@ impl<'a> Translator<'a> {
             scopes: Scopes::default(),
             sequences: Vec::new(),
             ctes: Vec::new(),
+            relations_used: Vec::new(),
             next_alias: 0,
         }
     }

@@ -164,14 +164,19 @@ pub struct Notice {
     pub severity: &'static str,
     pub code: &'static str,
     pub message: String,
+    pub detail: Option<String>,
 }
 
 impl Notice {
     pub fn notice(code: &'static str, message: impl Into<String>) -> Notice {
-        Notice { severity: "NOTICE", code, message: message.into() }
+        Notice { severity: "NOTICE", code, message: message.into(), detail: None }
     }
     pub fn warning(code: &'static str, message: impl Into<String>) -> Notice {
-        Notice { severity: "WARNING", code, message: message.into() }
+        Notice { severity: "WARNING", code, message: message.into(), detail: None }
+    }
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Notice {
+        self.detail = Some(detail.into());
+        self
     }
 }
 

@@ -532,6 +532,7 @@ impl Translator<'_> {
                 if !matches!(rel.kind, RelKind::Table | RelKind::View) {
                     return Err(TranslateError::Unsupported(format!("selecting from \"{rel_name}\"")));
                 }
+                self.relations_used.push(rel.oid);
                 let mut columns: Vec<ScopeColumn> = rel
                     .columns
                     .iter()

@@ -55,3 +55,17 @@ CREATE TABLE IF NOT EXISTS paint (c text);
 DROP SCHEMA app;
 DROP SCHEMA app CASCADE;
 CREATE TABLE tt (x int) PARTITION BY RANGE (x);
+CREATE TABLE base_t (id int, v text);
+CREATE VIEW v1 AS SELECT id, v FROM base_t WHERE id > 0;
+CREATE VIEW v2 AS SELECT id FROM v1;
+DROP TABLE base_t;
+DROP VIEW v1;
+\set VERBOSITY default
+DROP VIEW v1 CASCADE;
+SELECT count(*) FROM pg_views WHERE viewname IN ('v1', 'v2');
+DROP TABLE base_t;
+CREATE TABLE t_a (id int PRIMARY KEY);
+CREATE VIEW va AS SELECT id FROM t_a;
+CREATE TABLE t_b (a_id int REFERENCES t_a(id));
+DROP TABLE t_a CASCADE;
+\set VERBOSITY sqlstate
