@@ -27,6 +27,25 @@ fn main() {
     let dest = Path::new(&env::var("OUT_DIR").unwrap()).join("sqlstate_table.rs");
     fs::write(dest, out + &all).unwrap();
     catalog_relations();
+    builtin_functions();
+}
+
+/// PostgreSQL's built-in functions (catalog/pg_proc.txt, extracted from the
+/// pg_proc rows of postgres.bki by scripts/extract-catalog).
+fn builtin_functions() {
+    println!("cargo:rerun-if-changed=pg_proc.txt");
+    let text = fs::read_to_string("pg_proc.txt").expect("pg_proc.txt is part of the crate");
+    let mut out = String::from("/// PostgreSQL's built-in functions: oid, name, prokind, proretset, prorettype, proargtypes.\n");
+    out.push_str("pub const BUILTIN_FUNCTIONS: &[(u32, &str, char, bool, u32, &[u32])] = &[\n");
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        let [oid, name, kind, retset, ret, args] = f.as_slice() else { continue };
+        let args = if *args == "-" { String::new() } else { args.to_string() };
+        writeln!(out, "    ({oid}, \"{name}\", '{kind}', {}, {ret}, &[{args}]),", *retset == "t").unwrap();
+    }
+    out.push_str("];\n");
+    let dest = Path::new(&env::var("OUT_DIR").unwrap()).join("builtin_functions.rs");
+    fs::write(dest, out).unwrap();
 }
 
 /// PostgreSQL's catalog tables, their fixed OIDs and columns, from the

@@ -3,6 +3,7 @@
 //! SQLSTATE table ([`sqlstate`]), the schema model ([`schema`]) and the
 //! translation of PostgreSQL SQL into SQLite SQL ([`translate`]).
 
+pub mod builtin_functions;
 pub mod information_schema;
 pub mod pg_catalog;
 pub mod runtime;

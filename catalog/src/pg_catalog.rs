@@ -729,6 +729,39 @@ fn pg_indexes(schema: &Schema) -> CatalogTable {
     CatalogTable { columns: vec![("schemaname", NAME), ("tablename", NAME), ("indexname", NAME), ("tablespace", NAME), ("indexdef", TEXT)], rows }
 }
 
+/// The built-in functions litegres can call, with PostgreSQL's OIDs and types.
+fn pg_proc() -> CatalogTable {
+    let rows = crate::builtin_functions::supported()
+        .iter()
+        .map(|f| {
+            let args: Vec<i64> = f.args.iter().map(|a| a.wire().oid() as i64).collect();
+            vec![
+                i(f.oid as i64),
+                t(f.name),
+                i(crate::schema::PG_CATALOG_OID as i64),
+                t(&f.kind.to_string()),
+                b(f.retset),
+                i(args.len() as i64),
+                i(f.result.wire().oid() as i64),
+                int_array(&args),
+            ]
+        })
+        .collect();
+    CatalogTable {
+        columns: vec![
+            ("oid", OID),
+            ("proname", NAME),
+            ("pronamespace", OID),
+            ("prokind", CHAR),
+            ("proretset", BOOL),
+            ("pronargs", INT2),
+            ("prorettype", OID),
+            ("proargtypes", PgType::array_of(Scalar::Oid)),
+        ],
+        rows,
+    }
+}
+
 /// Comments: on tables and columns (COMMENT ON), and PostgreSQL's own on the public schema.
 fn pg_description(schema: &Schema) -> CatalogTable {
     let class = catalog_relation_oid("pg_class").unwrap_or(0) as i64;
@@ -857,7 +890,7 @@ fn computed(name: &str, schema: &Schema, database: &str, databases: &[String]) -
         "pg_range" => empty(vec![("rngtypid", OID), ("rngsubtype", OID), ("rngmultitypid", OID), ("rngcollation", OID), ("rngsubopc", OID)]),
         "pg_inherits" => empty(vec![("inhrelid", OID), ("inhparent", OID), ("inhseqno", INT4), ("inhdetachpending", BOOL)]),
         "pg_partitioned_table" => empty(vec![("partrelid", OID), ("partstrat", CHAR), ("partnatts", INT2), ("partdefid", OID)]),
-        "pg_proc" => empty(vec![("oid", OID), ("proname", NAME), ("pronamespace", OID), ("prorettype", OID), ("prokind", CHAR)]),
+        "pg_proc" => pg_proc(),
         "pg_description" => pg_description(schema),
         "pg_attrdef" => pg_attrdef(schema),
         "pg_index" => pg_index(schema),

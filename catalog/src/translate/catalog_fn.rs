@@ -195,8 +195,24 @@ pub fn function(t: &mut Translator<'_>, name: &str, args: &[Expr]) -> Result<Opt
             let sql = if rows.is_empty() { "NULL".into() } else { format!("(SELECT column3 FROM (VALUES {}) WHERE column1 = ({}) AND column2 = ({}))", rows.join(", "), arg(0), arg(1)) };
             TExpr::new(sql, PgType::TEXT)
         }
-        "shobj_description" | "pg_get_statisticsobjdef_columns" | "pg_get_triggerdef" | "pg_get_functiondef" | "pg_get_function_result" | "pg_get_function_arguments"
-        | "pg_get_function_identity_arguments" | "pg_get_partkeydef" | "pg_tablespace_location" => TExpr::new("NULL".into(), PgType::TEXT),
+        "pg_get_function_result" | "pg_get_function_arguments" | "pg_get_function_identity_arguments" => {
+            // Built-in functions only: their result type, or their argument types.
+            let pairs: Vec<(i64, String)> = crate::builtin_functions::supported()
+                .iter()
+                .map(|f| {
+                    let text = if name == "pg_get_function_result" {
+                        f.result.format_type()
+                    } else {
+                        f.args.iter().map(PgType::format_type).collect::<Vec<_>>().join(", ")
+                    };
+                    (f.oid as i64, text)
+                })
+                .collect();
+            TExpr::new(lookup(&arg(0), &pairs), PgType::TEXT)
+        }
+        "shobj_description" | "pg_get_statisticsobjdef_columns" | "pg_get_triggerdef" | "pg_get_functiondef" | "pg_get_partkeydef" | "pg_tablespace_location" => {
+            TExpr::new("NULL".into(), PgType::TEXT)
+        }
         "pg_relation_is_publishable" => TExpr::new("0".into(), PgType::BOOL),
         "pg_partition_ancestors" | "pg_partition_root" => TExpr::new(arg(0), PgType::scalar(Scalar::Regclass)),
         "pg_table_size" | "pg_total_relation_size" | "pg_relation_size" | "pg_indexes_size" | "pg_database_size" => TExpr::new("0".into(), PgType::INT8),
