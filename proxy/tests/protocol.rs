@@ -35,6 +35,11 @@ fn raw_session(port: u16, payload: &[u8]) -> Vec<u8> {
     let mut buf = vec![0u8; 4096];
     let _ = s.read(&mut buf);
     let _ = s.write_all(payload);
+    read_until_closed(&mut s)
+}
+
+/// Everything the server sends until it closes the connection (or goes quiet).
+fn read_until_closed(s: &mut TcpStream) -> Vec<u8> {
     let mut out = Vec::new();
     let mut chunk = [0u8; 4096];
     while let Ok(n) = s.read(&mut chunk) {
@@ -55,14 +60,7 @@ fn a_refused_startup_ends_with_the_error_alone() {
     let mut s = TcpStream::connect(("127.0.0.1", node.port)).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
     s.write_all(&startup_for("no_such_db")).unwrap();
-    let mut out = Vec::new();
-    let mut chunk = [0u8; 4096];
-    while let Ok(n) = s.read(&mut chunk) {
-        if n == 0 {
-            break;
-        }
-        out.extend_from_slice(&chunk[..n]);
-    }
+    let out = read_until_closed(&mut s);
     assert_eq!(out.first(), Some(&b'E'), "expected an ErrorResponse, got {out:?}");
     let len = i32::from_be_bytes([out[1], out[2], out[3], out[4]]) as usize;
     let text = String::from_utf8_lossy(&out[5..1 + len]);
