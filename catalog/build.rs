@@ -36,6 +36,7 @@ fn builtin_functions() {
     println!("cargo:rerun-if-changed=pg_proc.txt");
     let text = fs::read_to_string("pg_proc.txt").expect("pg_proc.txt is part of the crate");
     let mut out = String::from("/// PostgreSQL's built-in functions: oid, name, prokind, proretset, prorettype, proargtypes.\n");
+    out.push_str("#[allow(clippy::type_complexity)]\n");
     out.push_str("pub const BUILTIN_FUNCTIONS: &[(u32, &str, char, bool, u32, &[u32])] = &[\n");
     for line in text.lines().filter(|l| !l.starts_with('#')) {
         let f: Vec<&str> = line.split_whitespace().collect();
@@ -55,6 +56,7 @@ fn catalog_relations() {
     println!("cargo:rerun-if-changed=catalog_relations.txt");
     let text = fs::read_to_string("catalog_relations.txt").expect("catalog_relations.txt is part of the crate");
     let mut out = String::from("/// PostgreSQL's catalog tables: name, fixed OID, and (column, bki type) pairs.\n");
+    out.push_str("#[allow(clippy::type_complexity)]\n");
     out.push_str("pub const CATALOG_RELATIONS: &[(&str, u32, &[(&str, &str)])] = &[\n");
     let mut open = false;
     for line in text.lines() {
