@@ -48,6 +48,11 @@ pub struct ServeArgs {
     /// Log filter (tracing env-filter syntax), e.g. info or litegres=debug.
     #[arg(long, env = "LITEGRES_LOG")]
     pub log: Option<String>,
+    /// The PostgreSQL version to report (MAJOR.MINOR, default 16.4). Tools such
+    /// as pg_dump refuse a server newer than themselves: run pg_dump 15
+    /// against a node started with --server-version 15.18.
+    #[arg(long, env = "LITEGRES_SERVER_VERSION")]
+    pub server_version: Option<String>,
 }
 
 /// The same settings as they may appear in the TOML file.
@@ -65,6 +70,14 @@ struct FileConfig {
     insecure_trust: Option<bool>,
     readers: Option<usize>,
     log: Option<String>,
+    server_version: Option<String>,
+}
+
+/// `16.4` into ("16.4", "160004"), as PostgreSQL 10+ numbers its versions.
+fn parse_server_version(text: &str) -> Option<(String, String)> {
+    let (major, minor) = text.trim().split_once('.')?;
+    let (major, minor): (u32, u32) = (major.parse().ok()?, minor.parse().ok()?);
+    (10..=99).contains(&major).then(|| (format!("{major}.{minor}"), format!("{}", major * 10000 + minor)))
 }
 
 /// The validated configuration of a node.
@@ -78,6 +91,8 @@ pub struct Config {
     pub users: Users,
     pub readers: usize,
     pub log: String,
+    /// (`server_version`, `server_version_num`), e.g. ("16.4", "160004").
+    pub server_version: (String, String),
 }
 
 impl Config {
@@ -124,7 +139,9 @@ impl Config {
         if readers == 0 {
             bail!("--readers must be at least 1");
         }
-        Ok(Config { data_dir, listen, http_listen, tls, auth, users, readers, log: args.log.or(file.log).unwrap_or_else(|| "info".into()) })
+        let version_text = args.server_version.or(file.server_version).unwrap_or_else(|| crate::settings::SERVER_VERSION.into());
+        let server_version = parse_server_version(&version_text).with_context(|| format!("--server-version \"{version_text}\" must be MAJOR.MINOR, e.g. 16.4"))?;
+        Ok(Config { data_dir, listen, http_listen, tls, auth, users, readers, log: args.log.or(file.log).unwrap_or_else(|| "info".into()), server_version })
     }
 }
 

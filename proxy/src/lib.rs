@@ -33,7 +33,7 @@ use tokio::net::TcpListener;
 pub fn version_string() -> String {
     format!(
         "PostgreSQL {} (litegres {}) on {}-linux, SQLite {}",
-        settings::SERVER_VERSION,
+        settings::server_version().0,
         env!("CARGO_PKG_VERSION"),
         std::env::consts::ARCH,
         rusqlite::version()
@@ -42,6 +42,7 @@ pub fn version_string() -> String {
 
 /// Opens the node's storage.
 pub fn open_node(config: Config) -> anyhow::Result<Arc<Node>> {
+    settings::set_server_version(config.server_version.clone());
     std::fs::create_dir_all(&config.data_dir)?;
     let init: consensus::ConnInit = Arc::new(functions::register);
     let bootstrap: Arc<dyn Fn(&rusqlite::Connection) -> rusqlite::Result<()> + Send + Sync> =

@@ -7,13 +7,23 @@ use catalog::translate::TranslateError;
 use catalog::value::{FormatOptions, SessionZone};
 use std::collections::HashMap;
 
-/// The version litegres reports; clients key features off it. The catalogs
-/// litegres emulates have PostgreSQL 15's shape (and its differential tests
-/// run against PostgreSQL 15), so that is the version it claims: tools such
-/// as pg_dump refuse a server newer than themselves and choose their catalog
-/// queries by this number.
-pub const SERVER_VERSION: &str = "15.18";
-pub const SERVER_VERSION_NUM: &str = "150018";
+/// The version litegres reports by default; clients key features off it.
+/// `--server-version` changes it for the process (pg_dump refuses a server
+/// newer than itself, so a node dumped with pg_dump 15 reports 15.x).
+pub const SERVER_VERSION: &str = "16.4";
+
+static REPORTED_VERSION: std::sync::OnceLock<(String, String)> = std::sync::OnceLock::new();
+
+/// Sets the reported version once, at start-up (`--server-version`).
+pub fn set_server_version(version: (String, String)) {
+    let _ = REPORTED_VERSION.set(version);
+}
+
+/// The reported (`server_version`, `server_version_num`).
+pub fn server_version() -> (&'static str, &'static str) {
+    let (v, n) = REPORTED_VERSION.get_or_init(|| (SERVER_VERSION.to_string(), "160004".to_string()));
+    (v.as_str(), n.as_str())
+}
 
 struct Known {
     name: &'static str,
@@ -33,8 +43,9 @@ const KNOWN: &[Known] = &[
     Known { name: "standard_conforming_strings", default: "on", report: true, read_only: false },
     Known { name: "is_superuser", default: "on", report: true, read_only: true },
     Known { name: "session_authorization", default: "postgres", report: true, read_only: true },
-    Known { name: "server_version", default: SERVER_VERSION, report: true, read_only: true },
-    Known { name: "server_version_num", default: SERVER_VERSION_NUM, report: false, read_only: true },
+    // Defaults from server_version(), which --server-version sets.
+    Known { name: "server_version", default: "", report: true, read_only: true },
+    Known { name: "server_version_num", default: "", report: false, read_only: true },
     Known { name: "server_encoding", default: "UTF8", report: true, read_only: true },
     Known { name: "default_transaction_read_only", default: "off", report: true, read_only: false },
     Known { name: "in_hot_standby", default: "off", report: true, read_only: true },
@@ -138,7 +149,11 @@ impl Settings {
         if let Some(v) = self.values.get(&key) {
             return Some(v.clone());
         }
-        known(name).map(|k| k.default.to_string())
+        known(name).map(|k| match k.name {
+            "server_version" => server_version().0.to_string(),
+            "server_version_num" => server_version().1.to_string(),
+            _ => k.default.to_string(),
+        })
     }
 
     /// Checks and normalises a value for `name`.

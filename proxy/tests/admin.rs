@@ -16,8 +16,8 @@ async fn healthz_and_server_identity() {
     assert!(resp.contains("\"status\":\"ok\""), "{resp}");
     let c = s.client().await;
     let v: String = c.query_one("SELECT version()", &[]).await.unwrap().get(0);
-    assert!(v.starts_with("PostgreSQL 15.18") && v.contains("litegres"), "{v}");
+    assert!(v.starts_with("PostgreSQL 16.4") && v.contains("litegres"), "{v}");
     let (ok, out, err) = s.psql(&["-A", "-t"], "SHOW server_version; SHOW integer_datetimes; SHOW client_encoding; SHOW DateStyle;");
     assert!(ok, "{err}");
-    assert_eq!(out, "15.18\non\nUTF8\nISO, MDY\n");
+    assert_eq!(out, "16.4\non\nUTF8\nISO, MDY\n");
 }

@@ -233,6 +233,15 @@ impl Postgres {
     }
 }
 
+impl Postgres {
+    /// The server's MAJOR.MINOR version (`15.18`).
+    pub fn version(&self) -> String {
+        let (ok, out, err) = psql_at(self.port, &["-A", "-t", "-c", "SHOW server_version"], "");
+        assert!(ok, "SHOW server_version: {err}");
+        out.split_whitespace().next().unwrap_or_default().to_string()
+    }
+}
+
 impl Drop for Postgres {
     fn drop(&mut self) {
         let pg_ctl = self.bin.join("pg_ctl");
