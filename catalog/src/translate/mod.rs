@@ -10,6 +10,7 @@
 mod aggregate;
 mod alter;
 mod catalog_fn;
+mod compare;
 mod ddl;
 mod dml;
 mod error;
