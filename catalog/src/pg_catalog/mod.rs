@@ -15,13 +15,13 @@ pub struct CatalogTable {
     pub rows: Vec<Vec<Value>>,
 }
 
-fn t(s: &str) -> Value {
+pub(super) fn t(s: &str) -> Value {
     Value::Text(s.to_string())
 }
-fn i(n: i64) -> Value {
+pub(super) fn i(n: i64) -> Value {
     Value::Int(n)
 }
-fn b(v: bool) -> Value {
+pub(super) fn b(v: bool) -> Value {
     Value::Int(v as i64)
 }
 
@@ -80,9 +80,11 @@ pub const RELATIONS: &[&str] = &[
 ];
 
 mod bootstrap;
+mod objects;
 
 pub use bootstrap::catalog_relation_oid;
 use bootstrap::{bootstrap_columns, complete};
+use objects::{pg_depend, pg_description, pg_indexes, pg_proc, pg_roles, pg_sequence, pg_sequences, pg_tables, pg_views};
 
 pub fn is_catalog_relation(name: &str) -> bool {
     RELATIONS.contains(&name) || live_columns(name).is_some() || catalog_relation_oid(name).is_some()
@@ -433,7 +435,7 @@ fn pg_database(databases: &[String], current: &str) -> CatalogTable {
 
 /// A column default's OID, derived from its table and column (litegres does
 /// not store defaults as objects of their own).
-fn attrdef_oid(table_oid: u32, attnum: i32) -> i64 {
+pub(super) fn attrdef_oid(table_oid: u32, attnum: i32) -> i64 {
     table_oid as i64 * 1000 + attnum as i64
 }
 
@@ -451,7 +453,7 @@ fn attnums(r: &crate::schema::Relation, cols: &[String]) -> Vec<i64> {
     cols.iter().map(|c| r.column(c).map(|x| x.attnum as i64).unwrap_or(0)).collect()
 }
 
-fn int_array(v: &[i64]) -> Value {
+pub(super) fn int_array(v: &[i64]) -> Value {
     Value::Text(serde_json::to_string(v).unwrap_or_else(|_| "[]".into()))
 }
 
@@ -579,219 +581,6 @@ fn pg_constraint(schema: &Schema) -> CatalogTable {
             ("conkey", int2_array.clone()),
             ("confkey", int2_array),
             ("conbin", TEXT),
-        ],
-        rows,
-    }
-}
-
-fn role_row() -> Vec<Value> {
-    vec![i(10), t("postgres"), b(true), b(true), b(true), b(true), b(true), b(true), i(-1), Value::Null, b(true), Value::Null]
-}
-
-fn pg_roles() -> CatalogTable {
-    CatalogTable {
-        columns: vec![
-            ("oid", OID),
-            ("rolname", NAME),
-            ("rolsuper", BOOL),
-            ("rolinherit", BOOL),
-            ("rolcreaterole", BOOL),
-            ("rolcreatedb", BOOL),
-            ("rolcanlogin", BOOL),
-            ("rolreplication", BOOL),
-            ("rolconnlimit", INT4),
-            ("rolvaliduntil", PgType::TIMESTAMPTZ),
-            ("rolbypassrls", BOOL),
-            ("rolconfig", TEXT),
-        ],
-        // pg_database_owner owns the public schema, as in PostgreSQL 15.
-        rows: vec![
-            role_row(),
-            vec![i(6171), t("pg_database_owner"), b(false), b(true), b(false), b(false), b(false), b(false), i(-1), Value::Null, b(false), Value::Null],
-        ],
-    }
-}
-
-fn pg_tables(schema: &Schema) -> CatalogTable {
-    let rows = schema
-        .relations
-        .values()
-        .filter(|r| r.kind == RelKind::Table)
-        .map(|r| vec![t(&r.name.schema), t(&r.name.name), t("postgres"), Value::Null, b(!r.indexes.is_empty()), b(false), b(false), b(false)])
-        .collect();
-    CatalogTable {
-        columns: vec![
-            ("schemaname", NAME),
-            ("tablename", NAME),
-            ("tableowner", NAME),
-            ("tablespace", NAME),
-            ("hasindexes", BOOL),
-            ("hasrules", BOOL),
-            ("hastriggers", BOOL),
-            ("rowsecurity", BOOL),
-        ],
-        rows,
-    }
-}
-
-fn pg_views(schema: &Schema) -> CatalogTable {
-    let rows = schema
-        .relations
-        .values()
-        .filter(|r| r.kind == RelKind::View)
-        .map(|r| vec![t(&r.name.schema), t(&r.name.name), t("postgres"), t(&format!(" {};", r.definition.clone().unwrap_or_default()))])
-        .collect();
-    CatalogTable { columns: vec![("schemaname", NAME), ("viewname", NAME), ("viewowner", NAME), ("definition", TEXT)], rows }
-}
-
-fn pg_indexes(schema: &Schema) -> CatalogTable {
-    let mut rows = Vec::new();
-    for r in schema.relations.values() {
-        for ix in &r.indexes {
-            let def = format!(
-                "CREATE {}INDEX {} ON {}.{} USING btree ({})",
-                if ix.unique { "UNIQUE " } else { "" },
-                ix.name,
-                r.name.schema,
-                r.name.name,
-                ix.columns.join(", ")
-            );
-            rows.push(vec![t(&r.name.schema), t(&r.name.name), t(&ix.name), Value::Null, t(&def)]);
-        }
-    }
-    CatalogTable { columns: vec![("schemaname", NAME), ("tablename", NAME), ("indexname", NAME), ("tablespace", NAME), ("indexdef", TEXT)], rows }
-}
-
-/// The built-in functions litegres can call, with PostgreSQL's OIDs and types.
-fn pg_proc() -> CatalogTable {
-    let rows = crate::builtin_functions::supported()
-        .iter()
-        .map(|f| {
-            let args: Vec<i64> = f.args.iter().map(|a| a.wire().oid() as i64).collect();
-            vec![
-                i(f.oid as i64),
-                t(f.name),
-                i(crate::schema::PG_CATALOG_OID as i64),
-                t(&f.kind.to_string()),
-                b(f.retset),
-                i(args.len() as i64),
-                i(f.result.wire().oid() as i64),
-                int_array(&args),
-            ]
-        })
-        .collect();
-    CatalogTable {
-        columns: vec![
-            ("oid", OID),
-            ("proname", NAME),
-            ("pronamespace", OID),
-            ("prokind", CHAR),
-            ("proretset", BOOL),
-            ("pronargs", INT2),
-            ("prorettype", OID),
-            ("proargtypes", PgType::array_of(Scalar::Oid)),
-        ],
-        rows,
-    }
-}
-
-/// Comments: on tables and columns (COMMENT ON), and PostgreSQL's own on the public schema.
-fn pg_description(schema: &Schema) -> CatalogTable {
-    let class = catalog_relation_oid("pg_class").unwrap_or(0) as i64;
-    let namespace = catalog_relation_oid("pg_namespace").unwrap_or(0) as i64;
-    let mut rows = Vec::new();
-    if let Some((oid, _)) = schema.namespaces.iter().find(|(_, n)| n == "public") {
-        rows.push(vec![i(*oid as i64), i(namespace), i(0), t("standard public schema")]);
-    }
-    for r in schema.relations.values() {
-        if let Some(c) = &r.comment {
-            rows.push(vec![i(r.oid as i64), i(class), i(0), t(c)]);
-        }
-        for col in &r.columns {
-            if let Some(c) = &col.comment {
-                rows.push(vec![i(r.oid as i64), i(class), i(col.attnum as i64), t(c)]);
-            }
-        }
-    }
-    CatalogTable { columns: vec![("objoid", OID), ("classoid", OID), ("objsubid", INT4), ("description", TEXT)], rows }
-}
-
-/// Dependencies clients look for: a serial column's sequence is owned by
-/// the column (deptype 'a'), which pg_dump turns into `OWNED BY`.
-fn pg_depend(schema: &Schema) -> CatalogTable {
-    let class = catalog_relation_oid("pg_class").unwrap_or(0) as i64;
-    let attrdef = catalog_relation_oid("pg_attrdef").unwrap_or(0) as i64;
-    let mut rows = Vec::new();
-    for o in schema.owned_sequences() {
-        rows.push(vec![i(class), i(o.sequence.oid as i64), i(0), i(class), i(o.table_oid as i64), i(o.attnum as i64), t("a")]);
-        // The default (nextval) depends on the sequence in turn.
-        rows.push(vec![i(attrdef), i(attrdef_oid(o.table_oid, o.attnum)), i(0), i(class), i(o.sequence.oid as i64), i(0), t("n")]);
-    }
-    CatalogTable {
-        columns: vec![("classid", OID), ("objid", OID), ("objsubid", INT4), ("refclassid", OID), ("refobjid", OID), ("refobjsubid", INT4), ("deptype", CHAR)],
-        rows,
-    }
-}
-
-fn pg_sequence(schema: &Schema) -> CatalogTable {
-    // A serial's sequence has its column's type (int4 for serial); others are bigint.
-    let owned = schema.owned_sequences();
-    let rows = schema
-        .sequences
-        .values()
-        .map(|s| {
-            let ty = owned.iter().find(|o| o.sequence.oid == s.oid).map(|o| o.column_type.wire().oid()).unwrap_or(20);
-            vec![i(s.oid as i64), i(ty as i64), i(s.start), i(s.increment), i(s.max), i(s.min), i(1), b(s.cycle)]
-        })
-        .collect();
-    CatalogTable {
-        columns: vec![
-            ("seqrelid", OID),
-            ("seqtypid", OID),
-            ("seqstart", PgType::INT8),
-            ("seqincrement", PgType::INT8),
-            ("seqmax", PgType::INT8),
-            ("seqmin", PgType::INT8),
-            ("seqcache", PgType::INT8),
-            ("seqcycle", BOOL),
-        ],
-        rows,
-    }
-}
-
-fn pg_sequences(schema: &Schema) -> CatalogTable {
-    let rows = schema
-        .sequences
-        .values()
-        .map(|s| {
-            vec![
-                t(&s.name.schema),
-                t(&s.name.name),
-                t("postgres"),
-                t("bigint"),
-                i(s.start),
-                i(s.min),
-                i(s.max),
-                i(s.increment),
-                b(s.cycle),
-                i(1),
-                if s.is_called { i(s.last_value) } else { Value::Null },
-            ]
-        })
-        .collect();
-    CatalogTable {
-        columns: vec![
-            ("schemaname", NAME),
-            ("sequencename", NAME),
-            ("sequenceowner", NAME),
-            ("data_type", TEXT),
-            ("start_value", PgType::INT8),
-            ("min_value", PgType::INT8),
-            ("max_value", PgType::INT8),
-            ("increment_by", PgType::INT8),
-            ("cycle", BOOL),
-            ("cache_size", PgType::INT8),
-            ("last_value", PgType::INT8),
         ],
         rows,
     }
