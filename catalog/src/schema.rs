@@ -151,6 +151,14 @@ pub struct Constraint {
     pub check: Option<String>,
 }
 
+impl Constraint {
+    /// A constraint of `kind` on `columns`, with no reference, actions or
+    /// check expression yet (the OID comes when it is stored).
+    pub fn new(name: String, kind: ConstraintKind, columns: Vec<String>) -> Constraint {
+        Constraint { oid: 0, name, kind, columns, ref_table: None, ref_columns: vec![], on_update: None, on_delete: None, check: None }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Index {
     pub oid: u32,

@@ -217,10 +217,7 @@ impl Translator<'_> {
         if let Ok(oid) = text.trim().parse::<u32>() {
             return Ok(oid);
         }
-        let parts: Vec<String> = text
-            .split('.')
-            .map(|p| if p.len() >= 2 && p.starts_with('"') && p.ends_with('"') { p[1..p.len() - 1].to_string() } else { p.to_lowercase() })
-            .collect();
+        let parts = crate::types::split_qualified(text.trim());
         let (schema, name) = match parts.as_slice() {
             [n] => (None, n.as_str()),
             [s, n] => (Some(s.as_str()), n.as_str()),

@@ -715,10 +715,7 @@ fn sequence_function(t: &mut Translator<'_>, name: &str, e: &[Expr]) -> Result<T
 
 /// Resolves `'name'`, `'schema.name'` or `'"Quoted"'` to a sequence on the search path.
 pub fn resolve_sequence(t: &Translator<'_>, text: &str) -> Result<QualifiedName, TranslateError> {
-    let parts: Vec<String> = text
-        .split('.')
-        .map(|p| if p.starts_with('"') && p.ends_with('"') && p.len() >= 2 { p[1..p.len() - 1].to_string() } else { p.to_lowercase() })
-        .collect();
+    let parts = crate::types::split_qualified(text);
     let (schema, name) = match parts.as_slice() {
         [n] => (None, n.clone()),
         [s, n] => (Some(s.clone()), n.clone()),

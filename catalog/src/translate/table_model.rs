@@ -135,28 +135,8 @@ pub(super) fn column_model(ctx: &Context<'_>, q: &QualifiedName, name: &str, att
             ColumnOption::Null => col.not_null = false,
             ColumnOption::NotNull => col.not_null = true,
             ColumnOption::Default(e) => col.default = Some(default_text(e, &ty)),
-            ColumnOption::PrimaryKey(_) => cons.push(Constraint {
-                oid: 0,
-                name: cname.unwrap_or_else(|| format!("{}_pkey", q.name)),
-                kind: ConstraintKind::PrimaryKey,
-                columns: vec![name.to_string()],
-                ref_table: None,
-                ref_columns: vec![],
-                on_update: None,
-                on_delete: None,
-                check: None,
-            }),
-            ColumnOption::Unique(_) => cons.push(Constraint {
-                oid: 0,
-                name: cname.unwrap_or_else(|| format!("{}_{}_key", q.name, name)),
-                kind: ConstraintKind::Unique,
-                columns: vec![name.to_string()],
-                ref_table: None,
-                ref_columns: vec![],
-                on_update: None,
-                on_delete: None,
-                check: None,
-            }),
+            ColumnOption::PrimaryKey(_) => cons.push(Constraint::new(cname.unwrap_or_else(|| format!("{}_pkey", q.name)), ConstraintKind::PrimaryKey, vec![name.to_string()])),
+            ColumnOption::Unique(_) => cons.push(Constraint::new(cname.unwrap_or_else(|| format!("{}_{}_key", q.name, name)), ConstraintKind::Unique, vec![name.to_string()])),
             ColumnOption::ForeignKey(fk) => {
                 let target = table(ctx, &fk.foreign_table).map(|r| r.name.clone()).or_else(|e| {
                     // A table may reference itself.
@@ -168,27 +148,16 @@ pub(super) fn column_model(ctx: &Context<'_>, q: &QualifiedName, name: &str, att
                     }
                 })?;
                 cons.push(Constraint {
-                    oid: 0,
-                    name: cname.unwrap_or_else(|| format!("{}_{}_fkey", q.name, name)),
-                    kind: ConstraintKind::ForeignKey,
-                    columns: vec![name.to_string()],
                     ref_columns: fk.referred_columns.iter().map(fold).collect(),
                     ref_table: Some(target),
                     on_update: action(&fk.on_update),
                     on_delete: action(&fk.on_delete),
-                    check: None,
+                    ..Constraint::new(cname.unwrap_or_else(|| format!("{}_{}_fkey", q.name, name)), ConstraintKind::ForeignKey, vec![name.to_string()])
                 })
             }
             ColumnOption::Check(ck) => cons.push(Constraint {
-                oid: 0,
-                name: cname.unwrap_or_else(|| format!("{}_{}_check", q.name, name)),
-                kind: ConstraintKind::Check,
-                columns: vec![name.to_string()],
-                ref_table: None,
-                ref_columns: vec![],
-                on_update: None,
-                on_delete: None,
                 check: Some(ck.expr.to_string()),
+                ..Constraint::new(cname.unwrap_or_else(|| format!("{}_{}_check", q.name, name)), ConstraintKind::Check, vec![name.to_string()])
             }),
             ColumnOption::Generated { generated_as, generation_expr: None, sequence_options, .. } => {
                 let sq = QualifiedName::new(&q.schema, &format!("{}_{}_seq", q.name, name));
@@ -228,30 +197,10 @@ pub(super) fn table_constraint(ctx: &Context<'_>, rel: &Relation, tc: &TableCons
     };
     let t = &rel.name.name;
     Ok(match tc {
-        TableConstraint::PrimaryKey(pk) => Constraint {
-            oid: 0,
-            name: name_or(&pk.name, format!("{t}_pkey")),
-            kind: ConstraintKind::PrimaryKey,
-            columns: index_cols(&pk.columns)?,
-            ref_table: None,
-            ref_columns: vec![],
-            on_update: None,
-            on_delete: None,
-            check: None,
-        },
+        TableConstraint::PrimaryKey(pk) => Constraint::new(name_or(&pk.name, format!("{t}_pkey")), ConstraintKind::PrimaryKey, index_cols(&pk.columns)?),
         TableConstraint::Unique(u) => {
             let cols = index_cols(&u.columns)?;
-            Constraint {
-                oid: 0,
-                name: name_or(&u.name, format!("{t}_{}_key", cols.join("_"))),
-                kind: ConstraintKind::Unique,
-                columns: cols,
-                ref_table: None,
-                ref_columns: vec![],
-                on_update: None,
-                on_delete: None,
-                check: None,
-            }
+            Constraint::new(name_or(&u.name, format!("{t}_{}_key", cols.join("_"))), ConstraintKind::Unique, cols)
         }
         TableConstraint::ForeignKey(fk) => {
             let cols: Vec<String> = fk.columns.iter().map(fold).collect();
@@ -270,15 +219,11 @@ pub(super) fn table_constraint(ctx: &Context<'_>, rel: &Relation, tc: &TableCons
                     .unwrap_or_default();
             }
             Constraint {
-                oid: 0,
-                name: name_or(&fk.name, format!("{t}_{}_fkey", cols.join("_"))),
-                kind: ConstraintKind::ForeignKey,
-                columns: cols,
                 ref_table: Some(target),
                 ref_columns: ref_cols,
                 on_update: action(&fk.on_update),
                 on_delete: action(&fk.on_delete),
-                check: None,
+                ..Constraint::new(name_or(&fk.name, format!("{t}_{}_fkey", cols.join("_"))), ConstraintKind::ForeignKey, cols)
             }
         }
         TableConstraint::Check(ck) => {
@@ -292,15 +237,8 @@ pub(super) fn table_constraint(ctx: &Context<'_>, rel: &Relation, tc: &TableCons
             let words: Vec<String> = text.split(|c: char| !(c.is_alphanumeric() || c == '_')).map(str::to_lowercase).collect();
             let mentioned: Vec<String> = rel.columns.iter().map(|c| c.name.clone()).filter(|c| words.contains(c)).collect();
             Constraint {
-                oid: 0,
-                name: name_or(&ck.name, default),
-                kind: ConstraintKind::Check,
-                columns: mentioned,
-                ref_table: None,
-                ref_columns: vec![],
-                on_update: None,
-                on_delete: None,
                 check: Some(text),
+                ..Constraint::new(name_or(&ck.name, default), ConstraintKind::Check, mentioned)
             }
         }
         other => return Err(TranslateError::Unsupported(format!("table constraint {other}"))),
