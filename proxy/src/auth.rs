@@ -266,7 +266,7 @@ pub struct Startup {
 
 impl Startup {
     pub fn new(node: Arc<Node>, conn: Arc<Connection>) -> Startup {
-        let driver = AuthDriver::new(Arc::new(Parameters)).with_pid_secret_key_generator(Arc::new(Pids(node.clone())));
+        let driver = AuthDriver::new(Arc::new(Parameters));
         Startup { node, conn, driver }
     }
 
@@ -294,8 +294,15 @@ impl Startup {
         let database = client.metadata().get(METADATA_DATABASE).cloned().unwrap_or_else(|| user.clone());
         let settings = startup_settings(client.metadata(), &user).map_err(|e| fatal(e.sqlstate().code(), e.to_string()))?;
         let db = self.node.database(&database).map_err(|e| fatal(e.sqlstate().code(), e.to_string()))?;
-        self.driver.complete_authentication(client, final_message).await?;
-        let (pid, key) = client.pid_and_secret_key();
+        // The session is registered before ReadyForQuery goes out, so that a
+        // client that has connected is already visible (pg_stat_activity,
+        // DROP DATABASE's in-use check, cancel). The wire layer's
+        // complete_authentication would send ReadyForQuery first.
+        if let Some(message) = final_message {
+            client.send(PgWireBackendMessage::Authentication(message)).await?;
+        }
+        let (pid, key) = Pids(self.node.clone()).generate(client);
+        client.set_pid_and_secret_key(pid, key.clone());
         let cancel = Arc::new(CancelTarget::default());
         *cancel.secret.lock() = secret_bytes(&key);
         self.node.cancel.lock().insert(pid, cancel.clone());
@@ -317,7 +324,7 @@ impl Startup {
         tracing::info!(pid, %user, %database, client = %client.socket_addr(), "session started");
         *self.conn.session.lock().await = Some(session);
         *self.conn.pid.lock() = Some(pid);
-        Ok(())
+        pgwire::api::auth::finish_authentication(client, &Parameters).await
     }
 }
 
