@@ -441,11 +441,22 @@ fn sequences(schema: &Schema, db: &str) -> CatalogTable {
     }
 }
 
+/// CHECK constraints in PostgreSQL's printed form without the `CHECK `
+/// keyword, and each NOT NULL column as the check PostgreSQL lists for it
+/// (`<schema oid>_<table oid>_<attnum>_not_null`).
 fn check_constraints(schema: &Schema, db: &str) -> CatalogTable {
     let mut rows = Vec::new();
+    let path = ["public".to_string()];
     for r in user_relations(schema) {
         for c in r.constraints.iter().filter(|c| c.kind == ConstraintKind::Check) {
-            rows.push(vec![t(db), t(&r.name.schema), t(&c.name), t(&c.check.clone().unwrap_or_default())]);
+            let def = crate::translate::deparse::check_constraint(schema, &path, r, c.check.as_deref().unwrap_or_default(), false);
+            rows.push(vec![t(db), t(&r.name.schema), t(&c.name), t(def.strip_prefix("CHECK ").unwrap_or(&def))]);
+        }
+        if r.kind == RelKind::Table {
+            let nsp = schema.namespace_oid(&r.name.schema);
+            for c in r.columns.iter().filter(|c| c.not_null) {
+                rows.push(vec![t(db), t(&r.name.schema), t(&format!("{nsp}_{}_{}_not_null", r.oid, c.attnum)), t(&format!("{} IS NOT NULL", crate::runtime::quote_ident(&c.name)))]);
+            }
         }
     }
     CatalogTable { columns: vec![("constraint_catalog", ID), ("constraint_schema", ID), ("constraint_name", ID), ("check_clause", TEXT)], rows }

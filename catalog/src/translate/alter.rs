@@ -86,6 +86,8 @@ pub(super) fn alter_table(ctx: &Context<'_>, name: &ObjectName, if_exists: bool,
                 }
                 model.constraints.extend(cons);
                 model.columns.push(col);
+                super::table_model::name_checks(&mut model);
+                super::table_model::dedupe_constraint_names(&mut model);
             }
             AlterTableOperation::DropColumn { column_names, if_exists, drop_behavior, .. } => {
                 for cn in column_names {

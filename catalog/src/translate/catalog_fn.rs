@@ -32,13 +32,13 @@ fn quote_if_needed(name: &str) -> String {
     crate::runtime::quote_ident(name)
 }
 
-/// A constraint as `pg_get_constraintdef` prints it.
-pub fn constraint_def(t: &Translator<'_>, c: &crate::schema::Constraint) -> String {
+/// A constraint of `rel` as `pg_get_constraintdef` prints it (`pretty` is its second argument).
+pub fn constraint_def(t: &Translator<'_>, rel: &Relation, c: &crate::schema::Constraint, pretty: bool) -> String {
     let cols = c.columns.iter().map(|x| quote_if_needed(x)).collect::<Vec<_>>().join(", ");
     match c.kind {
         ConstraintKind::PrimaryKey => format!("PRIMARY KEY ({cols})"),
         ConstraintKind::Unique => format!("UNIQUE ({cols})"),
-        ConstraintKind::Check => format!("CHECK ({})", c.check.clone().unwrap_or_default()),
+        ConstraintKind::Check => super::deparse::check_constraint(t.ctx.schema, t.ctx.search_path, rel, c.check.as_deref().unwrap_or_default(), pretty),
         ConstraintKind::ForeignKey => {
             let target = c
                 .ref_table
@@ -162,8 +162,12 @@ pub fn function(t: &mut Translator<'_>, name: &str, args: &[Expr]) -> Result<Opt
             TExpr::new(sql, PgType::TEXT)
         }
         "pg_get_constraintdef" => {
-            let pairs: Vec<(i64, String)> = rels.iter().flat_map(|r| r.constraints.iter().map(|c| (c.oid as i64, constraint_def(t, c))).collect::<Vec<_>>()).collect();
-            TExpr::new(lookup(&arg(0), &pairs), PgType::TEXT)
+            let defs = |pretty: bool| -> Vec<(i64, String)> {
+                rels.iter().flat_map(|r| r.constraints.iter().map(|c| (c.oid as i64, constraint_def(t, r, c, pretty))).collect::<Vec<_>>()).collect()
+            };
+            let plain = lookup(&arg(0), &defs(false));
+            let sql = if a.len() >= 2 { format!("(CASE WHEN coalesce({}, 0) THEN {} ELSE {plain} END)", arg(1), lookup(&arg(0), &defs(true))) } else { plain };
+            TExpr::new(sql, PgType::TEXT)
         }
         "pg_get_indexdef" => {
             let pairs: Vec<(i64, String)> = rels.iter().flat_map(|r| r.indexes.iter().map(|i| (i.oid as i64, index_def(r, i))).collect::<Vec<_>>()).collect();
@@ -210,13 +214,35 @@ pub fn function(t: &mut Translator<'_>, name: &str, args: &[Expr]) -> Result<Opt
                 .collect();
             TExpr::new(lookup(&arg(0), &pairs), PgType::TEXT)
         }
-        "shobj_description" | "pg_get_statisticsobjdef_columns" | "pg_get_triggerdef" | "pg_get_functiondef" | "pg_get_partkeydef" | "pg_tablespace_location" => {
+        "shobj_description" => {
+            let pairs: Vec<(i64, String)> = crate::pg_catalog::DATABASE_COMMENTS.iter().map(|(oid, text)| (*oid as i64, text.to_string())).collect();
+            TExpr::new(format!("(CASE WHEN {} = 'pg_database' THEN {} END)", arg(1), lookup(&arg(0), &pairs)), PgType::TEXT)
+        }
+        "pg_get_statisticsobjdef_columns" | "pg_get_triggerdef" | "pg_get_functiondef" | "pg_get_partkeydef" | "pg_tablespace_location" => {
             TExpr::new("NULL".into(), PgType::TEXT)
         }
         "pg_relation_is_publishable" => TExpr::new("0".into(), PgType::BOOL),
         "pg_partition_ancestors" | "pg_partition_root" => TExpr::new(arg(0), PgType::scalar(Scalar::Regclass)),
-        "pg_table_size" | "pg_total_relation_size" | "pg_relation_size" | "pg_indexes_size" | "pg_database_size" => TExpr::new("0".into(), PgType::INT8),
-        "pg_size_pretty" => TExpr::new(format!("(CAST({} AS TEXT) || ' bytes')", arg(0)), PgType::TEXT),
+        "pg_relation_size" | "pg_table_size" => TExpr::new(btree_bytes(&storage_name(&rels, &arg(0))), PgType::INT8),
+        "pg_total_relation_size" | "pg_indexes_size" => {
+            let tables: Vec<(i64, String)> = rels.iter().filter(|r| r.kind == RelKind::Table).map(|r| (r.oid as i64, r.sqlite_name.clone())).collect();
+            let table = lookup(&arg(0), &tables);
+            let total = format!("coalesce((SELECT sum(d.pgsize) FROM dbstat('main', 1) d JOIN sqlite_schema s ON s.name = d.name WHERE s.tbl_name = {table}), 0)");
+            TExpr::new(if name == "pg_total_relation_size" { total } else { format!("({total} - {})", btree_bytes(&table)) }, PgType::INT8)
+        }
+        "pg_database_size" => {
+            // By name, or by OID as pg_database numbers the node's databases.
+            let by_name = a.first().is_some_and(|x| x.ty.is_text_family() || x.ty.is_unknown());
+            let name_sql = if by_name {
+                arg(0)
+            } else {
+                let mut all: Vec<String> = t.ctx.databases.to_vec();
+                all.push(crate::pg_catalog::TEMPLATE0.to_string());
+                lookup(&arg(0), &all.iter().map(|d| (crate::pg_catalog::database_oid(d, t.ctx.databases) as i64, d.clone())).collect::<Vec<_>>())
+            };
+            TExpr::new(format!("(SELECT json_extract(value, '$[1]') FROM json_each(lg_live('database_sizes')) WHERE json_extract(value, '$[0]') = {name_sql})"), PgType::INT8)
+        }
+        "pg_size_pretty" => TExpr::new(call("lg_size_pretty", &[&arg(0)]), PgType::TEXT),
         "has_table_privilege" | "has_schema_privilege" | "has_database_privilege" | "has_column_privilege" | "has_sequence_privilege" | "has_function_privilege"
         | "has_any_column_privilege" | "has_type_privilege" | "pg_has_role" => TExpr::new("1".into(), PgType::BOOL),
         "pg_get_serial_sequence" => {
@@ -248,6 +274,37 @@ pub fn function(t: &mut Translator<'_>, name: &str, args: &[Expr]) -> Result<Opt
     }))
 }
 
+
+/// The bytes of the SQLite b-tree named by `name_sql` (0 for none: views, sequences).
+fn btree_bytes(name_sql: &str) -> String {
+    format!("coalesce((SELECT sum(pgsize) FROM dbstat('main', 1) WHERE name = {name_sql}), 0)")
+}
+
+/// The name of the SQLite b-tree that stores relation or index `oid_sql`.
+/// An index that backs a constraint is SQLite's automatic index with the
+/// same columns (none for an INTEGER PRIMARY KEY, which is the table itself).
+fn storage_name(rels: &[std::sync::Arc<Relation>], oid_sql: &str) -> String {
+    let mut arms = Vec::new();
+    for r in rels.iter().filter(|r| r.kind == RelKind::Table) {
+        arms.push(format!("WHEN {} THEN {}", r.oid, string(&r.sqlite_name)));
+        for i in &r.indexes {
+            let name = if i.definition.is_some() {
+                string(&crate::schema::QualifiedName::new(&r.name.schema, &i.name).sqlite_name())
+            } else {
+                format!(
+                    "(SELECT s.name FROM sqlite_schema s WHERE s.tbl_name = {} AND s.name LIKE 'sqlite\\_autoindex\\_%' ESCAPE '\\' AND (SELECT group_concat(name, ',') FROM (SELECT name FROM pragma_index_info(s.name) ORDER BY seqno)) = {})",
+                    string(&r.sqlite_name),
+                    string(&i.columns.join(","))
+                )
+            };
+            arms.push(format!("WHEN {} THEN {name}", i.oid));
+        }
+    }
+    if arms.is_empty() {
+        return "NULL".into();
+    }
+    format!("(CASE ({oid_sql}) {} END)", arms.join(" "))
+}
 
 /// `x::regclass` of a computed OID: the relation's name as PostgreSQL prints it.
 pub fn regclass_name(t: &Translator<'_>, oid_sql: &str) -> String {

@@ -59,6 +59,25 @@ impl TExpr {
 }
 
 /// Case-folds an identifier as PostgreSQL does: unquoted names are lower-cased.
+/// Resolves a type written in SQL (built-in or a declared enum) as seen from `search_path`.
+pub fn resolve_type_in(schema: &crate::schema::Schema, search_path: &[String], text: &str) -> Result<PgType, TranslateError> {
+    let tn = parse_type_name(text);
+    if let Some(t) = tn.builtin() {
+        return Ok(t);
+    }
+    let parts = crate::types::split_qualified(&tn.base);
+    let (schema_name, name) = match parts.as_slice() {
+        [s, n] => (Some(s.clone()), n.clone()),
+        [n] => (None, n.clone()),
+        _ => return Err(TranslateError::UndefinedType(text.to_string())),
+    };
+    let e = schema.lookup_enum(schema_name.as_deref(), &name, search_path).ok_or_else(|| TranslateError::UndefinedType(text.to_string()))?;
+    let quoted = |n: &str| format!("\"{}\"", n.replace('"', "\"\""));
+    schema
+        .resolve_type_text(&format!("{}.{}{}", quoted(&e.name.schema), quoted(&e.name.name), if tn.array { "[]" } else { "" }))
+        .ok_or_else(|| TranslateError::UndefinedType(text.to_string()))
+}
+
 pub fn fold(id: &Ident) -> String {
     if id.quote_style.is_some() {
         id.value.clone()
@@ -165,24 +184,7 @@ impl<'a> Translator<'a> {
 
     /// Resolves a type written in SQL (built-in or a declared enum).
     pub fn resolve_type(&self, text: &str) -> Result<PgType, TranslateError> {
-        let tn = parse_type_name(text);
-        if let Some(t) = tn.builtin() {
-            return Ok(t);
-        }
-        let parts = crate::types::split_qualified(&tn.base);
-        let (schema, name) = match parts.as_slice() {
-            [s, n] => (Some(s.clone()), n.clone()),
-            [n] => (None, n.clone()),
-            _ => return Err(TranslateError::UndefinedType(text.to_string())),
-        };
-        let e = self
-            .ctx
-            .schema
-            .lookup_enum(schema.as_deref(), &name, self.ctx.search_path)
-            .ok_or_else(|| TranslateError::UndefinedType(text.to_string()))?;
-        let quoted = |n: &str| format!("\"{}\"", n.replace('"', "\"\""));
-        self.ctx.schema.resolve_type_text(&format!("{}.{}{}", quoted(&e.name.schema), quoted(&e.name.name), if tn.array { "[]" } else { "" }))
-            .ok_or_else(|| TranslateError::UndefinedType(text.to_string()))
+        resolve_type_in(self.ctx.schema, self.ctx.search_path, text)
     }
 
     pub fn data_type(&self, dt: &DataType) -> Result<PgType, TranslateError> {

@@ -12,6 +12,7 @@ mod alter;
 mod catalog_fn;
 mod compare;
 mod ddl;
+pub(crate) mod deparse;
 mod dml;
 mod error;
 mod expr;

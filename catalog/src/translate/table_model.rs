@@ -96,8 +96,38 @@ pub(super) fn table_model(ctx: &Context<'_>, q: &QualifiedName, columns: &[Colum
             c.not_null = true;
         }
     }
+    name_checks(&mut rel);
     dedupe_constraint_names(&mut rel);
     Ok((rel, sequences))
+}
+
+/// The columns of `rel` a CHECK expression mentions, in column order.
+fn mentioned_columns(rel: &Relation, text: &str) -> Vec<String> {
+    let words: Vec<String> = text.split(|c: char| !(c.is_alphanumeric() || c == '_')).map(str::to_lowercase).collect();
+    rel.columns.iter().map(|c| c.name.clone()).filter(|c| words.contains(c)).collect()
+}
+
+/// PostgreSQL names a check `<table>_<column>_check` when it mentions exactly
+/// one column and `<table>_check` otherwise, wherever it was written.
+fn check_name(table: &str, mentioned: &[String]) -> String {
+    match mentioned {
+        [c] => format!("{table}_{c}_check"),
+        _ => format!("{table}_check"),
+    }
+}
+
+/// Names the checks written on a column without a name, and records the columns they mention.
+pub(super) fn name_checks(rel: &mut Relation) {
+    let table = rel.name.name.clone();
+    let mentions: Vec<Option<Vec<String>>> =
+        rel.constraints.iter().map(|c| (c.kind == ConstraintKind::Check).then(|| mentioned_columns(rel, c.check.as_deref().unwrap_or_default()))).collect();
+    for (c, m) in rel.constraints.iter_mut().zip(mentions) {
+        let Some(m) = m else { continue };
+        if c.name.is_empty() {
+            c.name = check_name(&table, &m);
+        }
+        c.columns = m;
+    }
 }
 
 pub(super) fn dedupe_constraint_names(rel: &mut Relation) {
@@ -155,9 +185,11 @@ pub(super) fn column_model(ctx: &Context<'_>, q: &QualifiedName, name: &str, att
                     ..Constraint::new(cname.unwrap_or_else(|| format!("{}_{}_fkey", q.name, name)), ConstraintKind::ForeignKey, vec![name.to_string()])
                 })
             }
+            // Named once the table's columns are known (name_checks): a
+            // column's check may mention the columns after it.
             ColumnOption::Check(ck) => cons.push(Constraint {
                 check: Some(ck.expr.to_string()),
-                ..Constraint::new(cname.unwrap_or_else(|| format!("{}_{}_check", q.name, name)), ConstraintKind::Check, vec![name.to_string()])
+                ..Constraint::new(cname.unwrap_or_default(), ConstraintKind::Check, vec![name.to_string()])
             }),
             ColumnOption::Generated { generated_as, generation_expr: None, sequence_options, .. } => {
                 let sq = QualifiedName::new(&q.schema, &format!("{}_{}_seq", q.name, name));
@@ -227,15 +259,9 @@ pub(super) fn table_constraint(ctx: &Context<'_>, rel: &Relation, tc: &TableCons
             }
         }
         TableConstraint::Check(ck) => {
-            // PostgreSQL names a table check after the first column it mentions.
             let text = ck.expr.to_string();
-            let first_col = rel.columns.iter().map(|c| c.name.clone()).find(|c| text.contains(c.as_str()));
-            let default = match first_col {
-                Some(c) => format!("{t}_{c}_check"),
-                None => format!("{t}_check"),
-            };
-            let words: Vec<String> = text.split(|c: char| !(c.is_alphanumeric() || c == '_')).map(str::to_lowercase).collect();
-            let mentioned: Vec<String> = rel.columns.iter().map(|c| c.name.clone()).filter(|c| words.contains(c)).collect();
+            let mentioned = mentioned_columns(rel, &text);
+            let default = check_name(&rel.name.name, &mentioned);
             Constraint {
                 check: Some(text),
                 ..Constraint::new(name_or(&ck.name, default), ConstraintKind::Check, mentioned)
