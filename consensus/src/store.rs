@@ -24,13 +24,16 @@ fn valid_name(name: &str) -> bool {
 }
 
 impl Store {
-    /// Opens the store under `data_dir`, creating the `postgres` database on first start.
+    /// Opens the store under `data_dir`, creating the `postgres` and
+    /// `template1` databases on first start, as initdb does.
     pub fn open(data_dir: &Path, init: ConnInit, bootstrap: Bootstrap, readers: usize) -> Result<Store, StoreError> {
         let dir = data_dir.join("databases");
         std::fs::create_dir_all(&dir).map_err(|source| StoreError::Io { path: dir.clone(), source })?;
         let store = Store { dir, init, bootstrap, readers, open: Mutex::new(HashMap::new()) };
-        if !store.file("postgres").exists() {
-            store.create("postgres")?;
+        for name in ["postgres", "template1"] {
+            if !store.file(name).exists() {
+                store.create(name)?;
+            }
         }
         Ok(store)
     }
@@ -90,6 +93,11 @@ impl Store {
             }
         }
         Ok(())
+    }
+
+    /// The bytes a database takes on disk (its file and write-ahead log).
+    pub fn file_bytes(&self, name: &str) -> u64 {
+        ["", "-wal"].iter().filter_map(|suffix| std::fs::metadata(self.dir.join(format!("{name}.db{suffix}"))).ok()).map(|m| m.len()).sum()
     }
 
     pub fn list(&self) -> Vec<String> {
@@ -161,9 +169,9 @@ mod tests {
         s.create("app_1").unwrap();
         assert!(matches!(s.create("app_1"), Err(StoreError::DatabaseExists(_))));
         assert!(matches!(s.create("../etc"), Err(StoreError::InvalidName(_))));
-        assert_eq!(s.list(), vec!["app_1".to_string(), "postgres".to_string()]);
+        assert_eq!(s.list(), vec!["app_1".to_string(), "postgres".to_string(), "template1".to_string()]);
         assert!(matches!(s.drop_database("app_1", true), Err(StoreError::InUse(_))));
         s.drop_database("app_1", false).unwrap();
-        assert_eq!(s.list(), vec!["postgres".to_string()]);
+        assert_eq!(s.list(), vec!["postgres".to_string(), "template1".to_string()]);
     }
 }

@@ -365,6 +365,9 @@ impl Startup {
                 pgwire::api::auth::save_startup_parameters_to_metadata(client, startup);
                 let user = client.metadata().get(METADATA_USER).cloned().ok_or(PgWireError::UserNameRequired)?;
                 let database = client.metadata().get(METADATA_DATABASE).cloned().unwrap_or_else(|| user.clone());
+                if database == catalog::pg_catalog::TEMPLATE0 {
+                    return Err(fatal("55000", format!("database \"{database}\" is not currently accepting connections")));
+                }
                 if !self.node.store.exists(&database) {
                     return Err(fatal("3D000", format!("database \"{database}\" does not exist")));
                 }

@@ -56,6 +56,8 @@ pub enum PgError {
     DatabaseInUse(String),
     #[error("cannot drop the currently open database")]
     DropCurrentDatabase,
+    #[error("cannot drop a template database")]
+    DropTemplateDatabase,
     #[error("password authentication failed for user \"{0}\"")]
     InvalidPassword(String),
     #[error("{0}")]
@@ -102,6 +104,7 @@ impl PgError {
             PgError::NoSuchDatabase(_) => SqlState::UNDEFINED_DATABASE,
             PgError::DuplicateDatabase(_) => SqlState::DUPLICATE_DATABASE,
             PgError::DatabaseInUse(_) | PgError::DropCurrentDatabase => SqlState::OBJECT_IN_USE,
+            PgError::DropTemplateDatabase => SqlState::WRONG_OBJECT_TYPE,
             PgError::InvalidPassword(_) => SqlState::INVALID_PASSWORD,
             PgError::Protocol(_) => SqlState::PROTOCOL_VIOLATION,
             PgError::NoSuchStatement(_) => SqlState::UNDEFINED_PSTATEMENT,

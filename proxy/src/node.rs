@@ -198,22 +198,36 @@ impl Node {
         let rows: Vec<Value> = match name {
             "pg_stat_activity" => {
                 let mut sessions: Vec<Activity> = self.activity.lock().values().cloned().collect();
+                let databases = self.store.list();
                 sessions.sort_by_key(|a| a.pid);
                 sessions
                     .into_iter()
                     .map(|a| {
                         let start = stamp(a.backend_start_micros);
-                        json!([16000, a.database, a.pid, null, 10, a.user, a.application_name, a.client_addr, null, null, start, null, null, null, null, null, a.state, null, null, null, a.query, "client backend"])
+                        json!([catalog::pg_catalog::database_oid(&a.database, &databases), a.database, a.pid, null, 10, a.user, a.application_name, a.client_addr, null, null, start, null, null, null, null, null, a.state, null, null, null, a.query, "client backend"])
                     })
                     .collect()
             }
-            "pg_locks" => self
-                .locks
+            "pg_locks" => {
+                let databases = self.store.list();
+                let activity = self.activity.lock();
+                self.locks
+                    .list()
+                    .into_iter()
+                    .map(|l| {
+                        let (hi, lo) = ((l.key >> 32) as u32, l.key as u32);
+                        let database = activity.get(&l.pid).map(|a| catalog::pg_catalog::database_oid(&a.database, &databases));
+                        json!(["advisory", database, null, null, null, null, null, 0, lo, if hi == 0 { 1 } else { 2 }, format!("{}/1", l.pid), l.pid, if l.exclusive { "ExclusiveLock" } else { "ShareLock" }, true, false, null])
+                    })
+                    .collect()
+            }
+            "database_sizes" => self
+                .store
                 .list()
                 .into_iter()
-                .map(|l| {
-                    let (hi, lo) = ((l.key >> 32) as u32, l.key as u32);
-                    json!(["advisory", 16000, null, null, null, null, null, 0, lo, if hi == 0 { 1 } else { 2 }, format!("{}/1", l.pid), l.pid, if l.exclusive { "ExclusiveLock" } else { "ShareLock" }, true, false, null])
+                .map(|name| {
+                    let bytes = self.store.file_bytes(&name);
+                    json!([name, bytes])
                 })
                 .collect(),
             "pg_settings" => settings

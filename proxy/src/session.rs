@@ -485,6 +485,9 @@ impl Session {
                 if self.txn.as_ref().is_some_and(|t| !t.implicit) {
                     return Err(PgError::InsideTransaction("CREATE DATABASE"));
                 }
+                if name == catalog::pg_catalog::TEMPLATE0 {
+                    return Err(PgError::DuplicateDatabase(name.clone()));
+                }
                 let node = self.node.clone();
                 in_blocking(|| node.store.create(name)).map_err(PgError::from_store)?;
                 self.node.databases_changed();
@@ -496,6 +499,9 @@ impl Session {
                 }
                 if *name == self.database {
                     return Err(PgError::DropCurrentDatabase);
+                }
+                if name == "template1" || name == catalog::pg_catalog::TEMPLATE0 {
+                    return Err(PgError::DropTemplateDatabase);
                 }
                 if !self.node.store.exists(name) {
                     if *if_exists {

@@ -404,12 +404,40 @@ fn pg_attribute(schema: &Schema) -> CatalogTable {
 }
 
 /// Databases get stable OIDs from their position in the sorted list, above PostgreSQL's own.
+/// The database every node lists but nobody connects to: PostgreSQL's
+/// pristine template. litegres creates new databases empty, as from it.
+pub const TEMPLATE0: &str = "template0";
+
+/// The comments PostgreSQL's initdb gives its three databases, which litegres
+/// creates the same way (`shobj_description(oid, 'pg_database')`).
+pub const DATABASE_COMMENTS: [(u32, &str); 3] =
+    [(1, "default template for new databases"), (4, "unmodifiable empty database"), (5, "default administrative connection database")];
+
+/// A database's OID: PostgreSQL's fixed ones for template1, template0 and
+/// postgres, then 16384 onwards in name order for the others.
+pub fn database_oid(name: &str, databases: &[String]) -> u32 {
+    match name {
+        "template1" => 1,
+        TEMPLATE0 => 4,
+        "postgres" => 5,
+        _ => {
+            let mut others: Vec<&String> = databases.iter().filter(|d| !matches!(d.as_str(), "template1" | TEMPLATE0 | "postgres")).collect();
+            others.sort();
+            16_384 + others.iter().position(|d| d.as_str() == name).unwrap_or(others.len()) as u32
+        }
+    }
+}
+
 fn pg_database(databases: &[String], current: &str) -> CatalogTable {
-    let mut names: Vec<&str> = databases.iter().map(String::as_str).collect();
-    if !names.contains(&current) {
-        names.push(current);
+    let mut names: Vec<String> = databases.to_vec();
+    for extra in [current, TEMPLATE0] {
+        if !names.iter().any(|n| n == extra) {
+            names.push(extra.to_string());
+        }
     }
     names.sort();
+    // Templates carry PostgreSQL's default ACL: anyone may connect, the owner may also create.
+    let template_acl = Value::Text(r#"["=c/postgres","postgres=CTc/postgres"]"#.into());
     CatalogTable {
         columns: vec![
             ("oid", OID),
@@ -420,15 +448,19 @@ fn pg_database(databases: &[String], current: &str) -> CatalogTable {
             ("datistemplate", BOOL),
             ("datallowconn", BOOL),
             ("datconnlimit", INT4),
+            ("dattablespace", OID),
             ("datcollate", TEXT),
             ("datctype", TEXT),
             ("daticulocale", TEXT),
-            ("datacl", TEXT),
+            ("datacl", PgType::array_of(Scalar::Text)),
         ],
         rows: names
             .iter()
-            .enumerate()
-            .map(|(n, name)| vec![i(16_000 + n as i64), t(name), i(10), i(6), t("c"), b(false), b(true), i(-1), t("C"), t("C"), Value::Null, Value::Null])
+            .map(|name| {
+                let template = name == "template1" || name == TEMPLATE0;
+                let acl = if template { template_acl.clone() } else { Value::Null };
+                vec![i(database_oid(name, databases) as i64), t(name), i(10), i(6), t("c"), b(template), b(name != TEMPLATE0), i(-1), i(1663), t("C"), t("C"), Value::Null, acl]
+            })
             .collect(),
     }
 }

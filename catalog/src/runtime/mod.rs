@@ -87,7 +87,29 @@ defs! {
     "lg_array_to_json", 2, array_to_json;
     "lg_string_to_array", 2, string_to_array;
     "lg_format_type", 3, format_type_fn;
+    "lg_size_pretty", 1, |a, _| Ok(match a.first() { Some(ValueRef::Int(n)) => Value::Text(size_pretty(*n)), Some(ValueRef::Real(x)) => Value::Text(size_pretty(*x as i64)), _ => Value::Null });
     "lg_text_out", 2, |a, c| { let ty = type_arg(a, 1)?; if a[0] == ValueRef::Null { Ok(Value::Null) } else { value::to_text_string(&ty, a[0], &c.format).map(Value::Text) } };
+}
+
+/// `pg_size_pretty(bigint)`: bytes below 10 kB, then the largest unit that
+/// keeps the number under 20 thousand, halves rounded away from zero, as
+/// PostgreSQL prints it.
+pub fn size_pretty(size: i64) -> String {
+    const UNITS: [(&str, i64, bool, u32); 6] =
+        [("bytes", 10 * 1024, false, 0), ("kB", 20 * 1024 - 1, true, 10), ("MB", 20 * 1024 - 1, true, 20), ("GB", 20 * 1024 - 1, true, 30), ("TB", 20 * 1024 - 1, true, 40), ("PB", 20 * 1024 - 1, true, 50)];
+    let half_rounded = |x: i64| (x + if x < 0 { -1 } else { 1 }) / 2;
+    let mut size = size;
+    for (n, (name, limit, round, bits)) in UNITS.iter().enumerate() {
+        let last = n + 1 == UNITS.len();
+        if last || size.abs() < *limit {
+            let shown = if *round { half_rounded(size) } else { size };
+            return format!("{shown} {name}");
+        }
+        let (_, _, next_round, next_bits) = UNITS[n + 1];
+        let shift = next_bits - bits - u32::from(next_round) + u32::from(*round);
+        size /= 1i64 << shift;
+    }
+    String::new()
 }
 
 pub use json_fn::JSON_SCALARS;

@@ -74,3 +74,11 @@ fn every_function_name_is_unique() {
     names.dedup();
     assert_eq!(names.len(), n);
 }
+
+#[test]
+fn sizes_print_as_postgres_prints_them() {
+    // Values from PostgreSQL 15's pg_size_pretty.
+    for (n, want) in [(0, "0 bytes"), (8192, "8192 bytes"), (10239, "10239 bytes"), (10240, "10 kB"), (16384, "16 kB"), (7_791_619, "7609 kB"), (20_970_496, "20 MB"), (1_073_741_824, "1024 MB"), (-20_000, "-20 kB")] {
+        assert_eq!(super::size_pretty(n), want, "{n}");
+    }
+}

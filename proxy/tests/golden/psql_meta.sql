@@ -8,7 +8,9 @@ CREATE SEQUENCE counter;
 CREATE VIEW big AS SELECT id, name FROM q WHERE amount > 100;
 CREATE TABLE app.t (x int);
 COMMENT ON TABLE p IS 'parents';
+\l
 \dn
+\dt+
 \dt
 \dt app.*
 \di
