@@ -92,7 +92,7 @@ fn precision(ty: &PgType) -> (Option<i64>, Option<i64>, Option<i64>) {
 fn datetime_precision(ty: &PgType) -> Option<i64> {
     match ty.scalar {
         Scalar::Date => Some(0),
-        Scalar::Time | Scalar::Timestamp | Scalar::Timestamptz | Scalar::Interval if !ty.array => Some(6),
+        Scalar::Time | Scalar::Timestamp | Scalar::Timestamptz | Scalar::Interval if !ty.array => Some(ty.seconds_precision().map_or(6, i64::from)),
         _ => None,
     }
 }

@@ -341,9 +341,9 @@ impl PgType {
             Scalar::Char => "\"char\"".into(),
             Scalar::Bytea => "bytea".into(),
             Scalar::Date => "date".into(),
-            Scalar::Time => "time without time zone".into(),
-            Scalar::Timestamp => "timestamp without time zone".into(),
-            Scalar::Timestamptz => "timestamp with time zone".into(),
+            Scalar::Time => format!("time{} without time zone", self.precision_suffix()),
+            Scalar::Timestamp => format!("timestamp{} without time zone", self.precision_suffix()),
+            Scalar::Timestamptz => format!("timestamp{} with time zone", self.precision_suffix()),
             Scalar::Interval => "interval".into(),
             Scalar::Uuid => "uuid".into(),
             Scalar::Json => "json".into(),
@@ -361,6 +361,18 @@ impl PgType {
         } else {
             base
         }
+    }
+
+    /// The fractional-second precision of a time or timestamp type, if declared.
+    pub fn seconds_precision(&self) -> Option<u32> {
+        match self.scalar {
+            Scalar::Time | Scalar::Timestamp | Scalar::Timestamptz if self.typmod >= 0 => Some(self.typmod as u32),
+            _ => None,
+        }
+    }
+
+    fn precision_suffix(&self) -> String {
+        self.seconds_precision().map(|p| format!("({p})")).unwrap_or_default()
     }
 
     /// `pg_type.typlen`: the fixed size of a value, or -1 for variable-length types.
@@ -489,6 +501,8 @@ fn typmod_for(scalar: &Scalar, mods: &[i64], base: &str) -> i32 {
             [p, s] => (((*p as i32) << 16) | (*s as i32 & 0xffff)) + 4,
             _ => -1,
         },
+        // Fractional-second precision; PostgreSQL reduces more than 6 to 6.
+        Scalar::Time | Scalar::Timestamp | Scalar::Timestamptz => mods.first().map(|p| (*p).clamp(0, 6) as i32).unwrap_or(-1),
         _ => -1,
     }
 }
@@ -506,7 +520,8 @@ mod tests {
         assert!(t.array);
         assert_eq!(t.char_length(), Some(20));
         assert_eq!(t.format_type(), "character varying(20)[]");
-        assert_eq!(parse_type_name("timestamp(3) with time zone").builtin(), Some(PgType::TIMESTAMPTZ));
+        assert_eq!(parse_type_name("timestamp(3) with time zone").builtin(), Some(PgType::TIMESTAMPTZ.with_typmod(3)));
+        assert_eq!(PgType::TIMESTAMPTZ.with_typmod(3).format_type(), "timestamp(3) with time zone");
         assert_eq!(parse_type_name("pg_catalog.int8").builtin(), Some(PgType::INT8));
         assert!(parse_type_name("bigserial").serial);
         assert_eq!(parse_type_name("char").builtin().unwrap().char_length(), Some(1));

@@ -336,7 +336,7 @@ pub fn cast(v: ValueRef<'_>, from: &PgType, to: &PgType, ctx: &RuntimeCtx) -> Re
         (_, Scalar::Float4, ValueRef::Real(x)) => return Ok(Value::Real(x as f32 as f64)),
         (_, Scalar::Numeric, ValueRef::Real(x)) => return value::from_text(to, &value::float::numeric_from_f64(x), opts),
         (Scalar::Date | Scalar::Timestamp | Scalar::Timestamptz, Scalar::Date | Scalar::Timestamp | Scalar::Timestamptz | Scalar::Time, ValueRef::Text(s)) => {
-            return datetime_cast(s, &from.scalar, &to.scalar, opts);
+            return value::with_precision(to, datetime_cast(s, &from.scalar, &to.scalar, opts)?);
         }
         _ => {}
     }

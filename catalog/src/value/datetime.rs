@@ -158,12 +158,24 @@ fn parse_datetime_parts(s: &str, ty: &'static str) -> Result<(NaiveDateTime, Opt
 
 pub fn parse_timestamp(s: &str) -> Result<NaiveDateTime, ValueError> {
     // A zone in timestamp-without-zone input is ignored, as PostgreSQL does.
-    parse_datetime_parts(s, "timestamp").map(|(dt, _)| dt)
+    parse_datetime_parts(s, "timestamp").map(|(dt, _)| round_to_micros(dt))
+}
+
+/// Input finer than a microsecond is rounded to one, as PostgreSQL keeps microseconds.
+fn round_to_micros(t: NaiveDateTime) -> NaiveDateTime {
+    let extra = t.nanosecond() % 1000;
+    let down = t - Duration::nanoseconds(extra as i64);
+    if extra >= 500 {
+        down + Duration::microseconds(1)
+    } else {
+        down
+    }
 }
 
 /// Parses timestamptz input; a value without a zone is in the session zone.
 pub fn parse_timestamptz(s: &str, zone: &SessionZone) -> Result<DateTime<Utc>, ValueError> {
     let (local, offset) = parse_datetime_parts(s, "timestamp with time zone")?;
+    let local = round_to_micros(local);
     let off = FixedOffset::east_opt(offset.unwrap_or(zone.offset_seconds)).ok_or_else(|| bad("timestamp with time zone", s))?;
     let dt = off.from_local_datetime(&local).single().ok_or_else(|| bad("timestamp with time zone", s))?;
     Ok(dt.with_timezone(&Utc))
@@ -234,6 +246,41 @@ pub fn pg_days(d: NaiveDate) -> i32 {
 
 pub fn from_pg_days(days: i32) -> Option<NaiveDate> {
     NaiveDate::from_num_days_from_ce_opt(days + PG_EPOCH_DAYS_FROM_CE)
+}
+
+/// Rounds microseconds to `precision` fractional digits, halves away from
+/// zero, as PostgreSQL's AdjustTimestampForTypmod does.
+pub fn round_micros(us: i64, precision: u32) -> i64 {
+    if precision >= 6 {
+        return us;
+    }
+    let scale = 10i64.pow(6 - precision);
+    let offset = scale / 2;
+    if us >= 0 {
+        (us + offset) / scale * scale
+    } else {
+        -((-us + offset) / scale * scale)
+    }
+}
+
+/// A stored time or timestamp rounded to a declared precision (`timestamp(3)`).
+pub fn round_stored(scalar: &crate::types::Scalar, stored: &str, precision: u32) -> Result<String, ValueError> {
+    use crate::types::Scalar;
+    Ok(match scalar {
+        Scalar::Time => {
+            let t = parse_time(stored)?;
+            // Rounding up past midnight stays at the last representable instant.
+            let us = round_micros(time_micros(t), precision).min(86_400_000_000 - 1);
+            let t = NaiveTime::from_num_seconds_from_midnight_opt((us / 1_000_000) as u32, (us % 1_000_000) as u32 * 1000).unwrap_or(t);
+            store_time(t)
+        }
+        Scalar::Timestamp | Scalar::Timestamptz => {
+            let t = load_timestamp(stored)?;
+            let rounded = from_pg_micros(round_micros(pg_micros(t), precision)).unwrap_or(t);
+            store_timestamp(rounded)
+        }
+        _ => stored.to_string(),
+    })
 }
 
 pub fn time_micros(t: NaiveTime) -> i64 {

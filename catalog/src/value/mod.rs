@@ -151,6 +151,19 @@ fn int_in(ty: &'static str, s: &str, min: i64, max: i64) -> Result<Value, ValueE
 
 /// PostgreSQL text input → stored value.
 pub fn from_text(ty: &PgType, s: &str, opts: &FormatOptions) -> Result<Value, ValueError> {
+    let v = from_text_unrounded(ty, s, opts)?;
+    with_precision(ty, v)
+}
+
+/// A time or timestamp value rounded to its type's declared precision.
+pub fn with_precision(ty: &PgType, v: Value) -> Result<Value, ValueError> {
+    match (ty.seconds_precision(), v) {
+        (Some(p), Value::Text(stored)) if !ty.array => Ok(Value::Text(datetime::round_stored(&ty.scalar, &stored, p)?)),
+        (_, v) => Ok(v),
+    }
+}
+
+fn from_text_unrounded(ty: &PgType, s: &str, opts: &FormatOptions) -> Result<Value, ValueError> {
     if ty.array {
         return array::from_text(ty, s, opts);
     }
@@ -399,6 +412,11 @@ fn be<const N: usize>(b: &[u8], ty: &'static str) -> Result<[u8; N], ValueError>
 
 /// PostgreSQL binary input (a bound parameter) → stored value.
 pub fn from_binary(ty: &PgType, b: &[u8], opts: &FormatOptions) -> Result<Value, ValueError> {
+    let v = from_binary_unrounded(ty, b, opts)?;
+    with_precision(ty, v)
+}
+
+fn from_binary_unrounded(ty: &PgType, b: &[u8], opts: &FormatOptions) -> Result<Value, ValueError> {
     if ty.array {
         return array::from_binary(ty, b, opts);
     }

@@ -36,3 +36,9 @@ SELECT 0.1::float8 + 0.2::float8;
 SET TIME ZONE '+05:30';
 SELECT tz FROM t WHERE id = 1;
 SELECT '2024-06-01 12:00:00'::timestamptz;
+CREATE TABLE tprec (a timestamp(3), b timestamptz(0), c time(2), d timestamp);
+INSERT INTO tprec VALUES ('2020-01-01 10:00:00.123456', '2020-01-01 10:00:00.6+00', '10:00:00.129', '2020-01-01 10:00:00.1234567');
+SELECT * FROM tprec;
+SELECT '2020-01-01 10:00:00.55'::timestamp(1), '10:00:00.5'::time(0), '1999-12-31 23:59:59.95'::timestamp(1);
+\d tprec
+SELECT column_name, datetime_precision, format_type(atttypid, atttypmod) FROM information_schema.columns JOIN pg_attribute ON attrelid = 'tprec'::regclass AND attname = column_name WHERE table_name = 'tprec' ORDER BY ordinal_position;
