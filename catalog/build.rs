@@ -28,6 +28,25 @@ fn main() {
     fs::write(dest, out + &all).unwrap();
     catalog_relations();
     builtin_functions();
+    operator_classes();
+}
+
+/// PostgreSQL's operator classes (catalog/pg_opclass.txt, the pg_opclass rows
+/// of postgres.bki extracted by scripts/extract-catalog).
+fn operator_classes() {
+    println!("cargo:rerun-if-changed=pg_opclass.txt");
+    let text = fs::read_to_string("pg_opclass.txt").expect("pg_opclass.txt is part of the crate");
+    let mut out = String::from("/// PostgreSQL's operator classes: oid, method, name, namespace, owner, family, input type, default, key type.\n");
+    out.push_str("#[allow(clippy::type_complexity)]\n");
+    out.push_str("pub const OPERATOR_CLASSES: &[(u32, u32, &str, u32, u32, u32, u32, bool, u32)] = &[\n");
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        let [oid, method, name, nsp, owner, family, intype, default, keytype] = f.as_slice() else { continue };
+        writeln!(out, "    ({oid}, {method}, \"{name}\", {nsp}, {owner}, {family}, {intype}, {}, {keytype}),", *default == "t").unwrap();
+    }
+    out.push_str("];\n");
+    let dest = Path::new(&env::var("OUT_DIR").unwrap()).join("operator_classes.rs");
+    fs::write(dest, out).unwrap();
 }
 
 /// PostgreSQL's built-in functions (catalog/pg_proc.txt, extracted from the

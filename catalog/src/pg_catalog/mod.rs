@@ -489,6 +489,44 @@ pub(super) fn int_array(v: &[i64]) -> Value {
     Value::Text(serde_json::to_string(v).unwrap_or_else(|_| "[]".into()))
 }
 
+include!(concat!(env!("OUT_DIR"), "/operator_classes.rs"));
+
+/// The btree operator class an index on a column of type `ty` uses by
+/// default: the one for the type, for the type it is binary-coercible to
+/// (varchar uses text's), or the polymorphic one (arrays, enums).
+fn default_btree_opclass(ty: &PgType) -> u32 {
+    const BTREE: u32 = 403;
+    let input = match &ty.scalar {
+        _ if ty.array => 2277,
+        Scalar::Enum(_) => 3500,
+        Scalar::Varchar => 25,
+        _ => ty.wire().oid(),
+    };
+    OPERATOR_CLASSES.iter().find(|c| c.1 == BTREE && c.6 == input && c.7).map_or(0, |c| c.0)
+}
+
+fn pg_opclass() -> CatalogTable {
+    CatalogTable {
+        columns: vec![
+            ("oid", OID),
+            ("opcmethod", OID),
+            ("opcname", NAME),
+            ("opcnamespace", OID),
+            ("opcowner", OID),
+            ("opcfamily", OID),
+            ("opcintype", OID),
+            ("opcdefault", BOOL),
+            ("opckeytype", OID),
+        ],
+        rows: OPERATOR_CLASSES
+            .iter()
+            .map(|&(oid, method, name, nsp, owner, family, intype, default, keytype)| {
+                vec![i(oid as i64), i(method as i64), t(name), i(nsp as i64), i(owner as i64), i(family as i64), i(intype as i64), b(default), i(keytype as i64)]
+            })
+            .collect(),
+    }
+}
+
 fn pg_index(schema: &Schema) -> CatalogTable {
     let mut rows = Vec::new();
     for r in schema.relations.values() {
@@ -510,8 +548,7 @@ fn pg_index(schema: &Schema) -> CatalogTable {
                 b(true),
                 b(false),
                 int_array(&keys),
-                // indclass: litegres has no operator classes to name (pg_opclass is empty).
-                int_array(&vec![0; keys.len()]),
+                int_array(&ix.columns.iter().map(|c| r.column(c).map_or(0, |c| default_btree_opclass(&c.ty)) as i64).collect::<Vec<_>>()),
                 int_array(&vec![0; keys.len()]),
                 Value::Null,
                 Value::Null,
@@ -685,7 +722,7 @@ fn computed(name: &str, schema: &Schema, database: &str, databases: &[String]) -
             rows: vec![vec![i(1663), t("pg_default"), i(10)], vec![i(1664), t("pg_global"), i(10)]],
         },
         "pg_foreign_table" => empty(vec![("ftrelid", OID), ("ftserver", OID)]),
-        "pg_opclass" => empty(vec![("oid", OID), ("opcmethod", OID), ("opcname", NAME), ("opcnamespace", OID), ("opcintype", OID), ("opcdefault", BOOL)]),
+        "pg_opclass" => pg_opclass(),
         "pg_operator" => empty(vec![("oid", OID), ("oprname", NAME), ("oprnamespace", OID), ("oprleft", OID), ("oprright", OID), ("oprresult", OID)]),
         "pg_seclabels" => empty(vec![
             ("objoid", OID),

@@ -21,3 +21,8 @@ SELECT typname, typtype FROM pg_type WHERE typname IN ('int4', '_int4', 'mood', 
 SELECT e.enumlabel FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid WHERE t.typname = 'mood' ORDER BY e.enumsortorder;
 SELECT tablename, indexname FROM pg_indexes WHERE schemaname = 'public' ORDER BY 2;
 SELECT schemaname, tablename, hasindexes FROM pg_tables WHERE schemaname = 'public' ORDER BY 2;
+CREATE TYPE oc_mood AS ENUM ('a');
+CREATE TABLE oc (id int PRIMARY KEY, name varchar(10), t text, m oc_mood, tags text[], ts timestamptz, n numeric, u uuid, c char(3), b bool);
+CREATE INDEX oc_all ON oc (name, t, m, tags, ts, n, u, c, b);
+SELECT i.indexrelid::regclass, array_to_string(array(SELECT opcname FROM unnest(i.indclass::oid[]) WITH ORDINALITY AS u(o, n) JOIN pg_opclass ON pg_opclass.oid = u.o ORDER BY n), ',') FROM pg_index i WHERE indrelid = 'oc'::regclass ORDER BY 1;
+SELECT count(*), count(*) FILTER (WHERE opcdefault) FROM pg_opclass;
