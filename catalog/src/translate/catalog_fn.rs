@@ -60,16 +60,14 @@ pub fn constraint_def(t: &Translator<'_>, rel: &Relation, c: &crate::schema::Con
     }
 }
 
-/// An index as `pg_get_indexdef` prints it.
-pub fn index_def(rel: &Relation, i: &crate::schema::Index) -> String {
-    format!(
-        "CREATE {}INDEX {} ON {}.{} USING btree ({})",
-        if i.unique { "UNIQUE " } else { "" },
-        quote_if_needed(&i.name),
-        quote_if_needed(&rel.name.schema),
-        quote_if_needed(&rel.name.name),
-        i.columns.join(", ")
-    )
+/// An index as `pg_get_indexdef` prints it; `table` is the table's name as
+/// printed (schema-qualified, or as visible in pretty mode).
+pub fn index_def(table: &str, i: &crate::schema::Index) -> String {
+    format!("CREATE {}INDEX {} ON {table} USING btree ({})", if i.unique { "UNIQUE " } else { "" }, quote_if_needed(&i.name), i.columns.join(", "))
+}
+
+fn schema_qualified(r: &Relation) -> String {
+    format!("{}.{}", quote_if_needed(&r.name.schema), quote_if_needed(&r.name.name))
 }
 
 fn user_types_json(t: &Translator<'_>) -> String {
@@ -170,7 +168,10 @@ pub fn function(t: &mut Translator<'_>, name: &str, args: &[Expr]) -> Result<Opt
             TExpr::new(sql, PgType::TEXT)
         }
         "pg_get_indexdef" => {
-            let pairs: Vec<(i64, String)> = rels.iter().flat_map(|r| r.indexes.iter().map(|i| (i.oid as i64, index_def(r, i))).collect::<Vec<_>>()).collect();
+            let defs = |pretty: bool| -> Vec<(i64, String)> {
+                rels.iter().flat_map(|r| r.indexes.iter().map(|i| (i.oid as i64, index_def(&if pretty { qualified(t, r) } else { schema_qualified(r) }, i))).collect::<Vec<_>>()).collect()
+            };
+            let pairs = defs(false);
             if a.len() >= 2 {
                 // With a column number other than 0, the column's name.
                 let cols: Vec<String> = rels
@@ -178,7 +179,9 @@ pub fn function(t: &mut Translator<'_>, name: &str, args: &[Expr]) -> Result<Opt
                     .flat_map(|r| r.indexes.iter().flat_map(|i| i.columns.iter().enumerate().map(move |(n, c)| format!("({}, {}, {})", i.oid, n + 1, string(c)))).collect::<Vec<_>>())
                     .collect();
                 let col_sql = if cols.is_empty() { "NULL".to_string() } else { format!("(SELECT column3 FROM (VALUES {}) WHERE column1 = ({}) AND column2 = ({}))", cols.join(", "), arg(0), arg(1)) };
-                TExpr::new(format!("(CASE WHEN coalesce({}, 0) = 0 THEN {} ELSE {col_sql} END)", arg(1), lookup(&arg(0), &pairs)), PgType::TEXT)
+                // The third argument asks for the pretty form: the table named as visible.
+                let whole = if a.len() >= 3 { format!("(CASE WHEN coalesce({}, 0) THEN {} ELSE {} END)", arg(2), lookup(&arg(0), &defs(true)), lookup(&arg(0), &pairs)) } else { lookup(&arg(0), &pairs) };
+                TExpr::new(format!("(CASE WHEN coalesce({}, 0) = 0 THEN {whole} ELSE {col_sql} END)", arg(1)), PgType::TEXT)
             } else {
                 TExpr::new(lookup(&arg(0), &pairs), PgType::TEXT)
             }

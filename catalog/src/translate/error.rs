@@ -23,6 +23,8 @@ pub enum TranslateError {
     AmbiguousColumn(String),
     #[error("function {0} does not exist")]
     UndefinedFunction(String),
+    #[error("more than one function named \"{0}\"")]
+    AmbiguousFunction(String),
     #[error("type \"{0}\" does not exist")]
     UndefinedType(String),
     #[error("type \"{0}\" already exists")]
@@ -59,6 +61,7 @@ impl TranslateError {
             TranslateError::DuplicateColumn { .. } => SqlState::DUPLICATE_COLUMN,
             TranslateError::AmbiguousColumn(_) => SqlState::AMBIGUOUS_COLUMN,
             TranslateError::UndefinedFunction(_) => SqlState::UNDEFINED_FUNCTION,
+            TranslateError::AmbiguousFunction(_) => SqlState::AMBIGUOUS_FUNCTION,
             TranslateError::UndefinedType(_) => SqlState::UNDEFINED_OBJECT,
             TranslateError::DuplicateType(_) => SqlState::DUPLICATE_OBJECT,
             TranslateError::UndefinedSchema(_) => SqlState::INVALID_SCHEMA_NAME,

@@ -768,6 +768,7 @@ pub fn type_output_name(t: &PgType) -> String {
         Scalar::Timestamptz => "timestamptz",
         Scalar::Timestamp => "timestamp",
         Scalar::Time => "time",
+        Scalar::Char => "char",
         Scalar::Enum(e) => return e.name.to_string(),
         _ => return t.element().format_type(),
     };

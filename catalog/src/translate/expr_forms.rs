@@ -19,8 +19,16 @@ impl Translator<'_> {
         }
         let target = self.data_type(dt)?;
         let t = self.expr(e)?;
-        let column_ref = matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_) | Expr::Cast { .. });
-        let name = if t.origin.is_some() || column_ref || matches!(e, Expr::Function(_)) { t.name.clone() } else { type_output_name(&target) };
+        // PostgreSQL names a cast after its argument when that is a column or
+        // a function (through any casts between), otherwise after the type.
+        fn named_argument(e: &Expr) -> bool {
+            match e {
+                Expr::Identifier(_) | Expr::CompoundIdentifier(_) | Expr::Function(_) => true,
+                Expr::Cast { expr, .. } | Expr::Nested(expr) => named_argument(expr),
+                _ => false,
+            }
+        }
+        let name = if t.origin.is_some() || named_argument(e) { t.name.clone() } else { type_output_name(&target) };
         // regclass/regtype values print as names: cast to text asks for the name.
         if matches!(t.ty.scalar, Scalar::Regclass | Scalar::Regtype) && !t.ty.array && target.is_text_family() {
             let sql = if t.ty.scalar == Scalar::Regclass { super::catalog_fn::regclass_name(self, &t.sql) } else { super::catalog_fn::format_type_sql(self, &t.sql, "-1") };
@@ -40,6 +48,21 @@ impl Translator<'_> {
             (Lit::Str(s), Some(n)) if !target.array => TExpr { lit: Lit::Str(s.chars().take(n).collect()), ..t },
             _ => t,
         };
+        if let (Lit::Str(written), Scalar::Regtype, false) = (&t.lit, &target.scalar, target.array) {
+            let ty = self.resolve_type(written)?;
+            return Ok(TExpr { sql: ty.wire().oid().to_string(), ty: target, lit: Lit::None, origin: None, name, aggregate: false });
+        }
+        if let (Lit::Str(written), Scalar::Regproc, false) = (&t.lit, &target.scalar, target.array) {
+            // A function named by a literal must be one: regproc names no overloads.
+            let bare = crate::types::split_qualified(written).last().cloned().unwrap_or_default();
+            let mut oids: Vec<u32> = crate::builtin_functions::supported().iter().filter(|f| f.name == bare).map(|f| f.oid).collect();
+            oids.dedup();
+            return match oids.len() {
+                0 => Err(TranslateError::UndefinedFunction(format!("\"{written}\""))),
+                1 => Ok(TExpr { sql: string(&bare), ty: target, lit: Lit::None, origin: None, name, ..t }),
+                _ => Err(TranslateError::AmbiguousFunction(written.clone())),
+            };
+        }
         // Folding a literal cast here means `'abc'::int` fails as in PostgreSQL, at translation.
         match (&t.lit, &target.scalar) {
             (Lit::Str(_) | Lit::Number(_) | Lit::Null, _) => {
@@ -54,6 +77,14 @@ impl Translator<'_> {
                 return Ok(out);
             }
             _ => {}
+        }
+        if t.ty.scalar == Scalar::Regproc && !t.ty.array && matches!(target.scalar, Scalar::Oid | Scalar::Int4 | Scalar::Int8) {
+            // A regproc holds the function's name; its OID is the one function of that name.
+            let mut pairs: Vec<(String, u32)> = crate::builtin_functions::supported().iter().map(|f| (f.name.to_string(), f.oid)).collect();
+            pairs.sort();
+            pairs.dedup_by(|a, b| a.0 == b.0);
+            let rows: Vec<String> = pairs.iter().map(|(n, o)| format!("({}, {o})", string(n))).collect();
+            return Ok(TExpr::new(format!("(SELECT column2 FROM (VALUES {}) WHERE column1 = {})", rows.join(", "), t.sql), target).named(name));
         }
         if target.scalar == Scalar::Regproc && !target.array && t.ty.is_text_family() {
             // Functions have no OIDs in litegres: catalog columns such as

@@ -70,6 +70,25 @@ pub fn table_function(
                 vec![("unnest".into(), elem)],
             )
         }
+        "generate_subscripts" => {
+            // The subscripts of dimension 1 (litegres arrays have one), in
+            // reverse when the third argument is true; int2vector counts from 0.
+            need_args(&fname, &exprs, 2, 3)?;
+            let a = t.expr(&exprs[0])?;
+            if !a.ty.array {
+                return Err(TranslateError::UndefinedFunction(format!("generate_subscripts({}, integer)", a.ty.format_type())));
+            }
+            let dim = t.expr_as(&exprs[1], &PgType::INT4)?;
+            let reverse = exprs.get(2).map(|r| t.expr_as(r, &PgType::BOOL)).transpose()?.map(|r| r.sql).unwrap_or_else(|| "0".into());
+            let base = if a.ty.scalar == Scalar::Int2Vector { "0" } else { "1" };
+            (
+                format!(
+                    "SELECT key + {base} AS value, key + 1 AS ord FROM json_each({}) WHERE {} = 1 ORDER BY CASE WHEN {reverse} THEN -key ELSE key END",
+                    a.sql, dim.sql
+                ),
+                vec![("generate_subscripts".into(), PgType::INT4)],
+            )
+        }
         "jsonb_array_elements" | "json_array_elements" | "jsonb_array_elements_text" | "json_array_elements_text" => {
             need_args(&fname, &exprs, 1, 1)?;
             let a = t.expr_as(&exprs[0], &PgType::JSONB)?;

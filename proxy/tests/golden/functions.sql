@@ -22,3 +22,15 @@ SELECT array_position(ARRAY['a', 'b', 'c'], 'b'), array_to_string(ARRAY[1, NULL,
 SELECT gen_random_uuid() IS NOT NULL, length(gen_random_uuid()::text), random() < 1.0;
 SELECT current_database(), current_user, current_schema(), pg_backend_pid() > 0;
 SELECT nosuch(1);
+CREATE TABLE f1 (id serial PRIMARY KEY, name text NOT NULL, x int);
+CREATE INDEX f1_nx ON f1 (name, x);
+SELECT pg_get_indexdef('f1_nx'::regclass), pg_get_indexdef('f1_nx'::regclass, 2, true), pg_get_indexdef('f1_nx'::regclass, 0, true), pg_get_indexdef('f1_nx'::regclass, 0, false);
+SELECT 'int4'::regtype, 'int4'::regtype::oid, 'character varying'::regtype, 'f1'::regclass::oid > 0 AS ok, 'f1'::regclass::oid::int > 0;
+SELECT 'abc'::name, 'a'::"char", conkey[1], x::text::int FROM pg_constraint, f1 WHERE conrelid = 'f1'::regclass;
+SELECT * FROM generate_subscripts(ARRAY[1,2,3], 1);
+SELECT * FROM generate_subscripts(ARRAY['a','b'], 1, true) AS s(i);
+SELECT current_schemas(true), current_schemas(false), pg_is_in_recovery(), txid_current() > 0 AS txid;
+SELECT relname FROM pg_class WHERE relname OPERATOR(pg_catalog.~) '^f1$' COLLATE pg_catalog.default;
+SELECT has_table_privilege('f1', 'SELECT'), has_schema_privilege('public', 'USAGE'), has_database_privilege('postgres', 'CONNECT');
+SELECT (information_schema._pg_expandarray(ARRAY[5,6])).n, (information_schema._pg_expandarray(ARRAY[5,6])).x;
+SELECT pg_get_expr(adbin, adrelid) FROM pg_attrdef WHERE adrelid = 'f1'::regclass;
