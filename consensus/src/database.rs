@@ -1,5 +1,7 @@
 //! One database: a SQLite file with one writer connection and a read pool.
 
+use crate::command::Step;
+use crate::effects::{self, Mark, SharedRecorder};
 use crate::pool::{ReadConn, ReadPool};
 use crate::StoreError;
 use rusqlite::{Connection, InterruptHandle, OpenFlags};
@@ -22,6 +24,7 @@ pub struct Database {
     commits: Arc<AtomicU64>,
     writer_interrupt: Arc<InterruptHandle>,
     readers: Arc<ReadPool>,
+    recorder: SharedRecorder,
 }
 
 /// Exclusive use of the writer connection. Whoever holds it is the only one
@@ -29,14 +32,49 @@ pub struct Database {
 pub struct WriteLease {
     guard: OwnedMutexGuard<Connection>,
     commits: Arc<AtomicU64>,
+    recorder: SharedRecorder,
+    database: String,
 }
 
 impl WriteLease {
+    /// The database this lease writes.
+    pub fn database(&self) -> &str {
+        &self.database
+    }
+
     /// Commits the open transaction and counts it.
     pub fn commit(&self) -> rusqlite::Result<()> {
         self.guard.execute_batch("COMMIT")?;
-        self.commits.fetch_add(1, Ordering::SeqCst);
+        self.counted();
         Ok(())
+    }
+
+    /// Counts a commit made another way (the state machine's apply).
+    pub(crate) fn counted(&self) {
+        self.commits.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Starts recording the transaction's effects (see [`crate::effects`]).
+    pub fn record(&self) {
+        self.recorder.lock().start();
+    }
+
+    /// Where the recorded effects stand, to rewind to if a statement or a savepoint is rolled back.
+    pub fn mark(&self) -> Mark {
+        self.recorder.lock().mark()
+    }
+
+    pub fn rewind(&self, mark: Mark) {
+        self.recorder.lock().rewind(mark);
+    }
+
+    pub fn is_recording(&self) -> bool {
+        self.recorder.lock().is_recording()
+    }
+
+    /// Stops recording and returns the transaction's effects.
+    pub fn take_effects(&self) -> Vec<Step> {
+        self.recorder.lock().finish()
     }
 }
 
@@ -49,6 +87,7 @@ impl Drop for WriteLease {
                 tracing::error!(error = %e, "rolling back an abandoned write transaction failed");
             }
         }
+        self.recorder.lock().finish();
     }
 }
 
@@ -64,6 +103,12 @@ impl DerefMut for WriteLease {
         &mut self.guard
     }
 }
+
+/// The last Raft log entry applied to this database, written in the same
+/// transaction as the entry's changes, so a restart knows exactly which
+/// entries of the log the file already holds.
+pub(crate) const APPLIED_TABLE: &str =
+    "CREATE TABLE IF NOT EXISTS __lg_applied (id INTEGER PRIMARY KEY CHECK (id = 0), term INTEGER NOT NULL, node INTEGER NOT NULL, idx INTEGER NOT NULL)";
 
 fn configure_writer(conn: &Connection) -> rusqlite::Result<()> {
     // WAL lets readers run beside the writer. synchronous=FULL makes a commit
@@ -83,11 +128,14 @@ impl Database {
     /// the writer after opening (schema of the catalog tables).
     pub fn open(name: &str, path: &Path, init: ConnInit, bootstrap: &dyn Fn(&Connection) -> rusqlite::Result<()>, readers: usize) -> Result<Arc<Database>, StoreError> {
         let open_err = |source| StoreError::Open { path: path.to_path_buf(), source };
-        let writer = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+        let mut writer = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
             .map_err(open_err)?;
         configure_writer(&writer).map_err(open_err)?;
         init(&writer).map_err(open_err)?;
         bootstrap(&writer).map_err(open_err)?;
+        writer.execute_batch(APPLIED_TABLE).map_err(open_err)?;
+        let recorder = SharedRecorder::default();
+        effects::install(&mut writer, recorder.clone()).map_err(open_err)?;
         let writer_interrupt = Arc::new(writer.get_interrupt_handle());
         let reader_path = path.to_path_buf();
         let reader_init = init.clone();
@@ -109,6 +157,7 @@ impl Database {
             commits: Arc::new(AtomicU64::new(0)),
             writer_interrupt,
             readers,
+            recorder,
         }))
     }
 
@@ -125,15 +174,19 @@ impl Database {
         self.commits.load(Ordering::SeqCst)
     }
 
+    fn lease(&self, guard: OwnedMutexGuard<Connection>) -> WriteLease {
+        WriteLease { guard, commits: self.commits.clone(), recorder: self.recorder.clone(), database: self.name.clone() }
+    }
+
     /// Waits for the writer.
     pub async fn write(&self) -> WriteLease {
-        WriteLease { guard: self.writer.clone().lock_owned().await, commits: self.commits.clone() }
+        self.lease(self.writer.clone().lock_owned().await)
     }
 
     /// Waits for the writer at most `timeout`.
     pub async fn write_timeout(&self, timeout: Duration) -> Result<WriteLease, StoreError> {
         match tokio::time::timeout(timeout, self.writer.clone().lock_owned()).await {
-            Ok(guard) => Ok(WriteLease { guard, commits: self.commits.clone() }),
+            Ok(guard) => Ok(self.lease(guard)),
             Err(_) => Err(StoreError::WriteTimeout),
         }
     }

@@ -2,7 +2,7 @@
 
 use crate::database::{ConnInit, Database};
 use crate::StoreError;
-use parking_lot::Mutex;
+use parking_lot::{Mutex, RwLock};
 use rusqlite::Connection;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -11,25 +11,51 @@ use std::sync::Arc;
 pub type Bootstrap = Arc<dyn Fn(&Connection) -> rusqlite::Result<()> + Send + Sync>;
 
 pub struct Store {
-    dir: PathBuf,
+    data_dir: PathBuf,
+    /// Where the database files are now. Installing a snapshot moves them to
+    /// a new directory, so files of connections still open on the old ones
+    /// (and their WAL files) never share a path with the new ones.
+    dir: RwLock<PathBuf>,
     init: ConnInit,
     bootstrap: Bootstrap,
     readers: usize,
     open: Mutex<HashMap<String, Arc<Database>>>,
 }
 
+/// Names the directory of the current database files, under the data dir.
+const CURRENT: &str = "databases.current";
+
 /// Database names become file names: keep them to a safe alphabet.
-fn valid_name(name: &str) -> bool {
+pub fn valid_name(name: &str) -> bool {
     !name.is_empty() && name.len() <= 63 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') && !name.starts_with('-')
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
+    move |source| StoreError::Io { path: path.to_path_buf(), source }
+}
+
+/// Makes a rename or creation in `dir` durable.
+fn sync_dir(dir: &Path) -> Result<(), StoreError> {
+    std::fs::File::open(dir).and_then(|f| f.sync_all()).map_err(io_err(dir))
 }
 
 impl Store {
     /// Opens the store under `data_dir`, creating the `postgres` and
     /// `template1` databases on first start, as initdb does.
     pub fn open(data_dir: &Path, init: ConnInit, bootstrap: Bootstrap, readers: usize) -> Result<Store, StoreError> {
-        let dir = data_dir.join("databases");
-        std::fs::create_dir_all(&dir).map_err(|source| StoreError::Io { path: dir.clone(), source })?;
-        let store = Store { dir, init, bootstrap, readers, open: Mutex::new(HashMap::new()) };
+        let current = std::fs::read_to_string(data_dir.join(CURRENT)).map(|s| s.trim().to_string()).unwrap_or_else(|_| "databases".into());
+        let dir = data_dir.join(&current);
+        std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+        // Directories left by earlier snapshot installs.
+        if let Ok(rd) = std::fs::read_dir(data_dir) {
+            for e in rd.filter_map(|e| e.ok()) {
+                let n = e.file_name().to_string_lossy().to_string();
+                if (n.starts_with("databases-") || n == "databases") && n != current && e.path().is_dir() {
+                    let _ = std::fs::remove_dir_all(e.path());
+                }
+            }
+        }
+        let store = Store { data_dir: data_dir.to_path_buf(), dir: RwLock::new(dir), init, bootstrap, readers, open: Mutex::new(HashMap::new()) };
         for name in ["postgres", "template1"] {
             if !store.file(name).exists() {
                 store.create(name)?;
@@ -38,8 +64,38 @@ impl Store {
         Ok(store)
     }
 
-    fn file(&self, name: &str) -> PathBuf {
-        self.dir.join(format!("{name}.db"))
+    /// The file of database `name`.
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.dir.read().join(format!("{name}.db"))
+    }
+
+    /// Replaces every database by the given files (a snapshot being
+    /// installed), atomically: the files move into a new directory, which
+    /// becomes current in one rename. Connections open on the old files keep
+    /// reading them until they are dropped; new ones open the new files.
+    pub fn replace_all(&self, files: Vec<(String, PathBuf)>) -> Result<(), StoreError> {
+        let name = format!("databases-{}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0));
+        let new_dir = self.data_dir.join(&name);
+        std::fs::create_dir_all(&new_dir).map_err(io_err(&new_dir))?;
+        for (db, path) in files {
+            if !valid_name(&db) {
+                return Err(StoreError::InvalidName(db));
+            }
+            let target = new_dir.join(format!("{db}.db"));
+            std::fs::rename(&path, &target).map_err(io_err(&target))?;
+        }
+        sync_dir(&new_dir)?;
+        let tmp = self.data_dir.join(format!("{CURRENT}.tmp"));
+        std::fs::write(&tmp, format!("{name}\n")).and_then(|_| std::fs::File::open(&tmp)?.sync_all()).map_err(io_err(&tmp))?;
+        let current = self.data_dir.join(CURRENT);
+        std::fs::rename(&tmp, &current).map_err(io_err(&current))?;
+        sync_dir(&self.data_dir)?;
+        let mut open = self.open.lock();
+        *self.dir.write() = new_dir;
+        for (_, db) in open.drain() {
+            db.close_readers();
+        }
+        Ok(())
     }
 
     pub fn exists(&self, name: &str) -> bool {
@@ -86,8 +142,9 @@ impl Store {
         if let Some(db) = self.open.lock().remove(name) {
             db.close_readers();
         }
+        let dir = self.dir.read().clone();
         for suffix in ["", "-wal", "-shm"] {
-            let p = self.dir.join(format!("{name}.db{suffix}"));
+            let p = dir.join(format!("{name}.db{suffix}"));
             if p.exists() {
                 std::fs::remove_file(&p).map_err(|source| StoreError::Io { path: p.clone(), source })?;
             }
@@ -97,11 +154,13 @@ impl Store {
 
     /// The bytes a database takes on disk (its file and write-ahead log).
     pub fn file_bytes(&self, name: &str) -> u64 {
-        ["", "-wal"].iter().filter_map(|suffix| std::fs::metadata(self.dir.join(format!("{name}.db{suffix}"))).ok()).map(|m| m.len()).sum()
+        let dir = self.dir.read().clone();
+        ["", "-wal"].iter().filter_map(|suffix| std::fs::metadata(dir.join(format!("{name}.db{suffix}"))).ok()).map(|m| m.len()).sum()
     }
 
     pub fn list(&self) -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(&self.dir)
+        let dir = self.dir.read().clone();
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
             .map(|rd| rd.filter_map(|e| e.ok()).filter_map(|e| e.file_name().to_str().and_then(|n| n.strip_suffix(".db")).map(str::to_string)).collect())
             .unwrap_or_default();
         names.sort();

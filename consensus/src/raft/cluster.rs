@@ -1,0 +1,492 @@
+//! The node's Raft group: starting it (bootstrap, join, or the single-node
+//! default), committing transactions through it, waiting for entries to be
+//! applied, and membership changes.
+//!
+//! Safety rules, all enforced here:
+//! - A cluster is initialised only by `--bootstrap` (or the single-node
+//!   default) on a node with no Raft state; the cluster id it records is
+//!   checked on every connection between nodes.
+//! - A node without a cluster id (new, or its data dir wiped) answers no
+//!   Raft traffic until the leader has let it join, as a learner. A wiped
+//!   node that was a voter is demoted first, so an empty log never votes.
+//! - Learners become voters only once they have caught up with the leader.
+//! - A node takes writers only as a leader that has applied every entry
+//!   before its term, so a session's transaction always runs on the latest data.
+
+use super::network::{Credentials, Handler, Peer, Reply, Request};
+use super::{LogStore, Network, NodeId, Raft, RaftServer, StateMachine};
+use crate::command::{Command, Origin};
+use crate::raft::state_machine::{ApplyEvent, Handoff};
+use crate::{Store, WriteLease};
+use openraft::error::{ClientWriteError, RaftError};
+use openraft::{BasicNode, ChangeMembers, Config, ServerState, SnapshotPolicy};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{broadcast, watch};
+
+/// How a node takes part in a cluster.
+#[derive(Debug, Clone)]
+pub struct ClusterOptions {
+    /// This node's id; with none, the one recorded in the data dir (or 1).
+    pub node_id: Option<NodeId>,
+    /// Where to listen for other nodes; none for the single-node default.
+    pub raft_listen: Option<String>,
+    /// The address peers use to reach this node's Raft listener.
+    pub advertise: Option<String>,
+    pub bootstrap: bool,
+    /// Raft addresses of existing members to join through.
+    pub join: Vec<String>,
+    pub secret: String,
+    pub heartbeat: Duration,
+    pub election_timeout: (Duration, Duration),
+    /// Entries since the last snapshot that trigger a new one.
+    pub snapshot_every: u64,
+}
+
+impl Default for ClusterOptions {
+    fn default() -> Self {
+        ClusterOptions {
+            node_id: None,
+            raft_listen: None,
+            advertise: None,
+            bootstrap: false,
+            join: Vec::new(),
+            secret: String::new(),
+            heartbeat: Duration::from_millis(100),
+            election_timeout: (Duration::from_millis(500), Duration::from_millis(1000)),
+            snapshot_every: 10_000,
+        }
+    }
+}
+
+/// Why a change could not be committed.
+#[derive(Debug, thiserror::Error)]
+pub enum CommitError {
+    #[error("this node is not the leader (the leader is {})", .leader.as_ref().map(|(id, addr)| format!("node {id} at {addr}")).unwrap_or_else(|| "unknown".into()))]
+    NotLeader { leader: Option<(NodeId, String)> },
+    /// The entry was committed but could not be applied (the same on every node).
+    #[error("{0}")]
+    Rejected(String),
+    /// The cluster cannot commit now (no quorum, shutting down); whether an
+    /// entry in flight was committed is unknown.
+    #[error("the cluster is unavailable: {0}")]
+    Unavailable(String),
+    #[error("{0}")]
+    Local(String),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterError {
+    #[error("cannot start Raft: {0}")]
+    Start(String),
+    #[error("{0}")]
+    Refused(String),
+}
+
+/// What the admin endpoint and `SHOW` report.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ClusterStatus {
+    pub node_id: NodeId,
+    pub cluster_id: String,
+    pub state: String,
+    pub leader: Option<NodeId>,
+    pub term: u64,
+    pub last_log_index: u64,
+    pub applied_index: u64,
+    pub voters: Vec<NodeId>,
+    pub learners: Vec<NodeId>,
+    pub nodes: BTreeMap<NodeId, String>,
+    /// On the leader: how many entries each follower lacks.
+    pub lag: BTreeMap<NodeId, u64>,
+}
+
+pub struct Cluster {
+    raft: Raft,
+    node_id: NodeId,
+    store: Arc<Store>,
+    sm: StateMachine,
+    handoff: Arc<Handoff>,
+    events: broadcast::Sender<ApplyEvent>,
+    applied: watch::Receiver<u64>,
+    next_proposal: AtomicU64,
+    /// The term in which this node, as leader, caught up with every earlier entry.
+    ready_term: AtomicU64,
+    cluster_id: Arc<parking_lot::RwLock<String>>,
+    creds: Credentials,
+    shutdown: watch::Sender<bool>,
+    raft_addr: Option<String>,
+}
+
+fn start_err(e: impl std::fmt::Display) -> ClusterError {
+    ClusterError::Start(e.to_string())
+}
+
+fn random_id() -> String {
+    let mut b = [0u8; 16];
+    let _ = ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut b);
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+impl Cluster {
+    /// Starts the node's Raft group over `store`, with its state under `<data_dir>/raft`.
+    pub async fn start(data_dir: &Path, store: Arc<Store>, options: ClusterOptions) -> Result<Arc<Cluster>, ClusterError> {
+        let raft_dir: PathBuf = data_dir.join("raft");
+        std::fs::create_dir_all(&raft_dir).map_err(start_err)?;
+        let handoff = Arc::new(Handoff::default());
+        let (events, _) = broadcast::channel(256);
+        let recorded_id: Option<NodeId> = {
+            let probe = StateMachine::open(0, &raft_dir, store.clone(), handoff.clone(), events.clone()).map_err(start_err)?;
+            probe.setting("node_id").map_err(start_err)?.and_then(|s| s.parse().ok())
+        };
+        let node_id = match (options.node_id, recorded_id) {
+            (Some(given), Some(recorded)) if given != recorded => {
+                return Err(ClusterError::Refused(format!("this data dir belongs to node {recorded}, not node {given}")));
+            }
+            (Some(id), _) | (None, Some(id)) => id,
+            (None, None) => 1,
+        };
+        let sm = StateMachine::open(node_id, &raft_dir, store.clone(), handoff.clone(), events.clone()).map_err(start_err)?;
+        sm.set_setting("node_id", &node_id.to_string()).map_err(start_err)?;
+        let cluster_id = Arc::new(parking_lot::RwLock::new(sm.setting("cluster_id").map_err(start_err)?.unwrap_or_default()));
+        let log = LogStore::open(&raft_dir.join("log.db")).map_err(start_err)?;
+        let config = Config {
+            cluster_name: "litegres".into(),
+            heartbeat_interval: options.heartbeat.as_millis() as u64,
+            election_timeout_min: options.election_timeout.0.as_millis() as u64,
+            election_timeout_max: options.election_timeout.1.as_millis() as u64,
+            snapshot_policy: SnapshotPolicy::LogsSinceLast(options.snapshot_every),
+            max_in_snapshot_log_to_keep: 1000,
+            snapshot_max_chunk_size: 4 * 1024 * 1024,
+            install_snapshot_timeout: 10_000,
+            ..Default::default()
+        };
+        let config = Arc::new(config.validate().map_err(start_err)?);
+        let creds = Credentials::new(&options.secret, cluster_id.clone());
+        let applied = sm.applied_index();
+        let raft = Raft::new(node_id, config, Network::new(creds.clone()), log, sm.clone()).await.map_err(start_err)?;
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let raft_addr = options.advertise.clone().or_else(|| options.raft_listen.clone());
+        let cluster = Arc::new(Cluster {
+            raft,
+            node_id,
+            store,
+            sm,
+            handoff,
+            events,
+            applied,
+            next_proposal: AtomicU64::new(1),
+            ready_term: AtomicU64::new(0),
+            cluster_id,
+            creds,
+            shutdown,
+            raft_addr: raft_addr.clone(),
+        });
+        if let Some(listen) = &options.raft_listen {
+            let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| ClusterError::Start(format!("cannot listen on {listen}: {e}")))?;
+            tokio::spawn(RaftServer::run(listener, cluster.creds.clone(), cluster.clone().handler(), shutdown_rx.clone()));
+        }
+        let initialized = cluster.raft.is_initialized().await.map_err(start_err)?;
+        let single = options.raft_listen.is_none() && !options.bootstrap && options.join.is_empty();
+        if !initialized && (options.bootstrap || single) {
+            if !cluster.cluster_id.read().is_empty() {
+                return Err(ClusterError::Refused("this data dir belongs to a cluster whose Raft state is gone; start it with --join to be filled from the others".into()));
+            }
+            let id = random_id();
+            cluster.sm.set_setting("cluster_id", &id).map_err(start_err)?;
+            *cluster.cluster_id.write() = id;
+            let mut members = BTreeMap::new();
+            members.insert(node_id, BasicNode { addr: raft_addr.clone().unwrap_or_default() });
+            cluster.raft.initialize(members).await.map_err(start_err)?;
+        } else if !initialized && !options.join.is_empty() && cluster.cluster_id.read().is_empty() {
+            let addr = raft_addr.clone().ok_or_else(|| ClusterError::Refused("--join needs --raft-listen (and --advertise if peers reach this node at another address)".into()))?;
+            tokio::spawn(cluster.clone().join_loop(options.join.clone(), addr));
+        }
+        tokio::spawn(cluster.clone().promote_learners(shutdown_rx));
+        Ok(cluster)
+    }
+
+    /// Asks the members in `seeds` (re-resolving names each time) to let this node join, until one does.
+    async fn join_loop(self: Arc<Self>, seeds: Vec<String>, addr: String) {
+        let mut targets = seeds.clone();
+        let mut delay = Duration::from_millis(100);
+        loop {
+            for target in std::mem::take(&mut targets) {
+                let mut peer = Peer::new(&target, self.creds.clone());
+                match peer.call(&Request::Join { node_id: self.node_id, addr: addr.clone() }, Duration::from_secs(10)).await {
+                    Ok(Reply::Joined(id)) => {
+                        if let Err(e) = self.sm.set_setting("cluster_id", &id) {
+                            tracing::error!(error = %e, "cannot record the cluster id");
+                            continue;
+                        }
+                        *self.cluster_id.write() = id.clone();
+                        tracing::info!(cluster = %id, via = %target, "joined the cluster as a learner");
+                        return;
+                    }
+                    Ok(Reply::Redirect(Some(leader))) => targets.push(leader),
+                    Ok(Reply::Refused(why)) => tracing::error!(via = %target, reason = %why, "join refused"),
+                    Ok(other) => tracing::warn!(via = %target, reply = ?other, "unexpected reply to join"),
+                    Err(e) => tracing::info!(via = %target, error = %e, "cannot reach a member yet"),
+                }
+            }
+            if targets.is_empty() {
+                targets = seeds.clone();
+            }
+            if *self.shutdown.borrow() {
+                return;
+            }
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(Duration::from_secs(2));
+        }
+    }
+
+    /// On the leader, promotes each learner that has caught up.
+    async fn promote_learners(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_millis(200)) => {}
+                _ = shutdown.changed() => return,
+            }
+            let m = self.raft.metrics().borrow().clone();
+            if m.current_leader != Some(self.node_id) {
+                continue;
+            }
+            let last = m.last_log_index.unwrap_or(0);
+            let learners: Vec<NodeId> = m.membership_config.membership().learner_ids().collect();
+            for id in learners {
+                let matched = m.replication.as_ref().and_then(|r| r.get(&id).cloned()).flatten().map_or(0, |l| l.index);
+                if matched + 1 >= last {
+                    match self.raft.change_membership(ChangeMembers::AddVoterIds(BTreeSet::from([id])), false).await {
+                        Ok(_) => tracing::info!(node = id, "learner caught up and became a voter"),
+                        Err(e) => tracing::warn!(node = id, error = %e, "could not promote a learner"),
+                    }
+                }
+            }
+        }
+    }
+
+    fn handler(self: Arc<Self>) -> Handler {
+        Arc::new(move |req: Request| {
+            let me = self.clone();
+            Box::pin(async move { me.handle(req).await })
+        })
+    }
+
+    async fn handle(&self, req: Request) -> Reply {
+        // A node that belongs to no cluster yet takes no part in one.
+        let member = !self.cluster_id.read().is_empty();
+        match req {
+            Request::Append(r) if member => Reply::Append(self.raft.append_entries(r).await),
+            Request::Vote(r) if member => Reply::Vote(self.raft.vote(r).await),
+            Request::Snapshot(r) if member => Reply::Snapshot(self.raft.install_snapshot(r).await),
+            Request::Append(_) | Request::Vote(_) | Request::Snapshot(_) => Reply::Refused("this node has not joined a cluster yet".into()),
+            Request::Join { node_id, addr } => self.admit(node_id, addr).await,
+            Request::ReadIndex => match self.raft.ensure_linearizable().await {
+                Ok(id) => Reply::ReadIndex(id.map_or(0, |l| l.index)),
+                Err(e) => Reply::Refused(e.to_string()),
+            },
+        }
+    }
+
+    /// The leader's side of a join: the node becomes a learner (a voter that
+    /// lost its state is demoted first); it is promoted once caught up.
+    async fn admit(&self, node_id: NodeId, addr: String) -> Reply {
+        let m = self.raft.metrics().borrow().clone();
+        if m.current_leader != Some(self.node_id) {
+            let leader = m.current_leader.and_then(|l| m.membership_config.membership().get_node(&l).map(|n| n.addr.clone()));
+            return Reply::Redirect(leader);
+        }
+        let membership = m.membership_config.membership().clone();
+        if membership.voter_ids().any(|v| v == node_id) {
+            if let Err(e) = self.raft.change_membership(ChangeMembers::RemoveVoters(BTreeSet::from([node_id])), true).await {
+                return Reply::Refused(format!("cannot demote node {node_id} to rejoin: {e}"));
+            }
+        }
+        if let Err(e) = self.raft.add_learner(node_id, BasicNode { addr }, false).await {
+            return Reply::Refused(format!("cannot add node {node_id}: {e}"));
+        }
+        Reply::Joined(self.cluster_id.read().clone())
+    }
+
+    pub fn node_id(&self) -> NodeId {
+        self.node_id
+    }
+
+    pub fn raft_addr(&self) -> Option<&str> {
+        self.raft_addr.as_deref()
+    }
+
+    /// Notifications of applied schema changes, created and dropped databases.
+    pub fn subscribe(&self) -> broadcast::Receiver<ApplyEvent> {
+        self.events.subscribe()
+    }
+
+    /// The index of the last entry applied on this node.
+    pub fn applied_index(&self) -> u64 {
+        *self.applied.borrow()
+    }
+
+    /// Waits until this node has applied entry `index`, at most `timeout`.
+    pub async fn wait_applied(&self, index: u64, timeout: Duration) -> bool {
+        let mut rx = self.applied.clone();
+        tokio::time::timeout(timeout, rx.wait_for(|applied| *applied >= index)).await.is_ok_and(|r| r.is_ok())
+    }
+
+    /// The leader as (id, Raft address), if known.
+    pub fn leader(&self) -> Option<(NodeId, String)> {
+        let m = self.raft.metrics().borrow().clone();
+        let id = m.current_leader?;
+        let addr = m.membership_config.membership().get_node(&id).map(|n| n.addr.clone()).unwrap_or_default();
+        Some((id, addr))
+    }
+
+    pub fn is_leader(&self) -> bool {
+        self.raft.metrics().borrow().current_leader == Some(self.node_id)
+    }
+
+    /// Makes sure this node may take a writer: it leads, and has applied
+    /// every entry committed before its term.
+    pub async fn ready_for_writes(&self) -> Result<(), CommitError> {
+        let m = self.raft.metrics().borrow().clone();
+        if m.current_leader != Some(self.node_id) || m.state != ServerState::Leader {
+            return Err(CommitError::NotLeader { leader: self.leader() });
+        }
+        if self.ready_term.load(Ordering::SeqCst) == m.current_term {
+            return Ok(());
+        }
+        let read = self.raft.ensure_linearizable().await.map_err(|e| self.write_error(e))?;
+        if let Some(id) = read {
+            if !self.wait_applied(id.index, Duration::from_secs(30)).await {
+                return Err(CommitError::Unavailable("this node is still applying earlier entries".into()));
+            }
+        }
+        self.ready_term.store(m.current_term, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// The index a linearizable read must wait for on this node.
+    pub async fn read_index(&self) -> Result<u64, CommitError> {
+        if self.is_leader() {
+            let id = self.raft.ensure_linearizable().await.map_err(|e| self.write_error(e))?;
+            return Ok(id.map_or(0, |l| l.index));
+        }
+        let (_, addr) = self.leader().ok_or(CommitError::NotLeader { leader: None })?;
+        let mut peer = Peer::new(&addr, self.creds.clone());
+        match peer.call(&Request::ReadIndex, Duration::from_secs(5)).await {
+            Ok(Reply::ReadIndex(i)) => Ok(i),
+            Ok(other) => Err(CommitError::Unavailable(format!("{other:?}"))),
+            Err(e) => Err(CommitError::Unavailable(e.to_string())),
+        }
+    }
+
+    fn write_error<E: std::fmt::Display>(&self, e: RaftError<NodeId, E>) -> CommitError {
+        match e {
+            RaftError::APIError(e) => {
+                let text = e.to_string();
+                if text.contains("forward") || text.contains("leader") {
+                    CommitError::NotLeader { leader: self.leader() }
+                } else {
+                    CommitError::Unavailable(text)
+                }
+            }
+            RaftError::Fatal(f) => CommitError::Unavailable(f.to_string()),
+        }
+    }
+
+    async fn propose(&self, command: Command) -> Result<u64, CommitError> {
+        match self.raft.client_write(command).await {
+            Ok(resp) => match resp.data.error {
+                None => Ok(resp.log_id.index),
+                Some(e) => Err(CommitError::Rejected(e)),
+            },
+            Err(RaftError::APIError(ClientWriteError::ForwardToLeader(_))) => Err(CommitError::NotLeader { leader: self.leader() }),
+            Err(RaftError::APIError(e)) => Err(CommitError::Unavailable(e.to_string())),
+            Err(RaftError::Fatal(f)) => Err(CommitError::Unavailable(f.to_string())),
+        }
+    }
+
+    /// Commits the transaction open on `lease`: its effects become a log
+    /// entry, applied with this same writer once a quorum has it. Returns
+    /// the entry's index. A transaction that changed nothing commits locally.
+    pub async fn commit(&self, lease: WriteLease) -> Result<u64, CommitError> {
+        let steps = lease.take_effects();
+        let database = lease.database().to_string();
+        if steps.is_empty() {
+            let r = tokio::task::spawn_blocking(move || if lease.is_autocommit() { Ok(()) } else { lease.commit() }).await;
+            return match r {
+                Ok(Ok(())) => Ok(self.applied_index()),
+                Ok(Err(e)) => Err(CommitError::Local(e.to_string())),
+                Err(e) => Err(CommitError::Local(e.to_string())),
+            };
+        }
+        let lease = tokio::task::spawn_blocking(move || lease.execute_batch("ROLLBACK").map(|_| lease)).await.map_err(|e| CommitError::Local(e.to_string()))?.map_err(|e| CommitError::Local(e.to_string()))?;
+        let proposal = self.next_proposal.fetch_add(1, Ordering::SeqCst);
+        self.handoff.give(proposal, lease);
+        let r = self.propose(Command::Transaction { database, steps, origin: Origin { node: self.node_id, proposal } }).await;
+        // Not applied (no longer leader, no quorum): the writer is released;
+        // if the entry commits later it is applied like any other.
+        drop(self.handoff.take(proposal));
+        r
+    }
+
+    pub async fn create_database(&self, name: &str) -> Result<u64, CommitError> {
+        self.ready_for_writes().await?;
+        self.propose(Command::CreateDatabase { name: name.to_string() }).await
+    }
+
+    pub async fn drop_database(&self, name: &str) -> Result<u64, CommitError> {
+        self.ready_for_writes().await?;
+        self.propose(Command::DropDatabase { name: name.to_string() }).await
+    }
+
+    /// Removes a node from the cluster (voter or learner).
+    pub async fn remove_node(&self, id: NodeId) -> Result<(), CommitError> {
+        let m = self.raft.metrics().borrow().clone();
+        let membership = m.membership_config.membership().clone();
+        if membership.voter_ids().any(|v| v == id) {
+            self.raft.change_membership(ChangeMembers::RemoveVoters(BTreeSet::from([id])), false).await.map_err(|e| self.write_error(e))?;
+        } else if membership.learner_ids().any(|v| v == id) {
+            self.raft.change_membership(ChangeMembers::RemoveNodes(BTreeSet::from([id])), false).await.map_err(|e| self.write_error(e))?;
+        } else {
+            return Err(CommitError::Rejected(format!("node {id} is not a member")));
+        }
+        Ok(())
+    }
+
+    pub fn status(&self) -> ClusterStatus {
+        let m = self.raft.metrics().borrow().clone();
+        let membership = m.membership_config.membership();
+        let last = m.last_log_index.unwrap_or(0);
+        ClusterStatus {
+            node_id: self.node_id,
+            cluster_id: self.cluster_id.read().clone(),
+            state: format!("{:?}", m.state).to_lowercase(),
+            leader: m.current_leader,
+            term: m.current_term,
+            last_log_index: last,
+            applied_index: self.applied_index(),
+            voters: membership.voter_ids().collect(),
+            learners: membership.learner_ids().collect(),
+            nodes: membership.nodes().map(|(id, n)| (*id, n.addr.clone())).collect(),
+            lag: m.replication.as_ref().map(|r| r.iter().map(|(id, l)| (*id, last.saturating_sub(l.map_or(0, |l| l.index)))).collect()).unwrap_or_default(),
+        }
+    }
+
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
+    pub async fn shutdown(&self) {
+        let _ = self.shutdown.send(true);
+        let _ = self.raft.shutdown().await;
+    }
+}
+
+impl std::fmt::Debug for Cluster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Cluster(node {})", self.node_id)
+    }
+}
+

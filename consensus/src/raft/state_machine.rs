@@ -1,0 +1,469 @@
+//! The state machine: applies committed entries to the node's databases.
+//! This is the only path by which replicated data changes, on the leader as
+//! on followers.
+//!
+//! A transaction entry is applied in one SQLite transaction that also
+//! records the entry's log id in the database (`__lg_applied`), so after a
+//! crash each database knows exactly which entries it holds and a replayed
+//! entry is skipped. The node-wide applied id and the membership live in
+//! `<data-dir>/raft/state.db`; they may lag the databases, never lead them.
+//!
+//! On the node where a transaction ran, its session hands its writer over
+//! ([`Handoff`]) and waits: the entry is applied with that writer, so no
+//! other writer can slip in between the transaction and its commit.
+//!
+//! Snapshots are consistent copies of every database (SQLite's backup API)
+//! packed into one file with the snapshot's metadata; installing one
+//! replaces all databases at once ([`crate::Store::replace_all`]).
+
+use super::{storage_error, Entry, LogId, NodeId, StorageError, TypeConfig};
+use crate::command::{Applied, Command, Origin, Step};
+use crate::database::APPLIED_TABLE;
+use crate::{effects, Store, StoreError, WriteLease};
+use openraft::storage::{RaftStateMachine, Snapshot};
+use openraft::{EntryPayload, ErrorSubject, ErrorVerb, RaftSnapshotBuilder, SnapshotMeta, StoredMembership};
+use rusqlite::{params, Connection, OptionalExtension};
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tokio::sync::{broadcast, watch};
+
+/// What applying entries changed, for the node's caches and sessions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApplyEvent {
+    /// A transaction changed the schema of a database.
+    Schema(String),
+    Created(String),
+    Dropped(String),
+    /// A snapshot replaced every database.
+    Replaced,
+}
+
+/// Writers handed over by local sessions, by proposal.
+#[derive(Default)]
+pub struct Handoff {
+    leases: parking_lot::Mutex<HashMap<u64, WriteLease>>,
+}
+
+impl Handoff {
+    pub fn give(&self, proposal: u64, lease: WriteLease) {
+        self.leases.lock().insert(proposal, lease);
+    }
+
+    pub fn take(&self, proposal: u64) -> Option<WriteLease> {
+        self.leases.lock().remove(&proposal)
+    }
+}
+
+/// The node-wide state beside the databases.
+struct Meta {
+    conn: Connection,
+}
+
+impl Meta {
+    fn open(path: &Path) -> rusqlite::Result<Meta> {
+        let conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.execute_batch("CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value BLOB NOT NULL)")?;
+        Ok(Meta { conn })
+    }
+
+    fn get<T: serde::de::DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StorageError> {
+        let raw: Option<Vec<u8>> = self.conn.query_row("SELECT value FROM state WHERE key = ?1", [key], |r| r.get(0)).optional().map_err(sm_read)?;
+        raw.map(|b| bincode::deserialize(&b).map_err(sm_read)).transpose()
+    }
+
+    /// The last entry applied node-wide (stored as an `Option<LogId>`).
+    fn applied(&self) -> Result<Option<LogId>, StorageError> {
+        Ok(self.get::<Option<LogId>>("applied")?.flatten())
+    }
+
+    fn put<T: serde::Serialize>(&self, key: &str, value: &T) -> Result<(), StorageError> {
+        let bytes = bincode::serialize(value).map_err(sm_write)?;
+        self.conn
+            .execute("INSERT INTO state (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value", params![key, bytes])
+            .map_err(sm_write)?;
+        Ok(())
+    }
+}
+
+fn sm_read(e: impl std::error::Error + 'static) -> StorageError {
+    storage_error(ErrorSubject::StateMachine, ErrorVerb::Read, e)
+}
+
+fn sm_write(e: impl std::error::Error + 'static) -> StorageError {
+    storage_error(ErrorSubject::StateMachine, ErrorVerb::Write, e)
+}
+
+fn snap_err(e: impl std::error::Error + 'static) -> StorageError {
+    storage_error(ErrorSubject::Snapshot(None), ErrorVerb::Write, e)
+}
+
+type Membership = StoredMembership<NodeId, openraft::BasicNode>;
+
+#[derive(Clone)]
+pub struct StateMachine {
+    node_id: NodeId,
+    store: Arc<Store>,
+    meta: Arc<parking_lot::Mutex<Meta>>,
+    snapshots: PathBuf,
+    handoff: Arc<Handoff>,
+    events: broadcast::Sender<ApplyEvent>,
+    applied: Arc<watch::Sender<u64>>,
+    /// The file a snapshot being received is written to.
+    incoming: Arc<parking_lot::Mutex<Option<PathBuf>>>,
+}
+
+/// The header of a snapshot file: its metadata and the databases that follow, with their sizes.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SnapshotHeader {
+    meta: SnapshotMeta<NodeId, openraft::BasicNode>,
+    databases: Vec<(String, u64)>,
+}
+
+const SNAPSHOT_MAGIC: &[u8; 8] = b"LGSNAP1\n";
+
+impl StateMachine {
+    pub fn open(node_id: NodeId, raft_dir: &Path, store: Arc<Store>, handoff: Arc<Handoff>, events: broadcast::Sender<ApplyEvent>) -> Result<StateMachine, StorageError> {
+        let snapshots = raft_dir.join("snapshots");
+        std::fs::create_dir_all(&snapshots).map_err(snap_err)?;
+        let meta = Meta::open(&raft_dir.join("state.db")).map_err(sm_read)?;
+        let applied = meta.applied()?;
+        let (tx, _) = watch::channel(applied.map_or(0, |l| l.index));
+        Ok(StateMachine {
+            node_id,
+            store,
+            meta: Arc::new(parking_lot::Mutex::new(meta)),
+            snapshots,
+            handoff,
+            events,
+            applied: Arc::new(tx),
+            incoming: Arc::default(),
+        })
+    }
+
+    /// The index of the last entry applied, as it changes.
+    pub fn applied_index(&self) -> watch::Receiver<u64> {
+        self.applied.subscribe()
+    }
+
+    /// A value kept beside the state (cluster id, node id).
+    pub fn setting(&self, key: &str) -> Result<Option<String>, StorageError> {
+        self.meta.lock().get(key)
+    }
+
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<(), StorageError> {
+        self.meta.lock().put(key, &value.to_string())
+    }
+
+    async fn apply_command(&self, log_id: LogId, command: Command) -> Result<Applied, StorageError> {
+        match command {
+            Command::Transaction { database, steps, origin } => self.apply_transaction(log_id, &database, steps, origin).await,
+            Command::CreateDatabase { name: created_name } => {
+                let store = self.store.clone();
+                let name = created_name.clone();
+                let created = tokio::task::spawn_blocking(move || -> Result<Result<(), String>, StorageError> {
+                    if store.exists(&name) {
+                        return Ok(Err(format!("database \"{name}\" already exists")));
+                    }
+                    match store.create(&name) {
+                        Ok(()) => {}
+                        Err(e @ (StoreError::InvalidName(_) | StoreError::DatabaseExists(_))) => return Ok(Err(e.to_string())),
+                        Err(e) => return Err(sm_write(e)),
+                    }
+                    let db = store.get(&name).map_err(sm_write)?;
+                    let conn = Connection::open(db.path()).map_err(sm_write)?;
+                    mark_applied(&conn, log_id).map_err(sm_write)?;
+                    Ok(Ok(()))
+                })
+                .await
+                .map_err(sm_write)??;
+                if created.is_ok() {
+                    let _ = self.events.send(ApplyEvent::Created(created_name));
+                }
+                Ok(Applied { error: created.err() })
+            }
+            Command::DropDatabase { name } => {
+                let store = self.store.clone();
+                let n = name.clone();
+                let dropped = tokio::task::spawn_blocking(move || match store.drop_database(&n, false) {
+                    Ok(()) => Ok(Ok(())),
+                    Err(StoreError::NoSuchDatabase(_)) => Ok(Err(format!("database \"{n}\" does not exist"))),
+                    Err(e) => Err(sm_write(e)),
+                })
+                .await
+                .map_err(sm_write)??;
+                if dropped.is_ok() {
+                    let _ = self.events.send(ApplyEvent::Dropped(name));
+                }
+                Ok(Applied { error: dropped.err() })
+            }
+        }
+    }
+
+    async fn apply_transaction(&self, log_id: LogId, database: &str, steps: Vec<Step>, origin: Origin) -> Result<Applied, StorageError> {
+        let handed = if origin.node == self.node_id { self.handoff.take(origin.proposal) } else { None };
+        let lease = match handed {
+            Some(l) => l,
+            None => match self.store.get(database) {
+                Ok(db) => db.write().await,
+                // Dropped since (a later entry of a replayed log, or a snapshot that no longer has it).
+                Err(StoreError::NoSuchDatabase(_)) => return Ok(Applied { error: Some(format!("database \"{database}\" does not exist")) }),
+                Err(e) => return Err(sm_write(e)),
+            },
+        };
+        let schema_changed = steps.iter().any(|s| matches!(s, Step::Sql(_)));
+        let result = tokio::task::spawn_blocking(move || apply_to(&lease, log_id, &steps)).await.map_err(sm_write)?.map_err(sm_write)?;
+        if schema_changed && result.is_none() {
+            let _ = self.events.send(ApplyEvent::Schema(database.to_string()));
+        }
+        Ok(Applied { error: result })
+    }
+
+    fn write_snapshot(&self) -> Result<(SnapshotMeta<NodeId, openraft::BasicNode>, PathBuf), StorageError> {
+        let (applied, membership): (Option<LogId>, Membership) = {
+            let m = self.meta.lock();
+            (m.applied()?, m.get("membership")?.unwrap_or_default())
+        };
+        let id = format!("{}-{}-{}", applied.map_or(0, |l| l.leader_id.term), applied.map_or(0, |l| l.index), now_nanos());
+        let meta = SnapshotMeta { last_log_id: applied, last_membership: membership, snapshot_id: id.clone() };
+        let work = self.snapshots.join(format!("{id}.parts"));
+        std::fs::create_dir_all(&work).map_err(snap_err)?;
+        // Each database is copied after `applied` was read, so it holds at
+        // least the entries up to it (a database is written before the
+        // node-wide applied id); entries past it are skipped on replay.
+        let mut databases = Vec::new();
+        for name in self.store.list() {
+            let copy = work.join(format!("{name}.db"));
+            let src = match Connection::open_with_flags(self.store.file(&name), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY) {
+                Ok(c) => c,
+                Err(_) => continue,
+            };
+            let mut dst = Connection::open(&copy).map_err(snap_err)?;
+            rusqlite::backup::Backup::new(&src, &mut dst).and_then(|b| b.run_to_completion(i32::MAX, std::time::Duration::ZERO, None)).map_err(snap_err)?;
+            drop(dst);
+            let len = std::fs::metadata(&copy).map_err(snap_err)?.len();
+            databases.push((name, len));
+        }
+        let path = self.snapshots.join(format!("{id}.snap"));
+        let partial = self.snapshots.join(format!("{id}.snap.partial"));
+        {
+            let mut out = std::io::BufWriter::new(std::fs::File::create(&partial).map_err(snap_err)?);
+            let header = bincode::serialize(&SnapshotHeader { meta: meta.clone(), databases: databases.clone() }).map_err(snap_err)?;
+            out.write_all(SNAPSHOT_MAGIC).map_err(snap_err)?;
+            out.write_all(&(header.len() as u64).to_be_bytes()).map_err(snap_err)?;
+            out.write_all(&header).map_err(snap_err)?;
+            for (name, _) in &databases {
+                let mut f = std::fs::File::open(work.join(format!("{name}.db"))).map_err(snap_err)?;
+                std::io::copy(&mut f, &mut out).map_err(snap_err)?;
+            }
+            let f = out.into_inner().map_err(|e| snap_err(e.into_error()))?;
+            f.sync_all().map_err(snap_err)?;
+        }
+        std::fs::rename(&partial, &path).map_err(snap_err)?;
+        let _ = std::fs::remove_dir_all(&work);
+        self.meta.lock().put("snapshot", &meta)?;
+        self.remove_snapshots_except(&path);
+        Ok((meta, path))
+    }
+
+    fn remove_snapshots_except(&self, keep: &Path) {
+        if let Ok(rd) = std::fs::read_dir(&self.snapshots) {
+            for e in rd.filter_map(|e| e.ok()) {
+                let p = e.path();
+                if p != keep && p.extension().is_some_and(|x| x == "snap") {
+                    let _ = std::fs::remove_file(p);
+                }
+            }
+        }
+    }
+
+    fn snapshot_path(&self, id: &str) -> PathBuf {
+        self.snapshots.join(format!("{id}.snap"))
+    }
+
+    /// Unpacks a received snapshot file and makes its databases current.
+    fn install_from(&self, path: &Path) -> Result<SnapshotMeta<NodeId, openraft::BasicNode>, StorageError> {
+        let mut f = std::io::BufReader::new(std::fs::File::open(path).map_err(snap_err)?);
+        let mut magic = [0u8; 8];
+        f.read_exact(&mut magic).map_err(snap_err)?;
+        if &magic != SNAPSHOT_MAGIC {
+            return Err(snap_err(std::io::Error::other("not a litegres snapshot")));
+        }
+        let mut len = [0u8; 8];
+        f.read_exact(&mut len).map_err(snap_err)?;
+        let mut header = vec![0u8; u64::from_be_bytes(len) as usize];
+        f.read_exact(&mut header).map_err(snap_err)?;
+        let header: SnapshotHeader = bincode::deserialize(&header).map_err(snap_err)?;
+        let work = self.snapshots.join(format!("{}.install", header.meta.snapshot_id));
+        std::fs::create_dir_all(&work).map_err(snap_err)?;
+        let mut files = Vec::new();
+        for (name, size) in &header.databases {
+            let target = work.join(format!("{name}.db"));
+            let mut out = std::fs::File::create(&target).map_err(snap_err)?;
+            std::io::copy(&mut (&mut f).take(*size), &mut out).map_err(snap_err)?;
+            out.sync_all().map_err(snap_err)?;
+            files.push((name.clone(), target));
+        }
+        self.store.replace_all(files).map_err(snap_err)?;
+        let _ = std::fs::remove_dir_all(&work);
+        Ok(header.meta)
+    }
+}
+
+fn now_nanos() -> u128 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0)
+}
+
+/// The entry a database last applied.
+fn applied_in(conn: &Connection) -> rusqlite::Result<Option<u64>> {
+    conn.query_row("SELECT idx FROM __lg_applied WHERE id = 0", [], |r| r.get::<_, i64>(0)).optional().map(|o| o.map(|i| i as u64))
+}
+
+fn mark_applied(conn: &Connection, log_id: LogId) -> rusqlite::Result<()> {
+    conn.execute_batch(APPLIED_TABLE)?;
+    conn.execute(
+        "INSERT INTO __lg_applied (id, term, node, idx) VALUES (0, ?1, ?2, ?3) ON CONFLICT (id) DO UPDATE SET term = excluded.term, node = excluded.node, idx = excluded.idx",
+        params![log_id.leader_id.term as i64, log_id.leader_id.node_id as i64, log_id.index as i64],
+    )?;
+    Ok(())
+}
+
+/// Applies a transaction's steps with `lease` in one SQLite transaction that
+/// also records the entry. Returns the reason if the steps could not be
+/// applied (then only the entry is recorded, as on every other node).
+fn apply_to(lease: &WriteLease, log_id: LogId, steps: &[Step]) -> rusqlite::Result<Option<String>> {
+    if applied_in(lease)?.is_some_and(|i| i >= log_id.index) {
+        return Ok(None);
+    }
+    // Triggers and foreign-key actions already ran where the transaction
+    // did; their effects are among the recorded rows.
+    lease.execute_batch("PRAGMA foreign_keys = OFF")?;
+    lease.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_TRIGGER, false)?;
+    let run = || -> rusqlite::Result<()> {
+        lease.execute_batch("BEGIN IMMEDIATE")?;
+        effects::replay(lease, steps)?;
+        mark_applied(lease, log_id)?;
+        lease.execute_batch("COMMIT")
+    };
+    let outcome = match run() {
+        Ok(()) => None,
+        Err(e) => {
+            if !lease.is_autocommit() {
+                lease.execute_batch("ROLLBACK")?;
+            }
+            lease.execute_batch("BEGIN IMMEDIATE")?;
+            mark_applied(lease, log_id)?;
+            lease.execute_batch("COMMIT")?;
+            Some(e.to_string())
+        }
+    };
+    lease.execute_batch("PRAGMA foreign_keys = ON")?;
+    lease.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_TRIGGER, true)?;
+    lease.counted();
+    Ok(outcome)
+}
+
+impl RaftSnapshotBuilder<TypeConfig> for StateMachine {
+    async fn build_snapshot(&mut self) -> Result<Snapshot<TypeConfig>, StorageError> {
+        let me = self.clone();
+        let (meta, path) = tokio::task::spawn_blocking(move || me.write_snapshot()).await.map_err(snap_err)??;
+        let file = tokio::fs::File::open(&path).await.map_err(snap_err)?;
+        Ok(Snapshot { meta, snapshot: Box::new(file) })
+    }
+}
+
+impl RaftStateMachine<TypeConfig> for StateMachine {
+    type SnapshotBuilder = StateMachine;
+
+    async fn applied_state(&mut self) -> Result<(Option<LogId>, Membership), StorageError> {
+        let m = self.meta.lock();
+        Ok((m.applied()?, m.get("membership")?.unwrap_or_default()))
+    }
+
+    async fn apply<I>(&mut self, entries: I) -> Result<Vec<Applied>, StorageError>
+    where
+        I: IntoIterator<Item = Entry> + Send,
+        I::IntoIter: Send,
+    {
+        let mut out = Vec::new();
+        let mut last = None;
+        let mut membership = None;
+        for entry in entries {
+            last = Some(entry.log_id);
+            match entry.payload {
+                EntryPayload::Blank => out.push(Applied::default()),
+                EntryPayload::Normal(command) => out.push(self.apply_command(entry.log_id, command).await?),
+                EntryPayload::Membership(m) => {
+                    membership = Some(StoredMembership::new(Some(entry.log_id), m));
+                    out.push(Applied::default());
+                }
+            }
+        }
+        if let Some(last) = last {
+            let m = self.meta.lock();
+            m.put("applied", &Some(last))?;
+            if let Some(ms) = &membership {
+                m.put("membership", ms)?;
+            }
+            drop(m);
+            self.applied.send_replace(last.index);
+        }
+        Ok(out)
+    }
+
+    async fn get_snapshot_builder(&mut self) -> Self::SnapshotBuilder {
+        self.clone()
+    }
+
+    async fn begin_receiving_snapshot(&mut self) -> Result<Box<tokio::fs::File>, StorageError> {
+        let path = self.snapshots.join(format!("incoming-{}.snap.partial", now_nanos()));
+        let file = tokio::fs::File::create(&path).await.map_err(snap_err)?;
+        *self.incoming.lock() = Some(path);
+        Ok(Box::new(file))
+    }
+
+    async fn install_snapshot(&mut self, meta: &SnapshotMeta<NodeId, openraft::BasicNode>, snapshot: Box<tokio::fs::File>) -> Result<(), StorageError> {
+        use tokio::io::{AsyncSeekExt, AsyncWriteExt};
+        // The data is read from the handle given, wherever it was written.
+        let mut source = *snapshot;
+        source.seek(std::io::SeekFrom::Start(0)).await.map_err(snap_err)?;
+        let path = self.snapshot_path(&meta.snapshot_id);
+        let partial = path.with_extension("snap.partial");
+        {
+            let mut out = tokio::fs::File::create(&partial).await.map_err(snap_err)?;
+            tokio::io::copy(&mut source, &mut out).await.map_err(snap_err)?;
+            out.flush().await.map_err(snap_err)?;
+            out.sync_all().await.map_err(snap_err)?;
+        }
+        drop(source);
+        tokio::fs::rename(&partial, &path).await.map_err(snap_err)?;
+        if let Some(incoming) = self.incoming.lock().take() {
+            let _ = std::fs::remove_file(incoming);
+        }
+        let me = self.clone();
+        let p = path.clone();
+        let installed = tokio::task::spawn_blocking(move || me.install_from(&p)).await.map_err(snap_err)??;
+        {
+            let m = self.meta.lock();
+            m.put("applied", &installed.last_log_id)?;
+            m.put("membership", &installed.last_membership)?;
+            m.put("snapshot", &installed)?;
+        }
+        self.remove_snapshots_except(&path);
+        self.applied.send_replace(installed.last_log_id.map_or(0, |l| l.index));
+        let _ = self.events.send(ApplyEvent::Replaced);
+        Ok(())
+    }
+
+    async fn get_current_snapshot(&mut self) -> Result<Option<Snapshot<TypeConfig>>, StorageError> {
+        let meta: Option<SnapshotMeta<NodeId, openraft::BasicNode>> = self.meta.lock().get("snapshot")?;
+        let Some(meta) = meta else { return Ok(None) };
+        match tokio::fs::File::open(self.snapshot_path(&meta.snapshot_id)).await {
+            Ok(file) => Ok(Some(Snapshot { meta, snapshot: Box::new(file) })),
+            Err(_) => Ok(None),
+        }
+    }
+}
