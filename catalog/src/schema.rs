@@ -8,9 +8,11 @@ use crate::types::{parse_type_name, EnumRef, PgType, Scalar};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// Creates the catalog tables of a new database. Idempotent.
+/// Creates the catalog tables of a new database. Idempotent. They are rowid
+/// tables like every table litegres creates: replication names a changed
+/// row by its rowid.
 pub const BOOTSTRAP_SQL: &str = "
-CREATE TABLE IF NOT EXISTS __lg_meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS __lg_meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS __lg_namespace (oid INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, comment TEXT);
 CREATE TABLE IF NOT EXISTS __lg_relation (
   oid INTEGER PRIMARY KEY, schema TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL,
@@ -18,7 +20,7 @@ CREATE TABLE IF NOT EXISTS __lg_relation (
 CREATE TABLE IF NOT EXISTS __lg_attribute (
   relid INTEGER NOT NULL, attnum INTEGER NOT NULL, name TEXT NOT NULL, type TEXT NOT NULL,
   not_null INTEGER NOT NULL DEFAULT 0, default_expr TEXT, identity TEXT, comment TEXT,
-  PRIMARY KEY (relid, attnum)) WITHOUT ROWID;
+  PRIMARY KEY (relid, attnum));
 CREATE TABLE IF NOT EXISTS __lg_constraint (
   oid INTEGER PRIMARY KEY, relid INTEGER NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL,
   columns TEXT NOT NULL, ref_relid INTEGER, ref_columns TEXT, on_update TEXT, on_delete TEXT,

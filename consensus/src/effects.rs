@@ -26,10 +26,14 @@ use std::sync::Arc;
 pub struct Recorder {
     on: bool,
     steps: Vec<Step>,
+    /// A DROP being run: recorded when it finishes, after the rows it
+    /// deleted (with foreign keys on, DROP TABLE first deletes every row,
+    /// and the deletes cascade).
+    dropping: Option<String>,
 }
 
-/// A position in the recorded changes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A position in the recorded changes (the default is the start).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Mark {
     steps: usize,
     rows: usize,
@@ -39,11 +43,13 @@ impl Recorder {
     pub fn start(&mut self) {
         self.on = true;
         self.steps.clear();
+        self.dropping = None;
     }
 
     /// Stops recording and hands over what was recorded.
     pub fn finish(&mut self) -> Vec<Step> {
         self.on = false;
+        self.dropping = None;
         std::mem::take(&mut self.steps)
     }
 
@@ -61,6 +67,7 @@ impl Recorder {
 
     /// Forgets what was recorded after `m` (a statement or savepoint rolled back).
     pub fn rewind(&mut self, m: Mark) {
+        self.dropping = None;
         self.steps.truncate(m.steps);
         if let Some(Step::Rows(r)) = self.steps.last_mut() {
             r.truncate(m.rows);
@@ -127,16 +134,27 @@ pub fn install(conn: &mut Connection, recorder: SharedRecorder) -> rusqlite::Res
     }))?;
     let schema = recorder;
     conn.trace_v2(
-        TraceEventCodes::SQLITE_TRACE_STMT,
-        Some(move |event: TraceEvent<'_>| {
-            if let TraceEvent::Stmt(_, sql) = event {
-                if is_schema_statement(sql) {
-                    let mut rec = schema.lock();
-                    if rec.on {
+        TraceEventCodes::SQLITE_TRACE_STMT | TraceEventCodes::SQLITE_TRACE_PROFILE,
+        Some(move |event: TraceEvent<'_>| match event {
+            TraceEvent::Stmt(_, sql) if is_schema_statement(sql) => {
+                let mut rec = schema.lock();
+                if rec.on {
+                    if sql.trim_start().get(..4).is_some_and(|w| w.eq_ignore_ascii_case("DROP")) {
+                        rec.dropping = Some(sql.to_string());
+                    } else {
                         rec.steps.push(Step::Sql(sql.to_string()));
                     }
                 }
             }
+            TraceEvent::Profile(..) => {
+                let mut rec = schema.lock();
+                if let Some(sql) = rec.dropping.take() {
+                    if rec.on {
+                        rec.steps.push(Step::Sql(sql));
+                    }
+                }
+            }
+            _ => {}
         }),
     )?;
     Ok(())
@@ -260,6 +278,19 @@ mod tests {
             assert_eq!(dump(&leader, table), dump(&follower, table), "{table}");
         }
         assert!(matches!(steps.iter().find(|s| matches!(s, Step::Sql(_))), Some(Step::Sql(s)) if s.trim_start().starts_with("CREATE TABLE later")));
+    }
+
+    #[test]
+    fn dropping_a_referenced_table_replays_its_cascades_first() {
+        let setup = "PRAGMA foreign_keys = ON; CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE c (id INTEGER PRIMARY KEY, p INTEGER REFERENCES p ON DELETE CASCADE);
+                     INSERT INTO p VALUES (1), (2); INSERT INTO c VALUES (10, 1), (11, 2), (12, NULL);";
+        let (leader, steps) = recorded(setup, "DROP TABLE c; CREATE TABLE c (id INTEGER PRIMARY KEY, p INTEGER REFERENCES p ON DELETE CASCADE); INSERT INTO c VALUES (20, 2); DROP TABLE p;");
+        let follower = Connection::open_in_memory().unwrap();
+        follower.execute_batch(setup).unwrap();
+        follower.execute_batch("PRAGMA foreign_keys = OFF").unwrap();
+        replay(&follower, &steps).unwrap();
+        assert_eq!(dump(&leader, "c"), dump(&follower, "c"));
+        assert!(dump(&leader, "c").is_empty(), "the cascade emptied c");
     }
 
     #[test]

@@ -53,6 +53,31 @@ pub struct ServeArgs {
     /// against a node started with --server-version 15.18.
     #[arg(long, env = "LITEGRES_SERVER_VERSION")]
     pub server_version: Option<String>,
+    /// This node's id in its cluster (recorded in the data dir on first start).
+    #[arg(long, env = "LITEGRES_NODE_ID")]
+    pub node_id: Option<u64>,
+    /// Address for Raft traffic from the other nodes; without it the node runs alone.
+    #[arg(long, env = "LITEGRES_RAFT_LISTEN")]
+    pub raft_listen: Option<String>,
+    /// Address the other nodes use to reach this one's --raft-listen (default: --raft-listen).
+    #[arg(long, env = "LITEGRES_ADVERTISE")]
+    pub advertise: Option<String>,
+    /// Start a new cluster (only on an empty data dir; ignored once it has one).
+    #[arg(long, env = "LITEGRES_BOOTSTRAP")]
+    pub bootstrap: bool,
+    /// Join a cluster through these members' --raft-listen addresses (host:port, comma-separated).
+    #[arg(long, env = "LITEGRES_JOIN", value_delimiter = ',')]
+    pub join: Vec<String>,
+    /// The secret every node of the cluster shares; Raft connections prove it.
+    #[arg(long, env = "LITEGRES_CLUSTER_SECRET", hide_env_values = true)]
+    pub cluster_secret: Option<String>,
+    /// Raft heartbeat interval in milliseconds (default 100).
+    #[arg(long, env = "LITEGRES_HEARTBEAT_MS")]
+    pub heartbeat_ms: Option<u64>,
+    /// Raft election timeout in milliseconds: a follower that hears no leader
+    /// this long (plus up to as much again, at random) starts an election (default 500).
+    #[arg(long, env = "LITEGRES_ELECTION_TIMEOUT_MS")]
+    pub election_timeout_ms: Option<u64>,
 }
 
 /// The same settings as they may appear in the TOML file.
@@ -71,6 +96,14 @@ struct FileConfig {
     readers: Option<usize>,
     log: Option<String>,
     server_version: Option<String>,
+    node_id: Option<u64>,
+    raft_listen: Option<String>,
+    advertise: Option<String>,
+    bootstrap: Option<bool>,
+    join: Option<Vec<String>>,
+    cluster_secret: Option<String>,
+    heartbeat_ms: Option<u64>,
+    election_timeout_ms: Option<u64>,
 }
 
 /// `16.4` into ("16.4", "160004"), as PostgreSQL 10+ numbers its versions.
@@ -78,6 +111,41 @@ fn parse_server_version(text: &str) -> Option<(String, String)> {
     let (major, minor) = text.trim().split_once('.')?;
     let (major, minor): (u32, u32) = (major.parse().ok()?, minor.parse().ok()?);
     (10..=99).contains(&major).then(|| (format!("{major}.{minor}"), format!("{}", major * 10000 + minor)))
+}
+
+/// The cluster settings: a node with none of them is a one-member cluster
+/// of its own (the single-node default).
+fn cluster_options(args: &ServeArgs, file: &FileConfig) -> anyhow::Result<consensus::raft::ClusterOptions> {
+    let raft_listen = args.raft_listen.clone().or_else(|| file.raft_listen.clone());
+    let bootstrap = args.bootstrap || file.bootstrap.unwrap_or(false);
+    let join: Vec<String> = if args.join.is_empty() { file.join.clone().unwrap_or_default() } else { args.join.clone() };
+    let join: Vec<String> = join.into_iter().map(|j| j.trim().to_string()).filter(|j| !j.is_empty()).collect();
+    let secret = args.cluster_secret.clone().or_else(|| file.cluster_secret.clone());
+    if bootstrap && !join.is_empty() {
+        bail!("--bootstrap starts a new cluster and --join enters an existing one: give one of them");
+    }
+    if (bootstrap || !join.is_empty()) && raft_listen.is_none() {
+        bail!("--bootstrap and --join need --raft-listen, the address other nodes reach this one at");
+    }
+    if raft_listen.is_some() && secret.as_deref().is_none_or(|s| s.len() < 8) {
+        bail!("a node with --raft-listen needs --cluster-secret (at least 8 characters), shared by every node of the cluster");
+    }
+    let heartbeat = args.heartbeat_ms.or(file.heartbeat_ms).unwrap_or(100);
+    let election = args.election_timeout_ms.or(file.election_timeout_ms).unwrap_or(500);
+    if heartbeat == 0 || election < 3 * heartbeat {
+        bail!("--election-timeout-ms ({election}) must be at least three heartbeats (--heartbeat-ms {heartbeat})");
+    }
+    Ok(consensus::raft::ClusterOptions {
+        node_id: args.node_id.or(file.node_id),
+        raft_listen,
+        advertise: args.advertise.clone().or_else(|| file.advertise.clone()),
+        bootstrap,
+        join,
+        secret: secret.unwrap_or_default(),
+        heartbeat: std::time::Duration::from_millis(heartbeat),
+        election_timeout: (std::time::Duration::from_millis(election), std::time::Duration::from_millis(election * 2)),
+        ..Default::default()
+    })
 }
 
 /// The validated configuration of a node.
@@ -93,6 +161,7 @@ pub struct Config {
     pub log: String,
     /// (`server_version`, `server_version_num`), e.g. ("16.4", "160004").
     pub server_version: (String, String),
+    pub cluster: consensus::raft::ClusterOptions,
 }
 
 impl Config {
@@ -104,6 +173,7 @@ impl Config {
             }
             None => FileConfig::default(),
         };
+        let cluster = cluster_options(&args, &file)?;
         let data_dir = args.data_dir.or(file.data_dir).unwrap_or_else(|| PathBuf::from("./data"));
         let listen = args.listen.or(file.listen).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 5432)));
         let http_listen = args.http_listen.or(file.http_listen).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8432)));
@@ -141,7 +211,7 @@ impl Config {
         }
         let version_text = args.server_version.or(file.server_version).unwrap_or_else(|| crate::settings::SERVER_VERSION.into());
         let server_version = parse_server_version(&version_text).with_context(|| format!("--server-version \"{version_text}\" must be MAJOR.MINOR, e.g. 16.4"))?;
-        Ok(Config { data_dir, listen, http_listen, tls, auth, users, readers, log: args.log.or(file.log).unwrap_or_else(|| "info".into()), server_version })
+        Ok(Config { data_dir, listen, http_listen, tls, auth, users, readers, log: args.log.or(file.log).unwrap_or_else(|| "info".into()), server_version, cluster })
     }
 }
 
@@ -167,6 +237,14 @@ mod tests {
         assert!(Config::from_args(ServeArgs { tls_cert: Some("c.pem".into()), ..Default::default() }).is_err());
         let ok = ServeArgs { auth: Some("password".into()), password: Some("pw".into()), ..Default::default() };
         assert!(Config::from_args(ok).is_ok());
+        // Cluster flags: a listener needs a secret, joining needs a listener, not both modes.
+        let raft = ServeArgs { raft_listen: Some("127.0.0.1:7000".into()), ..Default::default() };
+        assert!(Config::from_args(raft.clone()).is_err());
+        let raft = ServeArgs { cluster_secret: Some("long-enough".into()), ..raft };
+        assert!(Config::from_args(ServeArgs { bootstrap: true, ..raft.clone() }).is_ok());
+        assert!(Config::from_args(ServeArgs { bootstrap: true, join: vec!["a:1".into()], ..raft.clone() }).is_err());
+        assert!(Config::from_args(ServeArgs { join: vec!["a:1".into()], ..Default::default() }).is_err());
+        assert!(Config::from_args(ServeArgs { election_timeout_ms: Some(100), ..raft }).is_err());
     }
 
     #[test]
@@ -177,6 +255,10 @@ mod tests {
         let c = Config::from_args(ServeArgs { config: Some(path.clone()), data_dir: Some("/tmp/y".into()), ..Default::default() }).unwrap();
         assert_eq!(c.listen.port(), 6543);
         assert_eq!(c.data_dir, PathBuf::from("/tmp/y"));
+        std::fs::write(&path, "raft-listen = \"127.0.0.1:7000\"\ncluster-secret = \"s3cret-s3cret\"\nbootstrap = true\n").unwrap();
+        let c = Config::from_args(ServeArgs { config: Some(path.clone()), ..Default::default() }).unwrap();
+        assert!(c.cluster.bootstrap);
+        assert_eq!(c.cluster.raft_listen.as_deref(), Some("127.0.0.1:7000"));
         std::fs::write(&path, "nonsense = 1\n").unwrap();
         assert!(Config::from_args(ServeArgs { config: Some(path), ..Default::default() }).is_err());
     }

@@ -78,6 +78,15 @@ pub enum PgError {
     Copy(String),
     #[error("terminating connection due to administrator command")]
     Terminated,
+    #[error("cannot write on this node: {0}")]
+    NotLeader(String),
+    /// The transaction was not committed (leadership moved before it was
+    /// proposed); running it again is safe.
+    #[error("could not commit: {0}; the transaction was not committed, retry it")]
+    CommitRetry(String),
+    /// The cluster could not say whether the transaction committed.
+    #[error("{0}; the transaction may or may not have committed")]
+    CommitUnknown(String),
     #[error("{0}")]
     Internal(String),
 }
@@ -115,6 +124,10 @@ impl PgError {
             PgError::ProgramLimit(_) => SqlState::PROGRAM_LIMIT_EXCEEDED,
             PgError::Copy(_) => SqlState::BAD_COPY_FILE_FORMAT,
             PgError::Terminated => SqlState::ADMIN_SHUTDOWN,
+            // A standby refuses writes the same way.
+            PgError::NotLeader(_) => SqlState::READ_ONLY_SQL_TRANSACTION,
+            PgError::CommitRetry(_) => SqlState::T_R_SERIALIZATION_FAILURE,
+            PgError::CommitUnknown(_) => SqlState::CONNECTION_FAILURE,
             PgError::Internal(_) => SqlState::INTERNAL_ERROR,
         }
     }
@@ -231,6 +244,16 @@ impl PgError {
                 }
                 PgError::Internal(message)
             }
+        }
+    }
+
+    /// A failed commit or write through the cluster.
+    pub fn from_commit(e: consensus::raft::CommitError) -> PgError {
+        use consensus::raft::CommitError;
+        match e {
+            e @ CommitError::NotLeader { .. } => PgError::NotLeader(e.to_string()),
+            CommitError::Unavailable(m) => PgError::CommitUnknown(m),
+            CommitError::Rejected(m) | CommitError::Local(m) => PgError::Internal(m),
         }
     }
 

@@ -407,7 +407,7 @@ impl ExtendedQueryHandler for QueryHandler {
                 // A Sync ends an implicit transaction of the extended protocol.
                 if s.txn.as_ref().is_some_and(|t| t.implicit) {
                     let ok = !s.txn.as_ref().is_some_and(|t| t.failed);
-                    if let Err(e) = s.end_txn(ok) {
+                    if let Err(e) = s.end_txn(ok).await {
                         client.feed(PgWireBackendMessage::ErrorResponse(e.to_error_info().into())).await?;
                     }
                 }
@@ -541,7 +541,7 @@ impl CopyHandler for QueryHandler {
             return Ok(());
         }
         if let Err(e) = session.copy_data(&data.data) {
-            session.copy_fail();
+            session.copy_fail().await;
             session.pending_error = Some(e);
         }
         Ok(())
@@ -557,7 +557,7 @@ impl CopyHandler for QueryHandler {
         let session = guard.as_mut().ok_or_else(no_session)?;
         let result = match session.pending_error.take() {
             Some(e) => Err(e),
-            None => session.copy_done(),
+            None => session.copy_done().await,
         };
         let status = session.status();
         client.set_transaction_status(status);
@@ -578,7 +578,7 @@ impl CopyHandler for QueryHandler {
     {
         let mut guard = self.conn.session.lock().await;
         if let Some(s) = guard.as_mut() {
-            s.copy_fail();
+            s.copy_fail().await;
             client.set_transaction_status(s.status());
         }
         PgError::Function { code: "57014", message: format!("COPY from stdin failed: {}", fail.message) }.into()

@@ -40,15 +40,19 @@ pub fn version_string() -> String {
     )
 }
 
-/// Opens the node's storage.
-pub fn open_node(config: Config) -> anyhow::Result<Arc<Node>> {
+/// Opens the node's storage and starts its Raft group (a one-member group
+/// when no cluster flag is given).
+pub async fn open_node(config: Config) -> anyhow::Result<Arc<Node>> {
     settings::set_server_version(config.server_version.clone());
     std::fs::create_dir_all(&config.data_dir)?;
     let init: consensus::ConnInit = Arc::new(functions::register);
     let bootstrap: Arc<dyn Fn(&rusqlite::Connection) -> rusqlite::Result<()> + Send + Sync> =
         Arc::new(|c: &rusqlite::Connection| c.execute_batch(catalog::schema::BOOTSTRAP_SQL));
-    let store = consensus::Store::open(&config.data_dir, init, bootstrap, config.readers)?;
-    Ok(Arc::new(Node::new(config, store)))
+    let store = Arc::new(consensus::Store::open(&config.data_dir, init, bootstrap, config.readers)?);
+    let cluster = consensus::raft::Cluster::start(&config.data_dir, store.clone(), config.cluster.clone()).await?;
+    let node = Arc::new(Node::new(config, store, cluster));
+    node.clone().follow_applied();
+    Ok(node)
 }
 
 /// Runs a node on the given listeners until `shutdown` completes.

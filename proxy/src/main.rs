@@ -51,7 +51,7 @@ fn main() -> anyhow::Result<()> {
                 let pg = tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
                 let http = tokio::net::TcpListener::bind(config.http_listen).await.with_context(|| format!("listening on {}", config.http_listen))?;
                 tracing::info!(listen = %config.listen, http = %config.http_listen, data_dir = %config.data_dir.display(), "litegres ready");
-                let node = litegres::open_node(config)?;
+                let node = litegres::open_node(config).await?;
                 litegres::run(node, pg, http, shutdown_signal()).await
             })
         }

@@ -7,6 +7,7 @@ use crate::error::PgError;
 use crate::locks::AdvisoryLocks;
 use catalog::schema::{CatalogRows, Schema};
 use catalog::translate::Plan;
+use consensus::raft::{ApplyEvent, Cluster};
 use consensus::{Database, Store};
 use parking_lot::Mutex;
 use rusqlite::{Connection, InterruptHandle};
@@ -66,7 +67,9 @@ pub struct PlanKey {
 
 pub struct Node {
     pub config: Config,
-    pub store: Store,
+    pub store: Arc<Store>,
+    /// The Raft group every change goes through.
+    pub cluster: Arc<Cluster>,
     schemas: Mutex<HashMap<String, SchemaSnapshot>>,
     generation: AtomicU64,
     pub plans: moka::sync::Cache<PlanKey, Arc<Vec<Plan>>>,
@@ -124,10 +127,11 @@ pub fn load_schema(conn: &Connection) -> rusqlite::Result<Schema> {
 }
 
 impl Node {
-    pub fn new(config: Config, store: Store) -> Node {
+    pub fn new(config: Config, store: Arc<Store>, cluster: Arc<Cluster>) -> Node {
         Node {
             config,
             store,
+            cluster,
             schemas: Mutex::new(HashMap::new()),
             generation: AtomicU64::new(1),
             plans: moka::sync::Cache::builder().max_capacity(10_000).build(),
@@ -137,6 +141,50 @@ impl Node {
             next_pid: AtomicI32::new(1000),
             started_micros: chrono::Utc::now().timestamp_micros(),
             databases: Mutex::new(Arc::new(Vec::new())),
+        }
+    }
+
+    /// Keeps the node's caches in step with what the state machine applies
+    /// (on a follower, every change arrives that way).
+    pub fn follow_applied(self: Arc<Self>) {
+        let mut events = self.cluster.subscribe();
+        let node = Arc::downgrade(&self);
+        tokio::spawn(async move {
+            loop {
+                let event = match events.recv().await {
+                    Ok(e) => Some(e),
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => None,
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                };
+                let Some(node) = node.upgrade() else { return };
+                match event {
+                    Some(ApplyEvent::Schema(db)) => node.forget_schema(&db),
+                    Some(ApplyEvent::Created(_)) => node.databases_changed(),
+                    Some(ApplyEvent::Dropped(db)) => {
+                        node.terminate_sessions_on(&db);
+                        node.forget_schema(&db);
+                        node.databases_changed();
+                    }
+                    // A snapshot replaced everything, or events were missed.
+                    Some(ApplyEvent::Replaced) | None => {
+                        node.schemas.lock().clear();
+                        node.plans.invalidate_all();
+                        node.databases_changed();
+                    }
+                }
+            }
+        });
+    }
+
+    /// Ends the sessions connected to `database` (it was dropped).
+    pub fn terminate_sessions_on(&self, database: &str) {
+        let pids: Vec<i32> = self.activity.lock().values().filter(|a| a.database == database).map(|a| a.pid).collect();
+        for pid in pids {
+            if let Some(t) = self.cancel.lock().get(&pid) {
+                t.terminated.store(true, Ordering::SeqCst);
+                t.cancel();
+            }
+            self.activity.lock().remove(&pid);
         }
     }
 

@@ -75,7 +75,7 @@ pub fn arm_idle_timer(conn: &Arc<Connection>, session: &Session) {
         if let Some(s) = guard.as_mut() {
             if s.epoch == epoch && s.holds_writer() {
                 tracing::warn!(pid = s.pid, "idle in transaction too long: rolling back and closing");
-                let _ = s.end_txn(false);
+                let _ = s.end_txn(false).await;
                 s.terminated = Some(crate::error::PgError::IdleInTransactionTimeout);
             }
         }

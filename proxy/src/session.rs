@@ -42,7 +42,8 @@ pub struct Txn {
     pub read_only: bool,
     pub isolation: String,
     pub failed: bool,
-    pub savepoints: Vec<String>,
+    /// Open savepoints, each with where the recorded effects stood when it was set.
+    pub savepoints: Vec<(String, consensus::effects::Mark)>,
     /// The schema as this transaction's own DDL left it (not yet published).
     pub schema: Option<SchemaSnapshot>,
     pub start_micros: i64,
@@ -86,6 +87,8 @@ pub struct Session {
     sql_prepared: HashMap<String, translate::Prepared>,
     pub(crate) next_txid: i64,
     live: Arc<dyn Fn(&str, &Settings) -> String + Send + Sync>,
+    /// The log index of this session's last committed write (read-your-writes).
+    pub last_write_index: u64,
 }
 
 fn now_micros() -> i64 {
@@ -122,6 +125,7 @@ impl Session {
             deallocate: Vec::new(),
             sql_prepared: HashMap::new(),
             next_txid: 1000,
+            last_write_index: 0,
             live: {
                 let node = Arc::downgrade(&node_for_live);
                 Arc::new(move |name: &str, settings: &Settings| node.upgrade().map(|n| n.live_rows(name, settings)).unwrap_or_else(|| "[]".into()))
@@ -307,20 +311,22 @@ impl Session {
                         return Ok(Outcome::Command("ROLLBACK".into()));
                     }
                 }
-                self.end_txn(false)?;
+                self.end_txn(false).await?;
                 Ok(Outcome::Command("ROLLBACK".into()))
             }
             Plan::Savepoint(name) => {
                 let t = self.txn.as_mut().filter(|t| !t.implicit).ok_or(PgError::NoTransaction("SAVEPOINT"))?;
+                let mut mark = consensus::effects::Mark::default();
                 if let Some(lease) = &self.lease {
                     in_blocking(|| lease.execute_batch(&format!("SAVEPOINT \"{}\"", name.replace('"', "\"\"")))).map_err(|e| PgError::from_sqlite(e, None))?;
+                    mark = lease.mark();
                 }
-                t.savepoints.push(name.clone());
+                t.savepoints.push((name.clone(), mark));
                 Ok(Outcome::Command("SAVEPOINT".into()))
             }
             Plan::Release(name) => {
                 let t = self.txn.as_mut().filter(|t| !t.implicit).ok_or(PgError::NoTransaction("RELEASE SAVEPOINT"))?;
-                let pos = t.savepoints.iter().rposition(|s| s == name).ok_or_else(|| PgError::NoSuchSavepoint(name.clone()))?;
+                let pos = t.savepoints.iter().rposition(|(s, _)| s == name).ok_or_else(|| PgError::NoSuchSavepoint(name.clone()))?;
                 if let Some(lease) = &self.lease {
                     in_blocking(|| lease.execute_batch(&format!("RELEASE \"{}\"", name.replace('"', "\"\"")))).map_err(|e| PgError::from_sqlite(e, None))?;
                 }
@@ -329,9 +335,11 @@ impl Session {
             }
             Plan::RollbackTo(name) => {
                 let t = self.txn.as_mut().filter(|t| !t.implicit).ok_or(PgError::NoTransaction("ROLLBACK TO SAVEPOINT"))?;
-                let pos = t.savepoints.iter().rposition(|s| s == name).ok_or_else(|| PgError::NoSuchSavepoint(name.clone()))?;
+                let pos = t.savepoints.iter().rposition(|(s, _)| s == name).ok_or_else(|| PgError::NoSuchSavepoint(name.clone()))?;
                 if let Some(lease) = &self.lease {
                     in_blocking(|| lease.execute_batch(&format!("ROLLBACK TO \"{}\"", name.replace('"', "\"\"")))).map_err(|e| PgError::from_sqlite(e, None))?;
+                    // What ran since the savepoint is not part of the transaction any more.
+                    lease.rewind(t.savepoints[pos].1);
                     // DDL undone by the rollback must leave the session's schema too.
                     if t.schema.is_some() {
                         let schema = in_blocking(|| load_schema(lease)).map_err(|e| PgError::from_sqlite(e, None))?;
@@ -488,8 +496,16 @@ impl Session {
                 if name == catalog::pg_catalog::TEMPLATE0 {
                     return Err(PgError::DuplicateDatabase(name.clone()));
                 }
-                let node = self.node.clone();
-                in_blocking(|| node.store.create(name)).map_err(PgError::from_store)?;
+                if !consensus::valid_name(name) {
+                    return Err(PgError::from_store(consensus::StoreError::InvalidName(name.clone())));
+                }
+                if self.node.store.exists(name) {
+                    return Err(PgError::DuplicateDatabase(name.clone()));
+                }
+                self.node.cluster.create_database(name).await.map_err(|e| match e {
+                    consensus::raft::CommitError::Rejected(m) if m.contains("already exists") => PgError::DuplicateDatabase(name.clone()),
+                    e => PgError::from_commit(e),
+                })?;
                 self.node.databases_changed();
                 Ok(Outcome::Command("CREATE DATABASE".into()))
             }
@@ -524,8 +540,10 @@ impl Session {
                         self.node.activity.lock().remove(pid);
                     }
                 }
-                let node = self.node.clone();
-                in_blocking(|| node.store.drop_database(name, false)).map_err(PgError::from_store)?;
+                self.node.cluster.drop_database(name).await.map_err(|e| match e {
+                    consensus::raft::CommitError::Rejected(_) => PgError::NoSuchDatabase(name.clone()),
+                    e => PgError::from_commit(e),
+                })?;
                 self.node.forget_schema(name);
                 self.node.databases_changed();
                 Ok(Outcome::Command("DROP DATABASE".into()))
@@ -584,7 +602,7 @@ impl Session {
         let result = self.write_in_txn(plan, params, binary, max_rows);
         if autocommit {
             let ok = result.is_ok();
-            let end = self.end_txn(ok);
+            let end = self.end_txn(ok).await;
             let out = result?;
             end?;
             return Ok(out);
@@ -601,7 +619,12 @@ impl Session {
             if multi {
                 lease.execute_batch("SAVEPOINT lg_stmt").map_err(|e| PgError::from_sqlite(e, None))?;
             }
+            let mark = lease.mark();
             let r = self.run_on(&lease, plan, params, binary, max_rows);
+            if r.is_err() {
+                // SQLite undid the failed statement; so do its recorded effects.
+                lease.rewind(mark);
+            }
             if multi {
                 let end = if r.is_ok() { "RELEASE lg_stmt" } else { "ROLLBACK TO lg_stmt; RELEASE lg_stmt" };
                 lease.execute_batch(end).map_err(|e| PgError::from_sqlite(e, None))?;
@@ -652,20 +675,20 @@ impl Session {
     }
 
     /// Ends COPY FROM: the remaining rows are inserted; returns the row count.
-    pub fn copy_done(&mut self) -> Result<usize, PgError> {
+    pub async fn copy_done(&mut self) -> Result<usize, PgError> {
         let mut copy = self.copy_in.take().ok_or_else(|| PgError::Protocol("no COPY in progress".into()))?;
         let r = self.with_writer(|s, conn| s.with_exec_ctx(|s| copy.finish(conn, &s.format(), &s.schema()?.schema)));
         let implicit = self.txn.as_ref().is_some_and(|t| t.implicit);
         match r {
             Ok(n) => {
                 if implicit {
-                    self.end_txn(true)?;
+                    self.end_txn(true).await?;
                 }
                 Ok(n)
             }
             Err(e) => {
                 if implicit {
-                    let _ = self.end_txn(false);
+                    let _ = self.end_txn(false).await;
                 } else if let Some(t) = self.txn.as_mut() {
                     t.failed = true;
                 }
@@ -674,10 +697,10 @@ impl Session {
         }
     }
 
-    pub fn copy_fail(&mut self) {
+    pub async fn copy_fail(&mut self) {
         self.copy_in = None;
         if self.txn.as_ref().is_some_and(|t| t.implicit) {
-            let _ = self.end_txn(false);
+            let _ = self.end_txn(false).await;
         } else if let Some(t) = self.txn.as_mut() {
             t.failed = true;
         }
@@ -754,7 +777,7 @@ impl Session {
         }
         if self.txn.as_ref().is_some_and(|t| t.implicit) && self.copy_in.is_none() {
             let ok = out.last().is_some_and(|(r, _)| r.is_ok());
-            if let Err(e) = self.end_txn(ok) {
+            if let Err(e) = self.end_txn(ok).await {
                 out.push((Err(e), Vec::new()));
             }
         }

@@ -68,31 +68,41 @@ impl Session {
                 Ok(Outcome::Command("COMMIT".into()))
             }
             Some(t) if t.failed => {
-                self.end_txn(false)?;
+                self.end_txn(false).await?;
                 Ok(Outcome::Command("ROLLBACK".into()))
             }
             Some(_) => {
-                self.end_txn(true)?;
+                self.end_txn(true).await?;
                 Ok(Outcome::Command("COMMIT".into()))
             }
         }
     }
 
-    /// Ends the transaction: commits or rolls back the writer, publishes DDL.
-    pub fn end_txn(&mut self, commit: bool) -> Result<(), PgError> {
+    /// Ends the transaction: commits it through Raft (it is durable on a
+    /// quorum and applied here when this returns) or rolls it back, and
+    /// publishes its DDL.
+    pub async fn end_txn(&mut self, commit: bool) -> Result<(), PgError> {
         let Some(mut t) = self.txn.take() else { return Ok(()) };
         let mut result = Ok(());
         if let Some(lease) = self.lease.take() {
-            result = in_blocking(|| if commit { lease.commit() } else { lease.execute_batch("ROLLBACK") }).map_err(|e| PgError::from_sqlite(e, None));
-            if result.is_err() && commit {
-                let _ = in_blocking(|| lease.execute_batch("ROLLBACK"));
+            if commit {
+                result = match self.node.cluster.commit(lease).await {
+                    Ok(index) => {
+                        self.last_write_index = self.last_write_index.max(index);
+                        Ok(())
+                    }
+                    // Leadership moved before the entry was proposed: nothing committed.
+                    Err(e @ consensus::raft::CommitError::NotLeader { .. }) => Err(PgError::CommitRetry(e.to_string())),
+                    Err(e) => Err(PgError::from_commit(e)),
+                };
+            } else {
+                result = in_blocking(|| lease.execute_batch("ROLLBACK")).map_err(|e| PgError::from_sqlite(e, None));
             }
             if commit && result.is_ok() {
                 if let Some(s) = t.schema.take() {
                     self.node.publish_schema(&self.database, (*s.schema).clone());
                 }
             }
-            drop(lease);
         }
         if let Some(snap) = self.snapshot.take() {
             let _ = in_blocking(|| snap.execute_batch("COMMIT"));
@@ -109,6 +119,8 @@ impl Session {
         if self.lease.is_some() {
             return Ok(());
         }
+        // Only the leader, caught up with every earlier entry, takes writers.
+        self.node.cluster.ready_for_writes().await.map_err(PgError::from_commit)?;
         let lock_timeout = self.settings.millis("lock_timeout");
         let lease = if lock_timeout > 0 {
             self.db.write_timeout(Duration::from_millis(lock_timeout)).await.map_err(|_| PgError::Function { code: "55P03", message: "canceling statement due to lock timeout".into() })?
@@ -121,10 +133,13 @@ impl Session {
             return Err(PgError::SerializationFailure);
         }
         let mut sql = String::from("BEGIN IMMEDIATE;");
-        for sp in &t.savepoints {
+        for (sp, _) in &t.savepoints {
             sql.push_str(&format!("SAVEPOINT \"{}\";", sp.replace('"', "\"\"")));
         }
         in_blocking(|| lease.execute_batch(&sql)).map_err(|e| PgError::from_sqlite(e, None))?;
+        // From here the transaction's effects are recorded for replication;
+        // savepoints set before hold nothing yet.
+        lease.record();
         // The writer sees exactly the snapshot's data now; reads move to it.
         if let Some(snap) = self.snapshot.take() {
             let _ = in_blocking(|| snap.execute_batch("COMMIT"));

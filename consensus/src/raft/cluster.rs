@@ -205,6 +205,10 @@ impl Cluster {
             tokio::spawn(cluster.clone().join_loop(options.join.clone(), addr));
         }
         tokio::spawn(cluster.clone().promote_learners(shutdown_rx));
+        if single {
+            // A node alone elects itself; it serves once it has.
+            let _ = cluster.raft.wait(Some(Duration::from_secs(10))).state(ServerState::Leader, "single node leads").await;
+        }
         Ok(cluster)
     }
 
@@ -349,6 +353,10 @@ impl Cluster {
     /// Makes sure this node may take a writer: it leads, and has applied
     /// every entry committed before its term.
     pub async fn ready_for_writes(&self) -> Result<(), CommitError> {
+        if self.raft.metrics().borrow().current_leader.is_none() {
+            // Between leaders (start-up, an election): wait for one to emerge.
+            let _ = self.raft.wait(Some(Duration::from_secs(10))).metrics(|m| m.current_leader.is_some(), "a leader").await;
+        }
         let m = self.raft.metrics().borrow().clone();
         if m.current_leader != Some(self.node_id) || m.state != ServerState::Leader {
             return Err(CommitError::NotLeader { leader: self.leader() });
@@ -396,7 +404,11 @@ impl Cluster {
     }
 
     async fn propose(&self, command: Command) -> Result<u64, CommitError> {
-        match self.raft.client_write(command).await {
+        // Without a quorum a proposal would wait forever; its outcome is then unknown.
+        let Ok(result) = tokio::time::timeout(Duration::from_secs(30), self.raft.client_write(command)).await else {
+            return Err(CommitError::Unavailable("no quorum committed the change within 30 s".into()));
+        };
+        match result {
             Ok(resp) => match resp.data.error {
                 None => Ok(resp.log_id.index),
                 Some(e) => Err(CommitError::Rejected(e)),
