@@ -1,9 +1,11 @@
-//! The admin HTTP endpoint: health now; metrics and cluster status later.
+//! The admin HTTP endpoint: health, the cluster's status, and membership
+//! changes (`litegres cluster ...` talks to it).
 
 use crate::node::Node;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::extract::Path;
+use axum::routing::{delete, get};
 use axum::{Json, Router};
 use std::future::Future;
 use std::sync::Arc;
@@ -23,8 +25,29 @@ async fn healthz(State(node): State<Arc<Node>>) -> (StatusCode, Json<serde_json:
     }
 }
 
+/// This node's view of the cluster: its role, the leader, members, applied index, lag.
+async fn cluster(State(node): State<Arc<Node>>) -> Json<consensus::raft::ClusterStatus> {
+    Json(node.cluster.status())
+}
+
+/// Removes a node (a dead one being replaced, or one taken out). Only the leader can.
+async fn remove_node(State(node): State<Arc<Node>>, Path(id): Path<u64>) -> (StatusCode, Json<serde_json::Value>) {
+    match node.cluster.remove_node(id).await {
+        Ok(()) => (StatusCode::OK, Json(serde_json::json!({"removed": id}))),
+        Err(e @ consensus::raft::CommitError::NotLeader { .. }) => {
+            let leader = node.cluster.leader().map(|(id, addr)| serde_json::json!({"id": id, "raft": addr}));
+            (StatusCode::MISDIRECTED_REQUEST, Json(serde_json::json!({"error": e.to_string(), "leader": leader})))
+        }
+        Err(e) => (StatusCode::CONFLICT, Json(serde_json::json!({"error": e.to_string()}))),
+    }
+}
+
 pub async fn run(node: Arc<Node>, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-    let app = Router::new().route("/healthz", get(healthz)).with_state(node);
+    let app = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/cluster", get(cluster))
+        .route("/cluster/nodes/{id}", delete(remove_node))
+        .with_state(node);
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
     Ok(())
 }

@@ -177,8 +177,18 @@ pub(super) fn column_model(ctx: &Context<'_>, q: &QualifiedName, name: &str, att
                         Err(e)
                     }
                 })?;
+                let mut ref_columns: Vec<String> = fk.referred_columns.iter().map(fold).collect();
+                if ref_columns.is_empty() {
+                    // REFERENCES t without columns means t's primary key.
+                    ref_columns = ctx
+                        .schema
+                        .relations
+                        .get(&target)
+                        .and_then(|r| r.constraints.iter().find(|c| c.kind == ConstraintKind::PrimaryKey).map(|c| c.columns.clone()))
+                        .unwrap_or_default();
+                }
                 cons.push(Constraint {
-                    ref_columns: fk.referred_columns.iter().map(fold).collect(),
+                    ref_columns,
                     ref_table: Some(target),
                     on_update: action(&fk.on_update),
                     on_delete: action(&fk.on_delete),

@@ -278,3 +278,95 @@ pub fn run_program(cmd: &[&str], port: u16) -> String {
     assert!(out.status.success(), "{cmd:?} against port {port} failed:\n{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// GET `path` from a node's admin endpoint; the body.
+pub fn http_get(port: u16, path: &str) -> Option<String> {
+    http_request(port, "GET", path)
+}
+
+pub fn http_request(port: u16, method: &str, path: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    write!(s, "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: 0\r\n\r\n").ok()?;
+    let mut out = String::new();
+    s.read_to_string(&mut out).ok()?;
+    out.split_once("\r\n\r\n").map(|(_, body)| body.to_string())
+}
+
+/// A node's cluster status, as its admin endpoint reports it.
+pub fn cluster_status(port: u16) -> Option<serde_json::Value> {
+    http_get(port, "/cluster").and_then(|b| serde_json::from_str(&b).ok())
+}
+
+/// Nodes on loopback forming one cluster: node 1 bootstraps, the others join it.
+pub struct TestCluster {
+    pub nodes: Vec<Server>,
+    pub raft_ports: Vec<u16>,
+}
+
+pub const CLUSTER_SECRET: &str = "test-cluster-secret";
+
+impl TestCluster {
+    pub fn start(n: usize) -> TestCluster {
+        let raft_ports: Vec<u16> = (0..n).map(|_| free_port()).collect();
+        let mut nodes = Vec::new();
+        for (i, port) in raft_ports.iter().enumerate() {
+            let listen = format!("127.0.0.1:{port}");
+            let id = (i + 1).to_string();
+            let mut args = vec!["--node-id", &id, "--raft-listen", &listen, "--cluster-secret", CLUSTER_SECRET, "--heartbeat-ms", "50", "--election-timeout-ms", "300"];
+            let seed = format!("127.0.0.1:{}", raft_ports[0]);
+            if i == 0 {
+                args.push("--bootstrap");
+            } else {
+                args.extend(["--join", &seed]);
+            }
+            nodes.push(Server::start_with(&args));
+        }
+        let c = TestCluster { nodes, raft_ports };
+        c.wait_for(|s| s["voters"].as_array().is_some_and(|v| v.len() == n) && s["leader"].is_u64(), "every node to become a voter");
+        c
+    }
+
+    /// Waits (at most 30 s) until every running node's status satisfies `ok`.
+    pub fn wait_for(&self, ok: impl Fn(&serde_json::Value) -> bool, what: &str) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let statuses: Vec<Option<serde_json::Value>> = self.nodes.iter().filter(|n| n.is_running()).map(|n| cluster_status(n.http_port)).collect();
+            if statuses.iter().all(|s| s.as_ref().is_some_and(&ok)) {
+                return;
+            }
+            if Instant::now() > deadline {
+                panic!("timed out waiting for {what}: {statuses:?}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// The index (into `nodes`) of the current leader.
+    pub fn leader(&self) -> usize {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            for (i, n) in self.nodes.iter().enumerate().filter(|(_, n)| n.is_running()) {
+                if cluster_status(n.http_port).is_some_and(|s| s["state"] == "leader") {
+                    return i;
+                }
+            }
+            if Instant::now() > deadline {
+                panic!("no leader within 30 s");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    pub fn followers(&self) -> Vec<usize> {
+        let l = self.leader();
+        (0..self.nodes.len()).filter(|i| *i != l && self.nodes[*i].is_running()).collect()
+    }
+}
+
+impl Server {
+    pub fn is_running(&self) -> bool {
+        self.child.is_some()
+    }
+}

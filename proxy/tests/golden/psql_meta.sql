@@ -24,3 +24,6 @@ COMMENT ON TABLE p IS 'parents';
 \x
 \d p
 \x
+CREATE TABLE fkp (id int PRIMARY KEY);
+CREATE TABLE fkc (id int PRIMARY KEY, p int REFERENCES fkp ON DELETE CASCADE);
+\d fkc
