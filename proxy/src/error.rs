@@ -80,6 +80,9 @@ pub enum PgError {
     Terminated,
     #[error("cannot write on this node: {0}")]
     NotLeader(String),
+    /// An error the leader raised running a forwarded statement.
+    #[error("{message}")]
+    Forwarded { code: String, message: String, detail: Option<String> },
     /// The transaction was not committed (leadership moved before it was
     /// proposed); running it again is safe.
     #[error("could not commit: {0}; the transaction was not committed, retry it")]
@@ -126,6 +129,7 @@ impl PgError {
             PgError::Terminated => SqlState::ADMIN_SHUTDOWN,
             // A standby refuses writes the same way.
             PgError::NotLeader(_) => SqlState::READ_ONLY_SQL_TRANSACTION,
+            PgError::Forwarded { code, .. } => catalog::sqlstate::ALL.iter().copied().find(|s| s.code() == code).unwrap_or(SqlState::INTERNAL_ERROR),
             PgError::CommitRetry(_) => SqlState::T_R_SERIALIZATION_FAILURE,
             PgError::CommitUnknown(_) => SqlState::CONNECTION_FAILURE,
             PgError::Internal(_) => SqlState::INTERNAL_ERROR,
@@ -142,6 +146,7 @@ impl PgError {
             PgError::Translate(e) => e.detail(),
             PgError::Value(e) => e.detail(),
             PgError::UniqueViolation { detail, .. } => detail.clone(),
+            PgError::Forwarded { detail, .. } => detail.clone(),
             _ => None,
         }
     }

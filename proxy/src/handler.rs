@@ -491,6 +491,7 @@ impl ExtendedQueryHandler for QueryHandler {
         // Outside an explicit transaction, an extended-protocol statement runs in an implicit one until Sync.
         let fmt = portal.result_column_format.clone();
         let binary = move |i: usize| fmt.format_for(i) == FieldFormat::Binary;
+        session.statement_text = Some(prepared.sql.clone());
         let outcome = session.execute(&plan, &params, &binary, 0).await.inspect_err(|e| {
             tracing::debug!(code = e.sqlstate().code(), error = %e, "statement failed");
             tracing::trace!(sql = %prepared.sql, "failed statement");

@@ -13,6 +13,7 @@ pub mod config;
 pub mod copy;
 pub mod error;
 pub mod exec;
+pub mod forward;
 pub mod functions;
 pub mod handler;
 pub mod locks;
@@ -52,6 +53,7 @@ pub async fn open_node(config: Config) -> anyhow::Result<Arc<Node>> {
     let cluster = consensus::raft::Cluster::start(&config.data_dir, store.clone(), config.cluster.clone()).await?;
     let node = Arc::new(Node::new(config, store, cluster));
     node.clone().follow_applied();
+    forward::ForwardHost::install(&node);
     Ok(node)
 }
 

@@ -89,6 +89,11 @@ pub struct Session {
     live: Arc<dyn Fn(&str, &Settings) -> String + Send + Sync>,
     /// The log index of this session's last committed write (read-your-writes).
     pub last_write_index: u64,
+    /// The SQL text of the statement being run, for forwarding it to the leader.
+    pub statement_text: Option<String>,
+    /// The transaction running at the leader for this session (see [`crate::forward`]).
+    pub(crate) remote: Option<crate::forward::TxnKey>,
+    pub(crate) remote_seq: u64,
 }
 
 fn now_micros() -> i64 {
@@ -97,6 +102,21 @@ fn now_micros() -> i64 {
 
 fn in_blocking<R>(f: impl FnOnce() -> R) -> R {
     tokio::task::block_in_place(f)
+}
+
+/// Before a read on this node's replica: `session` (the default) waits
+/// until the session's last write is applied here, `linearizable` until
+/// everything committed before the read began is, `local` never waits.
+async fn wait_for_consistency(cluster: Arc<consensus::raft::Cluster>, consistency: Option<String>, last_write: u64) -> Result<(), PgError> {
+    let index = match consistency.as_deref() {
+        Some("local") => return Ok(()),
+        Some("linearizable") => cluster.read_index().await.map_err(PgError::from_commit)?,
+        _ => last_write,
+    };
+    if index > cluster.applied_index() && !cluster.wait_applied(index, Duration::from_secs(30)).await {
+        return Err(PgError::CommitUnknown(format!("this node has not applied entry {index} within 30 s")));
+    }
+    Ok(())
 }
 
 impl Session {
@@ -126,6 +146,9 @@ impl Session {
             sql_prepared: HashMap::new(),
             next_txid: 1000,
             last_write_index: 0,
+            statement_text: None,
+            remote: None,
+            remote_seq: 0,
             live: {
                 let node = Arc::downgrade(&node_for_live);
                 Arc::new(move |name: &str, settings: &Settings| node.upgrade().map(|n| n.live_rows(name, settings)).unwrap_or_else(|| "[]".into()))
@@ -299,6 +322,14 @@ impl Session {
     }
 
     async fn execute_inner(&mut self, plan: &Plan, params: &[Value], binary: &(dyn Fn(usize) -> bool + Sync), max_rows: usize) -> Result<Outcome, PgError> {
+        // A transaction that already writes at the leader runs there to its end.
+        if self.remote.is_some() && !matches!(plan, Plan::Commit | Plan::Rollback | Plan::Empty) {
+            let types = match plan {
+                Plan::Sql(p) => p.params.clone(),
+                _ => Vec::new(),
+            };
+            return self.forward(params, &types, binary).await;
+        }
         match plan {
             Plan::Empty => Ok(Outcome::Empty),
             Plan::Sql(p) => self.sql(p, params, binary, max_rows).await,
@@ -561,7 +592,7 @@ impl Session {
         let value = match (name, &self.txn) {
             ("transaction_isolation", Some(t)) => Some(t.isolation.clone()),
             ("transaction_read_only", Some(t)) => Some(if t.read_only { "on" } else { "off" }.to_string()),
-            ("litegres.replica_lag", _) => Some("0".to_string()),
+            ("litegres.replica_lag", _) => Some(self.node.cluster.replica_lag().to_string()),
             _ => self.settings.get(name),
         };
         let value = value.ok_or_else(|| PgError::Translate(translate::TranslateError::UndefinedParameter(name.to_string())))?;
@@ -596,6 +627,9 @@ impl Session {
                 Tag::Select => "SELECT with side effects".into(),
                 Tag::Other(ref t) => t.clone(),
             }));
+        }
+        if self.must_forward(true) {
+            return self.forward(params, &plan.params, binary).await;
         }
         let autocommit = self.txn.is_none();
         self.start_write().await?;
@@ -658,6 +692,7 @@ impl Session {
             self.snapshot = Some(snap);
             return r.map(wrap);
         }
+        wait_for_consistency(self.node.cluster.clone(), self.settings.get("litegres.read_consistency"), self.last_write_index).await?;
         let db = self.db.clone();
         in_blocking(|| {
             let conn = db.read().map_err(PgError::from_store)?;
@@ -751,6 +786,7 @@ impl Session {
             Err(e) => return vec![(Err(self.fail(e.into())), Vec::new())],
         };
         if units.len() == 1 {
+            self.statement_text = Some(sql.to_string());
             let r = match self.plans(sql, &[]) {
                 Ok(plans) => self.execute(&plans[0], &[], &|_| false, 0).await,
                 Err(e) => Err(self.fail(e)),
@@ -765,6 +801,7 @@ impl Session {
         }
         let mut out = Vec::with_capacity(units.len());
         for unit in &units {
+            self.statement_text = unit.text();
             let r = match self.plan_unit(unit) {
                 Ok(plan) => self.execute(&plan, &[], &|_| false, 0).await,
                 Err(e) => Err(self.fail(e)),

@@ -84,6 +84,9 @@ impl Session {
     pub async fn end_txn(&mut self, commit: bool) -> Result<(), PgError> {
         let Some(mut t) = self.txn.take() else { return Ok(()) };
         let mut result = Ok(());
+        if self.remote.is_some() {
+            result = self.end_remote(commit).await;
+        }
         if let Some(lease) = self.lease.take() {
             if commit {
                 result = match self.node.cluster.commit(lease).await {

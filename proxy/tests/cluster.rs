@@ -78,3 +78,47 @@ async fn what_the_leader_commits_every_node_holds_identically() {
         assert_eq!(dbs, 1);
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_follower_session_writes_through_the_leader_and_reads_its_own_writes() {
+    let cluster = TestCluster::start(3);
+    let followers = cluster.followers();
+    let f1 = cluster.nodes[followers[0]].client().await;
+    // Autocommit writes on a follower run at the leader; the follower's
+    // next read sees them (session consistency, the default).
+    f1.batch_execute("CREATE TABLE kv (k int PRIMARY KEY, v text)").await.unwrap();
+    f1.execute("INSERT INTO kv VALUES ($1, $2)", &[&1i32, &"one"]).await.unwrap();
+    let v: String = f1.query_one("SELECT v FROM kv WHERE k = $1", &[&1i32]).await.unwrap().get(0);
+    assert_eq!(v, "one");
+    // An interactive transaction through the follower: it reads its own
+    // writes before COMMIT, savepoints work, and a constraint error is PostgreSQL's.
+    f1.batch_execute("BEGIN").await.unwrap();
+    let n: i64 = f1.query_one("SELECT count(*) FROM kv", &[]).await.unwrap().get(0);
+    assert_eq!(n, 1);
+    f1.execute("INSERT INTO kv VALUES (2, 'two')", &[]).await.unwrap();
+    let n: i64 = f1.query_one("SELECT count(*) FROM kv", &[]).await.unwrap().get(0);
+    assert_eq!(n, 2, "the transaction sees its own insert");
+    f1.batch_execute("SAVEPOINT s; INSERT INTO kv VALUES (3, 'three'); ROLLBACK TO s; UPDATE kv SET v = 'uno' WHERE k = 1").await.unwrap();
+    // Not visible elsewhere before COMMIT.
+    let f2 = cluster.nodes[followers[1]].client().await;
+    let n: i64 = f2.query_one("SELECT count(*) FROM kv", &[]).await.unwrap().get(0);
+    assert_eq!(n, 1);
+    f1.batch_execute("COMMIT").await.unwrap();
+    assert_eq!(dump(&f1, "kv").await, vec!["1|uno".to_string(), "2|two".to_string()]);
+    let err = f1.execute("INSERT INTO kv VALUES (1, 'again')", &[]).await.unwrap_err();
+    assert_eq!(code(&err), "23505");
+    // A transaction rolled back at the follower leaves nothing anywhere.
+    f1.batch_execute("BEGIN; INSERT INTO kv VALUES (9, 'nine'); ROLLBACK").await.unwrap();
+    // Linearizable reads on another follower see every commit made before them.
+    let (lin, conn) = tokio_postgres::connect(
+        &format!("{} options='-c litegres.read_consistency=linearizable'", cluster.nodes[followers[1]].url("postgres", "postgres")),
+        tokio_postgres::NoTls,
+    )
+    .await
+    .unwrap();
+    tokio::spawn(conn);
+    f1.execute("INSERT INTO kv VALUES (4, 'four')", &[]).await.unwrap();
+    assert_eq!(dump(&lin, "kv").await, vec!["1|uno".to_string(), "2|two".to_string(), "4|four".to_string()]);
+    let leader = cluster.nodes[cluster.leader()].client().await;
+    assert_eq!(dump(&leader, "kv").await, dump(&lin, "kv").await);
+}

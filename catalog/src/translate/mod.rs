@@ -77,6 +77,14 @@ pub enum Unit {
 }
 
 impl Unit {
+    /// The statement as SQL text (to run it elsewhere), when it was parsed.
+    pub fn text(&self) -> Option<String> {
+        match self {
+            Unit::Parsed(s) => Some(s.to_string()),
+            Unit::Planned(_) => None,
+        }
+    }
+
     pub fn plan(&self, ctx: &Context<'_>) -> Result<Plan, TranslateError> {
         match self {
             Unit::Planned(p) => Ok(p.clone()),

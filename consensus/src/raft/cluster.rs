@@ -103,8 +103,14 @@ pub struct ClusterStatus {
     pub lag: BTreeMap<NodeId, u64>,
 }
 
+/// Answers the node's own messages ([`Cluster::forward`]) on the leader.
+pub type AppHandler = Arc<dyn Fn(Vec<u8>) -> std::pin::Pin<Box<dyn std::future::Future<Output = Vec<u8>> + Send>> + Send + Sync>;
+
 pub struct Cluster {
     raft: Raft,
+    app: std::sync::OnceLock<AppHandler>,
+    /// Idle connections to other nodes, by address, for forwarded messages.
+    peers: parking_lot::Mutex<Vec<Peer>>,
     node_id: NodeId,
     store: Arc<Store>,
     sm: StateMachine,
@@ -171,6 +177,8 @@ impl Cluster {
         let raft_addr = options.advertise.clone().or_else(|| options.raft_listen.clone());
         let cluster = Arc::new(Cluster {
             raft,
+            app: std::sync::OnceLock::new(),
+            peers: parking_lot::Mutex::new(Vec::new()),
             node_id,
             store,
             sm,
@@ -287,6 +295,11 @@ impl Cluster {
             Request::Snapshot(r) if member => Reply::Snapshot(self.raft.install_snapshot(r).await),
             Request::Append(_) | Request::Vote(_) | Request::Snapshot(_) => Reply::Refused("this node has not joined a cluster yet".into()),
             Request::Join { node_id, addr } => self.admit(node_id, addr).await,
+            Request::App(bytes) if member => match self.app.get() {
+                Some(app) => Reply::App(app(bytes).await),
+                None => Reply::Refused("this node does not take forwarded sessions yet".into()),
+            },
+            Request::App(_) => Reply::Refused("this node has not joined a cluster yet".into()),
             Request::ReadIndex => match self.raft.ensure_linearizable().await {
                 Ok(id) => Reply::ReadIndex(id.map_or(0, |l| l.index)),
                 Err(e) => Reply::Refused(e.to_string()),
@@ -312,6 +325,37 @@ impl Cluster {
             return Reply::Refused(format!("cannot add node {node_id}: {e}"));
         }
         Reply::Joined(self.cluster_id.read().clone())
+    }
+
+    /// Sets what answers forwarded messages on this node (once).
+    pub fn set_app_handler(&self, handler: AppHandler) {
+        let _ = self.app.set(handler);
+    }
+
+    /// Sends one of the node's own messages to the leader and returns its answer.
+    pub async fn forward(&self, message: Vec<u8>, timeout: Duration) -> Result<Vec<u8>, CommitError> {
+        let (_, addr) = self.leader().ok_or(CommitError::NotLeader { leader: None })?;
+        if addr.is_empty() {
+            return Err(CommitError::NotLeader { leader: None });
+        }
+        let pooled = {
+            let mut peers = self.peers.lock();
+            peers.iter().position(|p| p.addr() == addr).map(|i| peers.swap_remove(i))
+        };
+        let mut peer = pooled.unwrap_or_else(|| Peer::new(&addr, self.creds.clone()));
+        let reply = peer.call(&Request::App(message), timeout).await;
+        match reply {
+            Ok(Reply::App(bytes)) => {
+                let mut peers = self.peers.lock();
+                if peers.len() < 64 {
+                    peers.push(peer);
+                }
+                Ok(bytes)
+            }
+            Ok(Reply::Refused(why)) => Err(CommitError::Unavailable(why)),
+            Ok(other) => Err(CommitError::Unavailable(format!("unexpected reply {other:?}"))),
+            Err(e) => Err(CommitError::Unavailable(format!("cannot reach the leader at {addr}: {e}"))),
+        }
     }
 
     pub fn node_id(&self) -> NodeId {
@@ -465,6 +509,13 @@ impl Cluster {
             return Err(CommitError::Rejected(format!("node {id} is not a member")));
         }
         Ok(())
+    }
+
+    /// How many committed entries this node has yet to apply (0 on the leader).
+    pub fn replica_lag(&self) -> u64 {
+        let m = self.raft.metrics().borrow().clone();
+        let known = m.last_log_index.unwrap_or(0).max(m.last_applied.map_or(0, |l| l.index));
+        known.saturating_sub(self.applied_index())
     }
 
     pub fn status(&self) -> ClusterStatus {

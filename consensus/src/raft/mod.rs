@@ -9,7 +9,7 @@ mod log_store;
 mod network;
 mod state_machine;
 
-pub use cluster::{Cluster, ClusterOptions, ClusterStatus, CommitError};
+pub use cluster::{AppHandler, Cluster, ClusterOptions, ClusterStatus, CommitError};
 pub use log_store::LogStore;
 pub use network::{Network, RaftServer};
 pub use state_machine::{ApplyEvent, Handoff, StateMachine};

@@ -34,6 +34,8 @@ pub enum Request {
     Join { node_id: NodeId, addr: String },
     /// The read index a follower waits for before a linearizable read.
     ReadIndex,
+    /// A message of the node's own protocol (sessions forwarded to the leader).
+    App(Vec<u8>),
 }
 
 /// A node's answer.
@@ -46,6 +48,7 @@ pub enum Reply {
     Joined(String),
     Redirect(Option<String>),
     ReadIndex(u64),
+    App(Vec<u8>),
     Refused(String),
 }
 
@@ -164,6 +167,10 @@ pub struct Peer {
 impl Peer {
     pub fn new(addr: &str, creds: Credentials) -> Peer {
         Peer { addr: addr.to_string(), creds, stream: None }
+    }
+
+    pub fn addr(&self) -> &str {
+        &self.addr
     }
 
     /// Sends one request and waits for its reply, within `timeout`.
