@@ -12,7 +12,10 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 
 async fn healthz(State(node): State<Arc<Node>>) -> (StatusCode, Json<serde_json::Value>) {
-    // Healthy when the default database answers a read.
+    // Healthy when Raft runs and the default database answers a read.
+    if !node.cluster.healthy() {
+        return (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({"status": "raft stopped"})));
+    }
     let ok = tokio::task::spawn_blocking(move || {
         node.store.get("postgres").ok().and_then(|db| db.read().ok()).map(|c| c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0)).is_ok()).unwrap_or(false)
     })

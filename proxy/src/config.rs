@@ -78,6 +78,9 @@ pub struct ServeArgs {
     /// this long (plus up to as much again, at random) starts an election (default 500).
     #[arg(long, env = "LITEGRES_ELECTION_TIMEOUT_MS")]
     pub election_timeout_ms: Option<u64>,
+    /// Log entries between snapshots (default 10000); older entries are then purged.
+    #[arg(long, env = "LITEGRES_SNAPSHOT_EVERY")]
+    pub snapshot_every: Option<u64>,
 }
 
 /// The same settings as they may appear in the TOML file.
@@ -104,6 +107,7 @@ struct FileConfig {
     cluster_secret: Option<String>,
     heartbeat_ms: Option<u64>,
     election_timeout_ms: Option<u64>,
+    snapshot_every: Option<u64>,
 }
 
 /// `16.4` into ("16.4", "160004"), as PostgreSQL 10+ numbers its versions.
@@ -144,7 +148,7 @@ fn cluster_options(args: &ServeArgs, file: &FileConfig) -> anyhow::Result<consen
         secret: secret.unwrap_or_default(),
         heartbeat: std::time::Duration::from_millis(heartbeat),
         election_timeout: (std::time::Duration::from_millis(election), std::time::Duration::from_millis(election * 2)),
-        ..Default::default()
+        snapshot_every: args.snapshot_every.or(file.snapshot_every).unwrap_or(10_000).max(1),
     })
 }
 

@@ -122,3 +122,117 @@ async fn a_follower_session_writes_through_the_leader_and_reads_its_own_writes()
     let leader = cluster.nodes[cluster.leader()].client().await;
     assert_eq!(dump(&leader, "kv").await, dump(&lin, "kv").await);
 }
+
+/// Runs `sql` on `port` until it succeeds (bounded); returns the SQLSTATEs of the failures seen.
+async fn until_ok(port: u16, sql: &str) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut seen = Vec::new();
+    loop {
+        let conf = format!("host=127.0.0.1 port={port} user=postgres dbname=postgres connect_timeout=5");
+        if let Ok((c, conn)) = tokio_postgres::connect(&conf, tokio_postgres::NoTls).await {
+            tokio::spawn(conn);
+            match c.batch_execute(sql).await {
+                Ok(()) => return seen,
+                Err(e) => seen.push(code(&e)),
+            }
+        }
+        assert!(Instant::now() < deadline, "`{sql}` kept failing: {seen:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn when_the_leader_dies_another_takes_over_and_nothing_committed_is_lost() {
+    let mut cluster = TestCluster::start(3);
+    let old = cluster.leader();
+    let survivor = cluster.followers()[0];
+    let port = cluster.nodes[survivor].port;
+    let f = cluster.nodes[survivor].client().await;
+    f.batch_execute("CREATE TABLE acct (id int PRIMARY KEY, n int)").await.unwrap();
+    for i in 0..20 {
+        f.execute("INSERT INTO acct VALUES ($1, $2)", &[&i, &(i * 10)]).await.unwrap();
+    }
+    // A transaction in flight at the leader when it dies.
+    f.batch_execute("BEGIN; INSERT INTO acct VALUES (100, 1)").await.unwrap();
+    cluster.nodes[old].kill9();
+    let err = f.batch_execute("COMMIT").await.unwrap_err();
+    assert!(["40001", "08006"].contains(&code(&err).as_str()), "a retryable error, got {err:?}");
+    // A new leader serves writes within a few seconds; until then writes fail retryably.
+    let started = Instant::now();
+    let seen = until_ok(port, "INSERT INTO acct VALUES (200, 2)").await;
+    assert!(seen.iter().all(|c| ["40001", "08006", "25006"].contains(&c.as_str())), "{seen:?}");
+    assert!(started.elapsed() < Duration::from_secs(10), "failover took {:?}", started.elapsed());
+    assert_ne!(cluster.leader(), old);
+    // Every committed row is there, on both survivors; the in-flight one is not.
+    let want: Vec<String> = (0..20).map(|i| format!("{i}|{}", i * 10)).chain(["200|2".to_string()]).collect();
+    for i in (0..3).filter(|i| *i != old) {
+        let c = cluster.nodes[i].client().await;
+        wait_rows(&c, "acct", want.len()).await;
+        assert_eq!(dump(&c, "acct").await, want, "node {}", i + 1);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wiped_node_rejoins_as_a_learner_and_is_filled_from_the_others() {
+    // Snapshots every few entries, so the wiped node needs one (the log it lacks is purged).
+    let mut cluster = TestCluster::start_with(3, &["--snapshot-every", "5"]);
+    let leader = cluster.nodes[cluster.leader()].client().await;
+    leader.batch_execute("CREATE TABLE big (id serial PRIMARY KEY, v text)").await.unwrap();
+    for i in 0..30 {
+        leader.execute("INSERT INTO big (v) VALUES ($1)", &[&format!("value {i}")]).await.unwrap();
+    }
+    let want = dump(&leader, "big").await;
+    let victim = cluster.followers()[1];
+    let victim_id = (victim + 1) as u64;
+    cluster.nodes[victim].kill9();
+    let dir = cluster.nodes[victim].dir.clone();
+    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::create_dir_all(&dir).unwrap();
+    cluster.nodes[victim].spawn();
+    // It comes back as a learner, is filled, and is promoted again.
+    cluster.wait_for(|s| s["voters"].as_array().is_some_and(|v| v.iter().any(|x| x.as_u64() == Some(victim_id)) && v.len() == 3), "the wiped node to be a voter again");
+    let c = cluster.nodes[victim].client().await;
+    wait_rows(&c, "big", want.len()).await;
+    assert_eq!(dump(&c, "big").await, want);
+    // And it takes part: a write through it lands everywhere.
+    c.execute("INSERT INTO big (v) VALUES ('after')", &[]).await.unwrap();
+    wait_rows(&leader, "big", want.len() + 1).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_data_dir_of_another_cluster_is_refused() {
+    let a = TestCluster::start(1);
+    let b = TestCluster::start(1);
+    // b's only node, restarted to join a: its data dir belongs to b's cluster.
+    let mut b = b;
+    b.nodes[0].kill9();
+    let b_dir = b.nodes[0].dir.clone();
+    let join = format!("127.0.0.1:{}", a.raft_ports[0]);
+    let mut child = std::process::Command::new(common::bin())
+        .args(["serve", "--data-dir"])
+        .arg(&b_dir)
+        .args(["--listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0", "--raft-listen", "127.0.0.1:0", "--node-id", "1", "--cluster-secret", common::CLUSTER_SECRET, "--join", &join])
+        .env("LITEGRES_LOG", "error")
+        .env("RUST_BACKTRACE", "0")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("a node with a foreign data dir kept running");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(!status.success());
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(err.contains("belongs to cluster"), "{err}");
+    // a is unaffected.
+    let c = a.nodes[0].client().await;
+    c.batch_execute("CREATE TABLE still_fine (x int)").await.unwrap();
+}

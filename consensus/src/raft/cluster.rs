@@ -164,7 +164,7 @@ impl Cluster {
             election_timeout_min: options.election_timeout.0.as_millis() as u64,
             election_timeout_max: options.election_timeout.1.as_millis() as u64,
             snapshot_policy: SnapshotPolicy::LogsSinceLast(options.snapshot_every),
-            max_in_snapshot_log_to_keep: 1000,
+            max_in_snapshot_log_to_keep: options.snapshot_every.min(1000),
             snapshot_max_chunk_size: 4 * 1024 * 1024,
             install_snapshot_timeout: 10_000,
             ..Default::default()
@@ -197,6 +197,9 @@ impl Cluster {
             tokio::spawn(RaftServer::run(listener, cluster.creds.clone(), cluster.clone().handler(), shutdown_rx.clone()));
         }
         let initialized = cluster.raft.is_initialized().await.map_err(start_err)?;
+        if initialized && !options.join.is_empty() {
+            cluster.check_same_cluster(&options.join).await?;
+        }
         let single = options.raft_listen.is_none() && !options.bootstrap && options.join.is_empty();
         if !initialized && (options.bootstrap || single) {
             if !cluster.cluster_id.read().is_empty() {
@@ -218,6 +221,23 @@ impl Cluster {
             let _ = cluster.raft.wait(Some(Duration::from_secs(10))).state(ServerState::Leader, "single node leads").await;
         }
         Ok(cluster)
+    }
+
+    /// Refuses to start when the members named by --join belong to another
+    /// cluster than this data dir (checked by the connection handshake).
+    async fn check_same_cluster(&self, seeds: &[String]) -> Result<(), ClusterError> {
+        for seed in seeds {
+            let mut peer = Peer::new(seed, self.creds.clone());
+            if let Err(e) = peer.call(&Request::ReadIndex, Duration::from_secs(3)).await {
+                if e.to_string().contains("belongs to cluster") {
+                    return Err(ClusterError::Refused(format!(
+                        "this data dir belongs to cluster {}, but {seed} is a member of another cluster ({e}); use an empty data dir to join it",
+                        self.cluster_id.read()
+                    )));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Asks the members in `seeds` (re-resolving names each time) to let this node join, until one does.
@@ -388,6 +408,11 @@ impl Cluster {
         let id = m.current_leader?;
         let addr = m.membership_config.membership().get_node(&id).map(|n| n.addr.clone()).unwrap_or_default();
         Some((id, addr))
+    }
+
+    /// False once Raft stopped on a fatal error (the node must be restarted).
+    pub fn healthy(&self) -> bool {
+        self.raft.metrics().borrow().running_state.is_ok()
     }
 
     pub fn is_leader(&self) -> bool {

@@ -420,7 +420,8 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
 
     async fn begin_receiving_snapshot(&mut self) -> Result<Box<tokio::fs::File>, StorageError> {
         let path = self.snapshots.join(format!("incoming-{}.snap.partial", now_nanos()));
-        let file = tokio::fs::File::create(&path).await.map_err(snap_err)?;
+        // Read as well as written: installing reads it back.
+        let file = tokio::fs::OpenOptions::new().read(true).write(true).create(true).truncate(true).open(&path).await.map_err(snap_err)?;
         *self.incoming.lock() = Some(path);
         Ok(Box::new(file))
     }

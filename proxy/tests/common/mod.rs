@@ -309,6 +309,11 @@ pub const CLUSTER_SECRET: &str = "test-cluster-secret";
 
 impl TestCluster {
     pub fn start(n: usize) -> TestCluster {
+        TestCluster::start_with(n, &[])
+    }
+
+    /// `extra` flags go to every node.
+    pub fn start_with(n: usize, extra: &[&str]) -> TestCluster {
         let raft_ports: Vec<u16> = (0..n).map(|_| free_port()).collect();
         let mut nodes = Vec::new();
         for (i, port) in raft_ports.iter().enumerate() {
@@ -321,6 +326,7 @@ impl TestCluster {
             } else {
                 args.extend(["--join", &seed]);
             }
+            args.extend(extra);
             nodes.push(Server::start_with(&args));
         }
         let c = TestCluster { nodes, raft_ports };
