@@ -336,3 +336,107 @@ async fn a_long_read_on_a_follower_stalls_neither_writes_nor_apply() {
     reader.batch_execute("COMMIT").await.unwrap();
     println!("write latency: {before:?} before, {during:?} during the long read");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bank_transfers_survive_a_leader_crash_without_loss_or_double_apply() {
+    use rand::{Rng, SeedableRng};
+    use std::sync::{Arc, Mutex};
+    let mut cluster = TestCluster::start(3);
+    let setup = cluster.nodes[cluster.leader()].client().await;
+    setup
+        .batch_execute(
+            "CREATE TABLE acct (id int PRIMARY KEY, bal bigint NOT NULL);
+             INSERT INTO acct SELECT g, 1000 FROM generate_series(1, 10) g;
+             CREATE TABLE transfers (tid text PRIMARY KEY, src int, dst int, amount int)",
+        )
+        .await
+        .unwrap();
+    let ports: Vec<u16> = cluster.nodes.iter().map(|n| n.port).collect();
+    let acked = Arc::new(Mutex::new(Vec::<String>::new()));
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut workers = Vec::new();
+    for w in 0..6u64 {
+        let (ports, acked, stop) = (ports.clone(), acked.clone(), stop.clone());
+        workers.push(tokio::spawn(async move {
+            let mut rng = rand::rngs::StdRng::seed_from_u64(w);
+            let mut seq = 0;
+            let mut client: Option<tokio_postgres::Client> = None;
+            let deadline = Instant::now() + Duration::from_secs(60);
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) && Instant::now() < deadline {
+                if client.is_none() {
+                    let port = ports[rng.random_range(0..ports.len())];
+                    let conf = format!("host=127.0.0.1 port={port} user=postgres dbname=postgres connect_timeout=2");
+                    match tokio_postgres::connect(&conf, tokio_postgres::NoTls).await {
+                        Ok((c, conn)) => {
+                            tokio::spawn(conn);
+                            client = Some(c);
+                        }
+                        Err(_) => {
+                            tokio::time::sleep(Duration::from_millis(50)).await;
+                            continue;
+                        }
+                    }
+                }
+                let (src, dst, amount) = (rng.random_range(1..=10), rng.random_range(1..=10), rng.random_range(1..50));
+                seq += 1;
+                let tid = format!("w{w}-{seq}");
+                let sql = format!(
+                    "BEGIN; UPDATE acct SET bal = bal - {amount} WHERE id = {src}; UPDATE acct SET bal = bal + {amount} WHERE id = {dst};
+                     INSERT INTO transfers VALUES ('{tid}', {src}, {dst}, {amount}); COMMIT"
+                );
+                let Some(c) = client.take() else { continue };
+                match c.batch_execute(&sql).await {
+                    Ok(()) => {
+                        acked.lock().unwrap().push(tid);
+                        client = Some(c);
+                    }
+                    // A server error (retryable during failover): the connection stays.
+                    Err(e) if e.as_db_error().is_some() => {
+                        let _ = c.batch_execute("ROLLBACK").await;
+                        client = Some(c);
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    }
+                    Err(_) => {}
+                }
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let old = cluster.leader();
+    cluster.nodes[old].kill9();
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    cluster.nodes[old].spawn();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    for w in workers {
+        w.await.unwrap();
+    }
+    let acked = acked.lock().unwrap().clone();
+    assert!(acked.len() > 20, "too few transfers went through: {}", acked.len());
+    converge(&cluster).await;
+    let mut first: Option<Vec<String>> = None;
+    for n in &cluster.nodes {
+        let c = n.client().await;
+        let total: i64 = c.query_one("SELECT sum(bal)::bigint FROM acct", &[]).await.unwrap().get(0);
+        assert_eq!(total, 10_000, "money was created or destroyed");
+        let tids: Vec<String> = c.query("SELECT tid FROM transfers", &[]).await.unwrap().iter().map(|r| r.get(0)).collect();
+        let unique: std::collections::HashSet<&String> = tids.iter().collect();
+        assert_eq!(unique.len(), tids.len(), "a transfer was applied twice");
+        for t in &acked {
+            assert!(unique.contains(t), "acknowledged transfer {t} is missing");
+        }
+        // Balances agree with the transfers recorded: no transfer half-applied.
+        let off: i64 = c
+            .query_one("SELECT count(*) FROM acct a WHERE a.bal <> 1000 - coalesce((SELECT sum(amount) FROM transfers WHERE src = a.id), 0) + coalesce((SELECT sum(amount) FROM transfers WHERE dst = a.id), 0)", &[])
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(off, 0);
+        let rows = dump(&c, "acct").await;
+        if let Some(f) = &first {
+            assert_eq!(&rows, f);
+        }
+        first = Some(rows);
+    }
+    println!("{} transfers acknowledged across a leader crash and restart", acked.len());
+}
