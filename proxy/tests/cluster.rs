@@ -440,3 +440,56 @@ async fn bank_transfers_survive_a_leader_crash_without_loss_or_double_apply() {
     }
     println!("{} transfers acknowledged across a leader crash and restart", acked.len());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_cluster_grows_to_five_and_shrinks_back_while_writes_run() {
+    use std::sync::{Arc, Mutex};
+    let mut cluster = TestCluster::start_with(3, &["--snapshot-every", "20"]);
+    let setup = cluster.nodes[cluster.leader()].client().await;
+    setup.batch_execute("CREATE TABLE ev (id int PRIMARY KEY)").await.unwrap();
+    // A writer through node 1 for the whole test (its writes are forwarded when it does not lead).
+    let port = cluster.nodes[0].port;
+    let acked = Arc::new(Mutex::new(Vec::<i32>::new()));
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (acked, stop) = (acked.clone(), stop.clone());
+        tokio::spawn(async move {
+            let conf = format!("host=127.0.0.1 port={port} user=postgres dbname=postgres");
+            let (c, conn) = tokio_postgres::connect(&conf, tokio_postgres::NoTls).await.unwrap();
+            tokio::spawn(conn);
+            let mut i = 0;
+            let deadline = Instant::now() + Duration::from_secs(60);
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) && Instant::now() < deadline {
+                i += 1;
+                if c.execute("INSERT INTO ev VALUES ($1)", &[&i]).await.is_ok() {
+                    acked.lock().unwrap().push(i);
+                }
+            }
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // A brand-new empty node, then a fifth: each is filled and becomes a voter.
+    let four = cluster.add_node(&["--snapshot-every", "20"]);
+    let five = cluster.add_node(&["--snapshot-every", "20"]);
+    cluster.wait_for(|s| s["voters"].as_array().is_some_and(|v| v.len() == 5), "five voters");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Shrink back: remove them through the leader's admin endpoint.
+    for (idx, id) in [(four, 4), (five, 5)] {
+        let leader = cluster.nodes[cluster.leader()].http_port;
+        let body = common::http_request(leader, "DELETE", &format!("/cluster/nodes/{id}")).unwrap_or_default();
+        assert!(body.contains("removed"), "{body}");
+        cluster.nodes[idx].stop();
+    }
+    cluster.wait_for(|s| s["voters"].as_array().is_some_and(|v| v.len() == 3), "three voters again");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    writer.await.unwrap();
+    let acked = acked.lock().unwrap().clone();
+    assert!(acked.len() > 50, "{} writes", acked.len());
+    converge(&cluster).await;
+    for n in cluster.nodes.iter().filter(|n| n.is_running()) {
+        let c = n.client().await;
+        let ids: std::collections::HashSet<i32> = c.query("SELECT id FROM ev", &[]).await.unwrap().iter().map(|r| r.get(0)).collect();
+        assert!(acked.iter().all(|i| ids.contains(i)), "an acknowledged write is missing");
+    }
+}

@@ -349,6 +349,19 @@ impl TestCluster {
         }
     }
 
+    /// Starts one more node (id = its position + 1) joining through node 1's Raft listener.
+    pub fn add_node(&mut self, extra: &[&str]) -> usize {
+        let port = free_port();
+        let listen = format!("127.0.0.1:{port}");
+        let id = (self.nodes.len() + 1).to_string();
+        let seeds = self.raft_ports.iter().map(|p| format!("127.0.0.1:{p}")).collect::<Vec<_>>().join(",");
+        let mut args = vec!["--node-id", &id, "--raft-listen", &listen, "--cluster-secret", CLUSTER_SECRET, "--heartbeat-ms", "50", "--election-timeout-ms", "300", "--join", &seeds];
+        args.extend(extra);
+        self.nodes.push(Server::start_with(&args));
+        self.raft_ports.push(port);
+        self.nodes.len() - 1
+    }
+
     /// The index (into `nodes`) of the current leader.
     pub fn leader(&self) -> usize {
         let deadline = Instant::now() + Duration::from_secs(30);
