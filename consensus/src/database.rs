@@ -25,6 +25,9 @@ pub struct Database {
     writer_interrupt: Arc<InterruptHandle>,
     readers: Arc<ReadPool>,
     recorder: SharedRecorder,
+    /// Bumped when an applied entry changed the schema, before the entry
+    /// counts as applied, so a schema cached at an older version is stale.
+    schema_version: AtomicU64,
 }
 
 /// Exclusive use of the writer connection. Whoever holds it is the only one
@@ -158,6 +161,7 @@ impl Database {
             writer_interrupt,
             readers,
             recorder,
+            schema_version: AtomicU64::new(0),
         }))
     }
 
@@ -167,6 +171,15 @@ impl Database {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Changes whenever an applied entry changed this database's schema.
+    pub fn schema_version(&self) -> u64 {
+        self.schema_version.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn schema_changed(&self) {
+        self.schema_version.fetch_add(1, Ordering::SeqCst);
     }
 
     /// How many transactions the write path has committed since the database was opened.

@@ -323,8 +323,9 @@ impl ExtendedQueryHandler for QueryHandler {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        let guard = self.conn.session.lock().await;
-        let session = guard.as_ref().ok_or_else(no_session)?;
+        let mut guard = self.conn.session.lock().await;
+        // Mutable only so the reference may live across the catch-up wait below.
+        let session = guard.as_mut().ok_or_else(no_session)?;
         if session.terminated.is_some() {
             return Err(PgError::IdleInTransactionTimeout.into());
         }
@@ -334,7 +335,13 @@ impl ExtendedQueryHandler for QueryHandler {
         let hints: Vec<Option<PgType>> = message.type_oids.iter().map(|oid| PgType::from_oid(*oid)).collect();
         // In a failed transaction only statements that end it may be parsed, as in PostgreSQL.
         let failed = session.txn.as_ref().is_some_and(|t| t.failed);
-        let prepared = match self.prepare(session, &message.query, &hints) {
+        let mut prepared = self.prepare(session, &message.query, &hints);
+        if let Err(e) = &prepared {
+            if crate::session::caught_up_after(&self.conn.node.cluster, e).await {
+                prepared = self.prepare(session, &message.query, &hints);
+            }
+        }
+        let prepared = match prepared {
             Ok(p) if failed && !matches!(p.plan, Plan::Rollback | Plan::RollbackTo(_) | Plan::Commit) => Err(PgError::InFailedTransaction),
             Err(_) if failed => Err(PgError::InFailedTransaction),
             other => other,

@@ -70,7 +70,8 @@ pub struct Node {
     pub store: Arc<Store>,
     /// The Raft group every change goes through.
     pub cluster: Arc<Cluster>,
-    schemas: Mutex<HashMap<String, SchemaSnapshot>>,
+    /// Each database's schema, with the database's schema version it was read at.
+    schemas: Mutex<HashMap<String, (u64, SchemaSnapshot)>>,
     generation: AtomicU64,
     pub plans: moka::sync::Cache<PlanKey, Arc<Vec<Plan>>>,
     pub locks: Arc<AdvisoryLocks>,
@@ -209,20 +210,24 @@ impl Node {
 
     /// The published schema of a database, loading it on first use.
     pub fn schema(&self, db: &Database) -> Result<SchemaSnapshot, PgError> {
-        if let Some(s) = self.schemas.lock().get(db.name()) {
-            return Ok(s.clone());
+        // Read the version first: a change applied while loading makes the next call reload.
+        let version = db.schema_version();
+        if let Some((v, s)) = self.schemas.lock().get(db.name()) {
+            if *v == version {
+                return Ok(s.clone());
+            }
         }
         let conn = db.read().map_err(PgError::from_store)?;
         let schema = load_schema(&conn).map_err(|e| PgError::from_sqlite(e, None))?;
         let snap = SchemaSnapshot { generation: self.generation.fetch_add(1, Ordering::SeqCst), schema: Arc::new(schema) };
-        self.schemas.lock().entry(db.name().to_string()).or_insert(snap.clone());
+        self.schemas.lock().insert(db.name().to_string(), (version, snap.clone()));
         Ok(snap)
     }
 
     /// Publishes a schema read from the writer after a committed DDL.
-    pub fn publish_schema(&self, db: &str, schema: Schema) -> SchemaSnapshot {
+    pub fn publish_schema(&self, db: &Database, schema: Schema) -> SchemaSnapshot {
         let snap = SchemaSnapshot { generation: self.generation.fetch_add(1, Ordering::SeqCst), schema: Arc::new(schema) };
-        self.schemas.lock().insert(db.to_string(), snap.clone());
+        self.schemas.lock().insert(db.name().to_string(), (db.schema_version(), snap.clone()));
         snap
     }
 

@@ -104,6 +104,23 @@ fn in_blocking<R>(f: impl FnOnce() -> R) -> R {
     tokio::task::block_in_place(f)
 }
 
+/// On a follower, a statement naming an object this node has not learnt of
+/// yet (another node's session just created it) may be behind the leader:
+/// catches up to the leader's read index. Returns whether the statement is
+/// worth translating again.
+pub async fn caught_up_after(cluster: &Arc<consensus::raft::Cluster>, e: &PgError) -> bool {
+    let missing = matches!(e.sqlstate().code(), "42P01" | "42883" | "42704" | "42703" | "3F000" | "42P02");
+    if !missing || cluster.is_leader() {
+        return false;
+    }
+    let Ok(index) = cluster.read_index().await else { return false };
+    let applied = cluster.applied_index();
+    tracing::debug!(code = e.sqlstate().code(), index, applied, "catching up with the leader before translating again");
+    // Translating again is worth it even when the entries were applied
+    // meanwhile: the first attempt may have raced with them.
+    cluster.wait_applied(index, Duration::from_secs(10)).await
+}
+
 /// Before a read on this node's replica: `session` (the default) waits
 /// until the session's last write is applied here, `linearizable` until
 /// everything committed before the read began is, `local` never waits.
@@ -787,7 +804,13 @@ impl Session {
         };
         if units.len() == 1 {
             self.statement_text = Some(sql.to_string());
-            let r = match self.plans(sql, &[]) {
+            let mut planned = self.plans(sql, &[]);
+            if let Err(e) = &planned {
+                if caught_up_after(&self.node.cluster, e).await {
+                    planned = self.plans(sql, &[]);
+                }
+            }
+            let r = match planned {
                 Ok(plans) => self.execute(&plans[0], &[], &|_| false, 0).await,
                 Err(e) => Err(self.fail(e)),
             };
@@ -802,7 +825,13 @@ impl Session {
         let mut out = Vec::with_capacity(units.len());
         for unit in &units {
             self.statement_text = unit.text();
-            let r = match self.plan_unit(unit) {
+            let mut planned = self.plan_unit(unit);
+            if let Err(e) = &planned {
+                if caught_up_after(&self.node.cluster, e).await {
+                    planned = self.plan_unit(unit);
+                }
+            }
+            let r = match planned {
                 Ok(plan) => self.execute(&plan, &[], &|_| false, 0).await,
                 Err(e) => Err(self.fail(e)),
             };

@@ -103,7 +103,7 @@ impl Session {
             }
             if commit && result.is_ok() {
                 if let Some(s) = t.schema.take() {
-                    self.node.publish_schema(&self.database, (*s.schema).clone());
+                    self.node.publish_schema(&self.db, (*s.schema).clone());
                 }
             }
         }

@@ -292,7 +292,7 @@ async fn a_random_workload_through_every_node_leaves_identical_tables() {
             }
             _ => format!("INSERT INTO log (what) SELECT 'batch ' || g FROM generate_series(1, {}) g", k % 4 + 1),
         };
-        c.batch_execute(&sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+        c.batch_execute(&sql).await.unwrap_or_else(|e| panic!("{sql}: {:?}", e.as_db_error()));
     }
     converge(&cluster).await;
     for table in ["d", "log"] {
@@ -491,5 +491,42 @@ async fn the_cluster_grows_to_five_and_shrinks_back_while_writes_run() {
         let c = n.client().await;
         let ids: std::collections::HashSet<i32> = c.query("SELECT id FROM ev", &[]).await.unwrap().iter().map(|r| r.get(0)).collect();
         assert!(acked.iter().all(|i| ids.contains(i)), "an acknowledged write is missing");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_partitioned_leader_stops_writing_the_majority_continues_and_all_converge() {
+    let cluster = TestCluster::start_partitionable(3);
+    let old = cluster.leader();
+    let setup = cluster.nodes[old].client().await;
+    setup.batch_execute("CREATE TABLE p (id int PRIMARY KEY, side text); INSERT INTO p VALUES (1, 'before')").await.unwrap();
+    converge(&cluster).await;
+    let isolated = cluster.nodes[old].client().await;
+    cluster.faults.as_ref().unwrap().isolate(old, 3);
+    // The majority elects a new leader and goes on writing.
+    let majority: Vec<usize> = (0..3).filter(|i| *i != old).collect();
+    let port = cluster.nodes[majority[0]].port;
+    let seen = until_ok(port, "INSERT INTO p VALUES (2, 'majority')").await;
+    assert!(seen.iter().all(|c| ["40001", "08006", "25006"].contains(&c.as_str())), "{seen:?}");
+    // The old leader, alone, does not commit anything.
+    let err = isolated.batch_execute("INSERT INTO p VALUES (3, 'minority')").await.unwrap_err();
+    assert!(["40001", "08006", "25006"].contains(&code(&err).as_str()), "{err:?}");
+    cluster.faults.as_ref().unwrap().heal();
+    // After healing, everyone converges on the majority's history.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let mut dumps = Vec::new();
+        for n in &cluster.nodes {
+            if let Ok((c, conn)) = tokio_postgres::connect(&n.url("postgres", "postgres"), tokio_postgres::NoTls).await {
+                tokio::spawn(conn);
+                dumps.push(dump(&c, "p").await);
+            }
+        }
+        let want = vec!["1|before".to_string(), "2|majority".to_string()];
+        if dumps.len() == 3 && dumps.iter().all(|d| *d == want) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no convergence after healing: {dumps:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

@@ -124,6 +124,7 @@ pub struct Cluster {
     creds: Credentials,
     shutdown: watch::Sender<bool>,
     raft_addr: Option<String>,
+    election_timeout_ms: u64,
 }
 
 fn start_err(e: impl std::fmt::Display) -> ClusterError {
@@ -170,7 +171,8 @@ impl Cluster {
             ..Default::default()
         };
         let config = Arc::new(config.validate().map_err(start_err)?);
-        let creds = Credentials::new(&options.secret, cluster_id.clone());
+        let source = options.raft_listen.as_deref().and_then(|l| l.parse::<std::net::SocketAddr>().ok()).map(|a| a.ip()).filter(|ip| !ip.is_unspecified());
+        let creds = Credentials::new(&options.secret, cluster_id.clone(), source);
         let applied = sm.applied_index();
         let raft = Raft::new(node_id, config, Network::new(creds.clone()), log, sm.clone()).await.map_err(start_err)?;
         let (shutdown, shutdown_rx) = watch::channel(false);
@@ -191,6 +193,7 @@ impl Cluster {
             creds,
             shutdown,
             raft_addr: raft_addr.clone(),
+            election_timeout_ms: options.election_timeout.0.as_millis() as u64,
         });
         if let Some(listen) = &options.raft_listen {
             let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| ClusterError::Start(format!("cannot listen on {listen}: {e}")))?;
@@ -430,6 +433,12 @@ impl Cluster {
         if m.current_leader != Some(self.node_id) || m.state != ServerState::Leader {
             return Err(CommitError::NotLeader { leader: self.leader() });
         }
+        // A leader cut off from the majority stops taking writes once it has
+        // not heard from a quorum for an election timeout: by then the others
+        // may have elected a new leader.
+        if m.millis_since_quorum_ack.is_some_and(|ms| ms > self.election_timeout_ms) {
+            return Err(CommitError::Unavailable(format!("the leader has not reached a majority for {} ms", m.millis_since_quorum_ack.unwrap_or(0))));
+        }
         if self.ready_term.load(Ordering::SeqCst) == m.current_term {
             return Ok(());
         }
@@ -474,8 +483,9 @@ impl Cluster {
 
     async fn propose(&self, command: Command) -> Result<u64, CommitError> {
         // Without a quorum a proposal would wait forever; its outcome is then unknown.
-        let Ok(result) = tokio::time::timeout(Duration::from_secs(30), self.raft.client_write(command)).await else {
-            return Err(CommitError::Unavailable("no quorum committed the change within 30 s".into()));
+        let wait = Duration::from_millis((self.election_timeout_ms * 20).max(5_000));
+        let Ok(result) = tokio::time::timeout(wait, self.raft.client_write(command)).await else {
+            return Err(CommitError::Unavailable(format!("no quorum committed the change within {} ms", wait.as_millis())));
         };
         match result {
             Ok(resp) => match resp.data.error {
@@ -503,6 +513,10 @@ impl Cluster {
             };
         }
         let lease = tokio::task::spawn_blocking(move || lease.execute_batch("ROLLBACK").map(|_| lease)).await.map_err(|e| CommitError::Local(e.to_string()))?.map_err(|e| CommitError::Local(e.to_string()))?;
+        if self.raft.metrics().borrow().millis_since_quorum_ack.is_some_and(|ms| ms > self.election_timeout_ms) {
+            // Cut off from the majority: not proposed, so certainly not committed.
+            return Err(CommitError::NotLeader { leader: None });
+        }
         let proposal = self.next_proposal.fetch_add(1, Ordering::SeqCst);
         self.handoff.give(proposal, lease);
         let r = self.propose(Command::Transaction { database, steps, origin: Origin { node: self.node_id, proposal } }).await;

@@ -60,11 +60,14 @@ pub struct Credentials {
     key: hmac::Key,
     /// Empty until the node belongs to a cluster.
     pub cluster_id: Arc<parking_lot::RwLock<String>>,
+    /// The local address connections to peers leave from: the Raft listener's
+    /// own IP when it listens on one, so peers (and firewalls) see one address per node.
+    pub source: Option<std::net::IpAddr>,
 }
 
 impl Credentials {
-    pub fn new(secret: &str, cluster_id: Arc<parking_lot::RwLock<String>>) -> Credentials {
-        Credentials { key: hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes()), cluster_id }
+    pub fn new(secret: &str, cluster_id: Arc<parking_lot::RwLock<String>>, source: Option<std::net::IpAddr>) -> Credentials {
+        Credentials { key: hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes()), cluster_id, source }
     }
 
     fn proof(&self, role: &[u8], challenge: &[u8], cluster: &str) -> Vec<u8> {
@@ -157,6 +160,22 @@ impl RaftServer {
     }
 }
 
+async fn connect(addr: &str, source: Option<std::net::IpAddr>) -> std::io::Result<TcpStream> {
+    let Some(source) = source else { return TcpStream::connect(addr).await };
+    let mut last = std::io::Error::other(format!("{addr} resolves to no address"));
+    for target in tokio::net::lookup_host(addr).await? {
+        let socket = if target.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+        if source.is_ipv4() == target.is_ipv4() {
+            socket.bind(std::net::SocketAddr::new(source, 0))?;
+        }
+        match socket.connect(target).await {
+            Ok(s) => return Ok(s),
+            Err(e) => last = e,
+        }
+    }
+    Err(last)
+}
+
 /// A connection to one peer, opened on first use and again after a failure.
 pub struct Peer {
     addr: String,
@@ -178,7 +197,7 @@ impl Peer {
         let bytes = bincode::serialize(req).map_err(std::io::Error::other)?;
         let attempt = async {
             if self.stream.is_none() {
-                let mut s = TcpStream::connect(&self.addr).await?;
+                let mut s = connect(&self.addr, self.creds.source).await?;
                 s.set_nodelay(true)?;
                 handshake(&mut s, &self.creds, false).await?;
                 self.stream = Some(s);

@@ -217,6 +217,9 @@ impl StateMachine {
         let schema_changed = steps.iter().any(|s| matches!(s, Step::Sql(_)));
         let result = tokio::task::spawn_blocking(move || apply_to(&lease, log_id, &steps)).await.map_err(sm_write)?.map_err(sm_write)?;
         if schema_changed && result.is_none() {
+            if let Ok(db) = self.store.get(database) {
+                db.schema_changed();
+            }
             let _ = self.events.send(ApplyEvent::Schema(database.to_string()));
         }
         Ok(Applied { error: result })

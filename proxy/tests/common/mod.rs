@@ -45,14 +45,22 @@ impl Server {
                 self.port = free_port();
                 self.http_port = free_port();
             }
+            // LITEGRES_TEST_LOG=<filter> keeps each node's log in <data dir>.log for debugging.
+            let (filter, stdout, stderr) = match std::env::var("LITEGRES_TEST_LOG") {
+                Ok(f) => {
+                    let file = std::fs::File::create(self.dir.with_extension("log")).expect("log file");
+                    (f, Stdio::from(file.try_clone().expect("log file")), Stdio::from(file))
+                }
+                Err(_) => ("warn".to_string(), Stdio::null(), Stdio::piped()),
+            };
             let mut child = Command::new(bin())
                 .args(["serve", "--data-dir"])
                 .arg(&self.dir)
                 .args(["--listen", &format!("127.0.0.1:{}", self.port), "--http-listen", &format!("127.0.0.1:{}", self.http_port)])
                 .args(&self.extra)
-                .env("LITEGRES_LOG", "warn")
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped())
+                .env("LITEGRES_LOG", filter)
+                .stdout(stdout)
+                .stderr(stderr)
                 .spawn()
                 .expect("spawn litegres");
             let deadline = Instant::now() + Duration::from_secs(20);
@@ -303,6 +311,79 @@ pub fn cluster_status(port: u16) -> Option<serde_json::Value> {
 pub struct TestCluster {
     pub nodes: Vec<Server>,
     pub raft_ports: Vec<u16>,
+    /// With proxies between the Raft listeners: the faults they inject.
+    pub faults: Option<std::sync::Arc<Faults>>,
+}
+
+/// Connections between nodes that the proxies refuse or cut. Node `i`
+/// (0-based) sends its Raft traffic from 127.0.0.(11+i), which is how a
+/// proxy knows who connects.
+#[derive(Default)]
+pub struct Faults {
+    blocked: std::sync::Mutex<std::collections::HashSet<(u8, u8)>>,
+    open: std::sync::Mutex<Vec<(u8, u8, std::net::TcpStream)>>,
+}
+
+impl Faults {
+    fn octet(node: usize) -> u8 {
+        11 + node as u8
+    }
+
+    /// Cuts `node` off from every other node, both ways, including connections already open.
+    pub fn isolate(&self, node: usize, n: usize) {
+        let me = Faults::octet(node);
+        let mut blocked = self.blocked.lock().unwrap();
+        for other in (0..n).filter(|o| *o != node).map(Faults::octet) {
+            blocked.insert((me, other));
+            blocked.insert((other, me));
+        }
+        let mut open = self.open.lock().unwrap();
+        open.retain(|(src, dst, s)| {
+            let cut = blocked.contains(&(*src, *dst));
+            if cut {
+                let _ = s.shutdown(std::net::Shutdown::Both);
+            }
+            !cut
+        });
+    }
+
+    pub fn heal(&self) {
+        self.blocked.lock().unwrap().clear();
+    }
+
+    /// Forwards connections to `target` (node `dst`'s Raft listener) unless they are blocked.
+    fn proxy(self: &std::sync::Arc<Self>, target: std::net::SocketAddr, dst: u8) -> u16 {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("proxy port");
+        let port = listener.local_addr().expect("proxy addr").port();
+        let faults = self.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming().map_while(Result::ok) {
+                let src = match client.peer_addr().map(|a| a.ip()) {
+                    Ok(std::net::IpAddr::V4(ip)) => ip.octets()[3],
+                    _ => 0,
+                };
+                if faults.blocked.lock().unwrap().contains(&(src, dst)) {
+                    continue;
+                }
+                let Ok(server) = std::net::TcpStream::connect(target) else { continue };
+                {
+                    let mut open = faults.open.lock().unwrap();
+                    if let (Ok(a), Ok(b)) = (client.try_clone(), server.try_clone()) {
+                        open.push((src, dst, a));
+                        open.push((src, dst, b));
+                    }
+                }
+                for (mut from, mut to) in [(client.try_clone(), server.try_clone()), (server.try_clone(), client.try_clone())].into_iter().filter_map(|(a, b)| Some((a.ok()?, b.ok()?))) {
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut to);
+                        let _ = to.shutdown(std::net::Shutdown::Both);
+                        let _ = from.shutdown(std::net::Shutdown::Both);
+                    });
+                }
+            }
+        });
+        port
+    }
 }
 
 pub const CLUSTER_SECRET: &str = "test-cluster-secret";
@@ -329,7 +410,7 @@ impl TestCluster {
             args.extend(extra);
             nodes.push(Server::start_with(&args));
         }
-        let c = TestCluster { nodes, raft_ports };
+        let c = TestCluster { nodes, raft_ports, faults: None };
         c.wait_for(|s| s["voters"].as_array().is_some_and(|v| v.len() == n) && s["leader"].is_u64(), "every node to become a voter");
         c
     }
@@ -347,6 +428,36 @@ impl TestCluster {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// A cluster whose Raft traffic passes through proxies that can partition it.
+    pub fn start_partitionable(n: usize) -> TestCluster {
+        let faults = std::sync::Arc::new(Faults::default());
+        let listens: Vec<std::net::SocketAddr> = (0..n)
+            .map(|i| {
+                let ip = std::net::Ipv4Addr::new(127, 0, 0, Faults::octet(i));
+                let port = TcpListener::bind((ip, 0)).and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port");
+                std::net::SocketAddr::from((ip, port))
+            })
+            .collect();
+        let proxies: Vec<u16> = listens.iter().enumerate().map(|(i, l)| faults.proxy(*l, Faults::octet(i))).collect();
+        let mut nodes = Vec::new();
+        for i in 0..n {
+            let listen = listens[i].to_string();
+            let advertise = format!("127.0.0.1:{}", proxies[i]);
+            let id = (i + 1).to_string();
+            let seed = format!("127.0.0.1:{}", proxies[0]);
+            let mut args = vec!["--node-id", &id, "--raft-listen", &listen, "--advertise", &advertise, "--cluster-secret", CLUSTER_SECRET, "--heartbeat-ms", "50", "--election-timeout-ms", "300"];
+            if i == 0 {
+                args.push("--bootstrap");
+            } else {
+                args.extend(["--join", &seed]);
+            }
+            nodes.push(Server::start_with(&args));
+        }
+        let c = TestCluster { nodes, raft_ports: proxies, faults: Some(faults) };
+        c.wait_for(|s| s["voters"].as_array().is_some_and(|v| v.len() == n) && s["leader"].is_u64(), "every node to become a voter");
+        c
     }
 
     /// Starts one more node (id = its position + 1) joining through node 1's Raft listener.
