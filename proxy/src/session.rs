@@ -339,6 +339,12 @@ impl Session {
     }
 
     async fn execute_inner(&mut self, plan: &Plan, params: &[Value], binary: &(dyn Fn(usize) -> bool + Sync), max_rows: usize) -> Result<Outcome, PgError> {
+        // CREATE and DROP DATABASE on a follower are run by the leader.
+        if matches!(plan, Plan::CreateDatabase(_) | Plan::DropDatabase { .. }) && self.remote.is_none() && self.txn.as_ref().is_none_or(|t| t.implicit) && !self.node.cluster.is_leader() {
+            let r = self.forward(params, &[], binary).await;
+            self.node.databases_changed();
+            return r;
+        }
         // A transaction that already writes at the leader runs there to its end.
         if self.remote.is_some() && !matches!(plan, Plan::Commit | Plan::Rollback | Plan::Empty) {
             let types = match plan {
@@ -550,10 +556,11 @@ impl Session {
                 if self.node.store.exists(name) {
                     return Err(PgError::DuplicateDatabase(name.clone()));
                 }
-                self.node.cluster.create_database(name).await.map_err(|e| match e {
+                let index = self.node.cluster.create_database(name).await.map_err(|e| match e {
                     consensus::raft::CommitError::Rejected(m) if m.contains("already exists") => PgError::DuplicateDatabase(name.clone()),
                     e => PgError::from_commit(e),
                 })?;
+                self.last_write_index = self.last_write_index.max(index);
                 self.node.databases_changed();
                 Ok(Outcome::Command("CREATE DATABASE".into()))
             }
@@ -588,10 +595,11 @@ impl Session {
                         self.node.activity.lock().remove(pid);
                     }
                 }
-                self.node.cluster.drop_database(name).await.map_err(|e| match e {
+                let index = self.node.cluster.drop_database(name).await.map_err(|e| match e {
                     consensus::raft::CommitError::Rejected(_) => PgError::NoSuchDatabase(name.clone()),
                     e => PgError::from_commit(e),
                 })?;
+                self.last_write_index = self.last_write_index.max(index);
                 self.node.forget_schema(name);
                 self.node.databases_changed();
                 Ok(Outcome::Command("DROP DATABASE".into()))

@@ -61,6 +61,12 @@ async fn what_the_leader_commits_every_node_holds_identically() {
     // A failed statement leaves nothing behind.
     assert_eq!(code(&c.batch_execute("INSERT INTO parent VALUES (1)").await.unwrap_err()), "23505");
     c.batch_execute("CREATE DATABASE other").await.unwrap();
+    // Through a follower too.
+    let f = cluster.nodes[cluster.followers()[0]].client().await;
+    f.batch_execute("CREATE DATABASE other2").await.unwrap();
+    assert_eq!(code(&f.batch_execute("CREATE DATABASE other2").await.unwrap_err()), "42P04");
+    let n: i64 = f.query_one("SELECT count(*) FROM pg_database WHERE datname = 'other2'", &[]).await.unwrap().get(0);
+    assert_eq!(n, 1);
     let want_t = dump(&c, "t").await;
     assert_eq!(want_t.len(), 44);
     assert!(!want_t.iter().any(|r| r.contains("undone")));
@@ -473,6 +479,14 @@ async fn the_cluster_grows_to_five_and_shrinks_back_while_writes_run() {
     let five = cluster.add_node(&["--snapshot-every", "20"]);
     cluster.wait_for(|s| s["voters"].as_array().is_some_and(|v| v.len() == 5), "five voters");
     tokio::time::sleep(Duration::from_millis(300)).await;
+    // The new nodes hold everything acknowledged so far.
+    let so_far = acked.lock().unwrap().clone();
+    for idx in [four, five] {
+        let c = cluster.nodes[idx].client().await;
+        c.batch_execute("SET litegres.read_consistency = linearizable").await.unwrap();
+        let ids: std::collections::HashSet<i32> = c.query("SELECT id FROM ev", &[]).await.unwrap().iter().map(|r| r.get(0)).collect();
+        assert!(so_far.iter().all(|i| ids.contains(i)), "node {} lacks acknowledged writes", idx + 1);
+    }
     // Shrink back: remove them through the leader's admin endpoint.
     for (idx, id) in [(four, 4), (five, 5)] {
         let leader = cluster.nodes[cluster.leader()].http_port;
