@@ -274,6 +274,20 @@ impl Node {
                     })
                     .collect()
             }
+            "pg_stat_replication" => {
+                let st = self.cluster.status();
+                let lsn = |i: u64| format!("0/{i:X}");
+                st.lag
+                    .iter()
+                    .filter(|(id, _)| **id != st.node_id)
+                    .map(|(id, lag)| {
+                        let matched = st.last_log_index.saturating_sub(*lag);
+                        let state = if st.learners.contains(id) { "catchup" } else { "streaming" };
+                        let addr = st.nodes.get(id).cloned().unwrap_or_default();
+                        json!([*id as i64, 10, "litegres", format!("node {id}"), addr, null, null, null, null, state, lsn(st.last_log_index), lsn(matched), lsn(matched), lsn(matched), null, null, null, 1, "quorum", null])
+                    })
+                    .collect()
+            }
             "database_sizes" => self
                 .store
                 .list()

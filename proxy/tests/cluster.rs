@@ -127,6 +127,14 @@ async fn a_follower_session_writes_through_the_leader_and_reads_its_own_writes()
     assert_eq!(dump(&lin, "kv").await, vec!["1|uno".to_string(), "2|two".to_string(), "4|four".to_string()]);
     let leader = cluster.nodes[cluster.leader()].client().await;
     assert_eq!(dump(&leader, "kv").await, dump(&lin, "kv").await);
+    // Replication is visible as PostgreSQL shows it: one row per follower on the leader.
+    let rows = leader.query("SELECT application_name, state, sync_state FROM pg_stat_replication ORDER BY 1", &[]).await.unwrap();
+    assert_eq!(rows.len(), 2);
+    assert!(rows.iter().all(|r| r.get::<_, String>(1) == "streaming" && r.get::<_, String>(2) == "quorum"));
+    let none: i64 = f1.query_one("SELECT count(*) FROM pg_stat_replication", &[]).await.unwrap().get(0);
+    assert_eq!(none, 0, "a follower has no replicas of its own");
+    let lag: String = f1.query_one("SHOW litegres.replica_lag", &[]).await.unwrap().get(0);
+    assert!(lag.parse::<u64>().is_ok(), "{lag}");
 }
 
 /// Runs `sql` on `port` until it succeeds (bounded); returns the SQLSTATEs of the failures seen.

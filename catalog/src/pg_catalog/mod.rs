@@ -157,6 +157,30 @@ pub fn live_columns(name: &str) -> Option<Vec<(&'static str, PgType)>> {
             ("sourceline", INT4),
             ("pending_restart", BOOL),
         ],
+        // On the leader, one row per other member: how far its log and its
+        // applied state are (log indexes shown as LSNs, 0/<index>).
+        "pg_stat_replication" => vec![
+            ("pid", INT4),
+            ("usesysid", OID),
+            ("usename", NAME),
+            ("application_name", TEXT),
+            ("client_addr", TEXT),
+            ("client_hostname", TEXT),
+            ("client_port", INT4),
+            ("backend_start", PgType::TIMESTAMPTZ),
+            ("backend_xmin", TEXT),
+            ("state", TEXT),
+            ("sent_lsn", TEXT),
+            ("write_lsn", TEXT),
+            ("flush_lsn", TEXT),
+            ("replay_lsn", TEXT),
+            ("write_lag", PgType::INTERVAL),
+            ("flush_lag", PgType::INTERVAL),
+            ("replay_lag", PgType::INTERVAL),
+            ("sync_priority", INT4),
+            ("sync_state", TEXT),
+            ("reply_time", PgType::TIMESTAMPTZ),
+        ],
         _ => return None,
     })
 }
