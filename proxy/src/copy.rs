@@ -293,6 +293,50 @@ fn csv_field(v: &[u8], plan: &CopyPlan) -> String {
     }
 }
 
+/// COPY FROM STDIN as the session receives it.
+impl crate::session::Session {
+    /// Feeds COPY FROM data.
+    pub fn copy_data(&mut self, data: &[u8]) -> Result<(), PgError> {
+        let mut copy = self.copy_in.take().ok_or_else(|| PgError::Protocol("no COPY in progress".into()))?;
+        let r = self.with_writer(|s, conn| s.with_exec_ctx(|s| copy.feed(conn, data, &s.format(), &s.schema()?.schema)));
+        self.copy_in = Some(copy);
+        r
+    }
+
+    /// Ends COPY FROM: the remaining rows are inserted; returns the row count.
+    pub async fn copy_done(&mut self) -> Result<usize, PgError> {
+        let mut copy = self.copy_in.take().ok_or_else(|| PgError::Protocol("no COPY in progress".into()))?;
+        let r = self.with_writer(|s, conn| s.with_exec_ctx(|s| copy.finish(conn, &s.format(), &s.schema()?.schema)));
+        let implicit = self.txn.as_ref().is_some_and(|t| t.implicit);
+        match r {
+            Ok(n) => {
+                if implicit {
+                    self.end_txn(true).await?;
+                }
+                Ok(n)
+            }
+            Err(e) => {
+                if implicit {
+                    let _ = self.end_txn(false).await;
+                } else if let Some(t) = self.txn.as_mut() {
+                    t.failed = true;
+                }
+                Err(e)
+            }
+        }
+    }
+
+    pub async fn copy_fail(&mut self) {
+        self.copy_in = None;
+        if self.txn.as_ref().is_some_and(|t| t.implicit) {
+            let _ = self.end_txn(false).await;
+        } else if let Some(t) = self.txn.as_mut() {
+            t.failed = true;
+        }
+    }
+
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -116,10 +116,13 @@ fn type_of(session: &Session, oid: u32, typmod: i32) -> PgType {
         .unwrap_or(PgType::TEXT)
 }
 
+/// Open forwarded transactions: their stand-in sessions and last activity.
+type OpenTxns = HashMap<TxnKey, (Arc<tokio::sync::Mutex<Session>>, Instant)>;
+
 /// The leader's side: stand-in sessions of forwarded transactions.
 pub struct ForwardHost {
     node: std::sync::Weak<Node>,
-    open: parking_lot::Mutex<HashMap<TxnKey, (Arc<tokio::sync::Mutex<Session>>, Instant)>>,
+    open: parking_lot::Mutex<OpenTxns>,
 }
 
 /// A forwarded transaction idle this long is rolled back (its follower is gone).

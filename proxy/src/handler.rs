@@ -337,7 +337,7 @@ impl ExtendedQueryHandler for QueryHandler {
         let failed = session.txn.as_ref().is_some_and(|t| t.failed);
         let mut prepared = self.prepare(session, &message.query, &hints);
         if let Err(e) = &prepared {
-            if crate::session::caught_up_after(&self.conn.node.cluster, e).await {
+            if crate::replica::caught_up_after(&self.conn.node.cluster, e).await {
                 prepared = self.prepare(session, &message.query, &hints);
             }
         }

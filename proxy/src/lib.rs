@@ -18,6 +18,7 @@ pub mod functions;
 pub mod handler;
 pub mod locks;
 pub mod node;
+pub mod replica;
 pub mod server;
 pub mod session;
 pub mod settings;

@@ -104,38 +104,6 @@ fn in_blocking<R>(f: impl FnOnce() -> R) -> R {
     tokio::task::block_in_place(f)
 }
 
-/// On a follower, a statement naming an object this node has not learnt of
-/// yet (another node's session just created it) may be behind the leader:
-/// catches up to the leader's read index. Returns whether the statement is
-/// worth translating again.
-pub async fn caught_up_after(cluster: &Arc<consensus::raft::Cluster>, e: &PgError) -> bool {
-    let missing = matches!(e.sqlstate().code(), "42P01" | "42883" | "42704" | "42703" | "3F000" | "42P02");
-    if !missing || cluster.is_leader() {
-        return false;
-    }
-    let Ok(index) = cluster.read_index().await else { return false };
-    let applied = cluster.applied_index();
-    tracing::debug!(code = e.sqlstate().code(), index, applied, "catching up with the leader before translating again");
-    // Translating again is worth it even when the entries were applied
-    // meanwhile: the first attempt may have raced with them.
-    cluster.wait_applied(index, Duration::from_secs(10)).await
-}
-
-/// Before a read on this node's replica: `session` (the default) waits
-/// until the session's last write is applied here, `linearizable` until
-/// everything committed before the read began is, `local` never waits.
-async fn wait_for_consistency(cluster: Arc<consensus::raft::Cluster>, consistency: Option<String>, last_write: u64) -> Result<(), PgError> {
-    let index = match consistency.as_deref() {
-        Some("local") => return Ok(()),
-        Some("linearizable") => cluster.read_index().await.map_err(PgError::from_commit)?,
-        _ => last_write,
-    };
-    if index > cluster.applied_index() && !cluster.wait_applied(index, Duration::from_secs(30)).await {
-        return Err(PgError::CommitUnknown(format!("this node has not applied entry {index} within 30 s")));
-    }
-    Ok(())
-}
-
 impl Session {
     pub fn new(node: Arc<Node>, pid: i32, user: &str, database: &str, db: Arc<Database>, cancel: Arc<CancelTarget>) -> Session {
         let node_for_live = node.clone();
@@ -368,42 +336,9 @@ impl Session {
                 self.end_txn(false).await?;
                 Ok(Outcome::Command("ROLLBACK".into()))
             }
-            Plan::Savepoint(name) => {
-                let t = self.txn.as_mut().filter(|t| !t.implicit).ok_or(PgError::NoTransaction("SAVEPOINT"))?;
-                let mut mark = consensus::effects::Mark::default();
-                if let Some(lease) = &self.lease {
-                    in_blocking(|| lease.execute_batch(&format!("SAVEPOINT \"{}\"", name.replace('"', "\"\"")))).map_err(|e| PgError::from_sqlite(e, None))?;
-                    mark = lease.mark();
-                }
-                t.savepoints.push((name.clone(), mark));
-                Ok(Outcome::Command("SAVEPOINT".into()))
-            }
-            Plan::Release(name) => {
-                let t = self.txn.as_mut().filter(|t| !t.implicit).ok_or(PgError::NoTransaction("RELEASE SAVEPOINT"))?;
-                let pos = t.savepoints.iter().rposition(|(s, _)| s == name).ok_or_else(|| PgError::NoSuchSavepoint(name.clone()))?;
-                if let Some(lease) = &self.lease {
-                    in_blocking(|| lease.execute_batch(&format!("RELEASE \"{}\"", name.replace('"', "\"\"")))).map_err(|e| PgError::from_sqlite(e, None))?;
-                }
-                t.savepoints.truncate(pos);
-                Ok(Outcome::Command("RELEASE".into()))
-            }
-            Plan::RollbackTo(name) => {
-                let t = self.txn.as_mut().filter(|t| !t.implicit).ok_or(PgError::NoTransaction("ROLLBACK TO SAVEPOINT"))?;
-                let pos = t.savepoints.iter().rposition(|(s, _)| s == name).ok_or_else(|| PgError::NoSuchSavepoint(name.clone()))?;
-                if let Some(lease) = &self.lease {
-                    in_blocking(|| lease.execute_batch(&format!("ROLLBACK TO \"{}\"", name.replace('"', "\"\"")))).map_err(|e| PgError::from_sqlite(e, None))?;
-                    // What ran since the savepoint is not part of the transaction any more.
-                    lease.rewind(t.savepoints[pos].1);
-                    // DDL undone by the rollback must leave the session's schema too.
-                    if t.schema.is_some() {
-                        let schema = in_blocking(|| load_schema(lease)).map_err(|e| PgError::from_sqlite(e, None))?;
-                        t.schema = Some(SchemaSnapshot { generation: self.node.next_generation(), schema: Arc::new(schema) });
-                    }
-                }
-                t.savepoints.truncate(pos + 1);
-                t.failed = false;
-                Ok(Outcome::Command("ROLLBACK".into()))
-            }
+            Plan::Savepoint(name) => self.savepoint(name),
+            Plan::Release(name) => self.release(name),
+            Plan::RollbackTo(name) => self.rollback_to(name),
             Plan::Set { name, value, local } => {
                 let v = match value {
                     SetValue::Default => None,
@@ -717,7 +652,7 @@ impl Session {
             self.snapshot = Some(snap);
             return r.map(wrap);
         }
-        wait_for_consistency(self.node.cluster.clone(), self.settings.get("litegres.read_consistency"), self.last_write_index).await?;
+        crate::replica::wait_for_consistency(self.node.cluster.clone(), self.settings.get("litegres.read_consistency"), self.last_write_index).await?;
         let db = self.db.clone();
         in_blocking(|| {
             let conn = db.read().map_err(PgError::from_store)?;
@@ -726,55 +661,15 @@ impl Session {
         .map(wrap)
     }
 
-    /// Feeds COPY FROM data.
-    pub fn copy_data(&mut self, data: &[u8]) -> Result<(), PgError> {
-        let mut copy = self.copy_in.take().ok_or_else(|| PgError::Protocol("no COPY in progress".into()))?;
-        let r = self.with_writer(|s, conn| s.with_exec_ctx(|s| copy.feed(conn, data, &s.format(), &s.schema()?.schema)));
-        self.copy_in = Some(copy);
-        r
-    }
-
-    /// Ends COPY FROM: the remaining rows are inserted; returns the row count.
-    pub async fn copy_done(&mut self) -> Result<usize, PgError> {
-        let mut copy = self.copy_in.take().ok_or_else(|| PgError::Protocol("no COPY in progress".into()))?;
-        let r = self.with_writer(|s, conn| s.with_exec_ctx(|s| copy.finish(conn, &s.format(), &s.schema()?.schema)));
-        let implicit = self.txn.as_ref().is_some_and(|t| t.implicit);
-        match r {
-            Ok(n) => {
-                if implicit {
-                    self.end_txn(true).await?;
-                }
-                Ok(n)
-            }
-            Err(e) => {
-                if implicit {
-                    let _ = self.end_txn(false).await;
-                } else if let Some(t) = self.txn.as_mut() {
-                    t.failed = true;
-                }
-                Err(e)
-            }
-        }
-    }
-
-    pub async fn copy_fail(&mut self) {
-        self.copy_in = None;
-        if self.txn.as_ref().is_some_and(|t| t.implicit) {
-            let _ = self.end_txn(false).await;
-        } else if let Some(t) = self.txn.as_mut() {
-            t.failed = true;
-        }
-    }
-
     /// Runs `f` with this session installed for SQL functions (defaults such as now() and nextval()).
-    fn with_exec_ctx<R>(&mut self, f: impl FnOnce(&mut Session) -> Result<R, PgError>) -> Result<R, PgError> {
+    pub(crate) fn with_exec_ctx<R>(&mut self, f: impl FnOnce(&mut Session) -> Result<R, PgError>) -> Result<R, PgError> {
         let mut ctx = self.exec_ctx();
         let r = crate::functions::with_ctx(&mut ctx, || f(self));
         self.absorb_ctx(ctx)?;
         r
     }
 
-    fn with_writer<R>(&mut self, f: impl FnOnce(&mut Session, &rusqlite::Connection) -> Result<R, PgError>) -> Result<R, PgError> {
+    pub(crate) fn with_writer<R>(&mut self, f: impl FnOnce(&mut Session, &rusqlite::Connection) -> Result<R, PgError>) -> Result<R, PgError> {
         let lease = self.lease.take().ok_or_else(|| PgError::Internal("no writer".into()))?;
         let r = in_blocking(|| f(self, &lease));
         self.lease = Some(lease);
@@ -814,7 +709,7 @@ impl Session {
             self.statement_text = Some(sql.to_string());
             let mut planned = self.plans(sql, &[]);
             if let Err(e) = &planned {
-                if caught_up_after(&self.node.cluster, e).await {
+                if crate::replica::caught_up_after(&self.node.cluster, e).await {
                     planned = self.plans(sql, &[]);
                 }
             }
@@ -835,7 +730,7 @@ impl Session {
             self.statement_text = unit.text();
             let mut planned = self.plan_unit(unit);
             if let Err(e) = &planned {
-                if caught_up_after(&self.node.cluster, e).await {
+                if crate::replica::caught_up_after(&self.node.cluster, e).await {
                     planned = self.plan_unit(unit);
                 }
             }

@@ -3,7 +3,9 @@
 //! (DDL schemas, SET values, released transaction locks).
 
 use crate::error::PgError;
+use crate::node::{load_schema, SchemaSnapshot};
 use crate::session::{Outcome, Session, Txn};
+use std::sync::Arc;
 use catalog::translate::{Notice, TxnMode};
 use consensus::ReadConn;
 use std::time::Duration;
@@ -171,5 +173,45 @@ impl Session {
             t.isolation = v;
         }
         Ok(Outcome::Command("SET".into()))
+    }
+
+    pub(crate) fn savepoint(&mut self, name: &str) -> Result<Outcome, PgError> {
+            let t = self.txn.as_mut().filter(|t| !t.implicit).ok_or(PgError::NoTransaction("SAVEPOINT"))?;
+            let mut mark = consensus::effects::Mark::default();
+            if let Some(lease) = &self.lease {
+                in_blocking(|| lease.execute_batch(&format!("SAVEPOINT \"{}\"", name.replace('"', "\"\"")))).map_err(|e| PgError::from_sqlite(e, None))?;
+                mark = lease.mark();
+            }
+            t.savepoints.push((name.to_string(), mark));
+            Ok(Outcome::Command("SAVEPOINT".into()))
+    }
+
+    pub(crate) fn release(&mut self, name: &str) -> Result<Outcome, PgError> {
+            let t = self.txn.as_mut().filter(|t| !t.implicit).ok_or(PgError::NoTransaction("RELEASE SAVEPOINT"))?;
+            let pos = t.savepoints.iter().rposition(|(s, _)| s == name).ok_or_else(|| PgError::NoSuchSavepoint(name.to_string()))?;
+            if let Some(lease) = &self.lease {
+                in_blocking(|| lease.execute_batch(&format!("RELEASE \"{}\"", name.replace('"', "\"\"")))).map_err(|e| PgError::from_sqlite(e, None))?;
+            }
+            t.savepoints.truncate(pos);
+            Ok(Outcome::Command("RELEASE".into()))
+    }
+
+    /// ROLLBACK TO: undoes the SQLite work and the recorded effects since the savepoint.
+    pub(crate) fn rollback_to(&mut self, name: &str) -> Result<Outcome, PgError> {
+            let t = self.txn.as_mut().filter(|t| !t.implicit).ok_or(PgError::NoTransaction("ROLLBACK TO SAVEPOINT"))?;
+            let pos = t.savepoints.iter().rposition(|(s, _)| s == name).ok_or_else(|| PgError::NoSuchSavepoint(name.to_string()))?;
+            if let Some(lease) = &self.lease {
+                in_blocking(|| lease.execute_batch(&format!("ROLLBACK TO \"{}\"", name.replace('"', "\"\"")))).map_err(|e| PgError::from_sqlite(e, None))?;
+                // What ran since the savepoint is not part of the transaction any more.
+                lease.rewind(t.savepoints[pos].1);
+                // DDL undone by the rollback must leave the session's schema too.
+                if t.schema.is_some() {
+                    let schema = in_blocking(|| load_schema(lease)).map_err(|e| PgError::from_sqlite(e, None))?;
+                    t.schema = Some(SchemaSnapshot { generation: self.node.next_generation(), schema: Arc::new(schema) });
+                }
+            }
+            t.savepoints.truncate(pos + 1);
+            t.failed = false;
+            Ok(Outcome::Command("ROLLBACK".into()))
     }
 }
