@@ -293,10 +293,20 @@ fn csv_field(v: &[u8], plan: &CopyPlan) -> String {
     }
 }
 
+/// COPY FROM data a follower gathers for the leader, at most.
+const FORWARDED_COPY_LIMIT: usize = 256 << 20;
+
 /// COPY FROM STDIN as the session receives it.
 impl crate::session::Session {
     /// Feeds COPY FROM data.
     pub fn copy_data(&mut self, data: &[u8]) -> Result<(), PgError> {
+        if let Some(buf) = self.copy_forward.as_mut() {
+            if buf.len() + data.len() > FORWARDED_COPY_LIMIT {
+                return Err(PgError::ProgramLimit(format!("COPY FROM through a follower is limited to {} MB; load through the leader", FORWARDED_COPY_LIMIT >> 20)));
+            }
+            buf.extend_from_slice(data);
+            return Ok(());
+        }
         let mut copy = self.copy_in.take().ok_or_else(|| PgError::Protocol("no COPY in progress".into()))?;
         let r = self.with_writer(|s, conn| s.with_exec_ctx(|s| copy.feed(conn, data, &s.format(), &s.schema()?.schema)));
         self.copy_in = Some(copy);
@@ -305,6 +315,10 @@ impl crate::session::Session {
 
     /// Ends COPY FROM: the remaining rows are inserted; returns the row count.
     pub async fn copy_done(&mut self) -> Result<usize, PgError> {
+        if let Some(data) = self.copy_forward.take() {
+            self.copy_in = None;
+            return self.forward_copy(data).await;
+        }
         let mut copy = self.copy_in.take().ok_or_else(|| PgError::Protocol("no COPY in progress".into()))?;
         let r = self.with_writer(|s, conn| s.with_exec_ctx(|s| copy.finish(conn, &s.format(), &s.schema()?.schema)));
         let implicit = self.txn.as_ref().is_some_and(|t| t.implicit);
@@ -328,6 +342,7 @@ impl crate::session::Session {
 
     pub async fn copy_fail(&mut self) {
         self.copy_in = None;
+        self.copy_forward = None;
         if self.txn.as_ref().is_some_and(|t| t.implicit) {
             let _ = self.end_txn(false).await;
         } else if let Some(t) = self.txn.as_mut() {

@@ -56,6 +56,8 @@ pub enum ForwardRequest {
     /// Runs one statement; `open` starts the transaction at the leader.
     /// `autocommit`: the statement is its own transaction.
     Statement { txn: TxnKey, open: Option<Opening>, sql: String, params: Vec<(u32, i32, WireValue)>, binary: Vec<bool>, autocommit: bool },
+    /// COPY ... FROM STDIN with all its data.
+    Copy { txn: TxnKey, open: Option<Opening>, sql: String, data: Vec<u8>, autocommit: bool },
     End { txn: TxnKey, commit: bool },
 }
 
@@ -161,20 +163,19 @@ impl ForwardHost {
 
     async fn handle(&self, req: ForwardRequest) -> ForwardReply {
         match req {
-            ForwardRequest::Statement { txn, open, sql, params, binary, autocommit } => {
-                let session = match open {
-                    Some(o) => match self.open_session(o).await {
-                        Ok(s) => Arc::new(tokio::sync::Mutex::new(s)),
-                        Err(e) => return error_reply(&e, vec![]),
-                    },
-                    None => match self.open.lock().get(&txn) {
-                        Some((s, _)) => s.clone(),
-                        None => return error_reply(&PgError::Internal("the forwarded transaction is gone (the leader changed or it was idle too long)".into()), vec![]),
-                    },
+            ForwardRequest::Copy { txn, open, sql, data, autocommit } => {
+                let session = match self.session_for(txn, open, autocommit).await {
+                    Ok(s) => s,
+                    Err(reply) => return reply,
                 };
-                if !autocommit {
-                    self.open.lock().insert(txn, (session.clone(), Instant::now()));
-                }
+                let mut s = session.lock().await;
+                run_copy(&mut s, &sql, &data).await
+            }
+            ForwardRequest::Statement { txn, open, sql, params, binary, autocommit } => {
+                let session = match self.session_for(txn, open, autocommit).await {
+                    Ok(s) => s,
+                    Err(reply) => return reply,
+                };
                 let mut s = session.lock().await;
                 let reply = run_statement(&mut s, &sql, params, &binary).await;
                 if !autocommit {
@@ -201,6 +202,21 @@ impl ForwardHost {
         }
     }
 
+    /// The stand-in session of `txn`, opened now if `open` says so.
+    async fn session_for(&self, txn: TxnKey, open: Option<Opening>, autocommit: bool) -> Result<Arc<tokio::sync::Mutex<Session>>, ForwardReply> {
+        let session = match open {
+            Some(o) => Arc::new(tokio::sync::Mutex::new(self.open_session(o).await.map_err(|e| error_reply(&e, vec![]))?)),
+            None => match self.open.lock().get(&txn) {
+                Some((s, _)) => s.clone(),
+                None => return Err(error_reply(&PgError::Internal("the forwarded transaction is gone (the leader changed or it was idle too long)".into()), vec![])),
+            },
+        };
+        if !autocommit {
+            self.open.lock().insert(txn, (session.clone(), Instant::now()));
+        }
+        Ok(session)
+    }
+
     async fn open_session(&self, o: Opening) -> Result<Session, PgError> {
         let node = self.node.upgrade().ok_or(PgError::Terminated)?;
         let db = node.database(&o.database)?;
@@ -223,6 +239,33 @@ impl ForwardHost {
 
 fn error_reply(e: &PgError, notices: Vec<WireNotice>) -> ForwardReply {
     ForwardReply::Error { code: e.sqlstate().code().to_string(), message: e.to_string(), detail: e.detail(), notices }
+}
+
+/// Runs a forwarded COPY FROM on the stand-in session, with all its data.
+async fn run_copy(s: &mut Session, sql: &str, data: &[u8]) -> ForwardReply {
+    let before = s.last_write_index;
+    let plans = match s.plans(sql, &[]) {
+        Ok(p) => p,
+        Err(e) => return error_reply(&e, vec![]),
+    };
+    let Some(plan) = plans.first() else { return error_reply(&PgError::Internal("empty COPY".into()), vec![]) };
+    let r = match s.execute(plan, &[], &|_| false, 0).await {
+        Ok(Outcome::CopyIn { .. }) => match s.copy_data(data) {
+            Ok(()) => s.copy_done().await,
+            Err(e) => {
+                s.copy_fail().await;
+                Err(e)
+            }
+        },
+        Ok(_) => Err(PgError::Internal("not a COPY FROM STDIN".into())),
+        Err(e) => Err(e),
+    };
+    let notices = wire_notices(std::mem::take(&mut s.notices));
+    let index = if s.last_write_index > before { s.last_write_index } else { 0 };
+    match r {
+        Ok(n) => ForwardReply::Command { tag: format!("COPY {n}"), notices, index },
+        Err(e) => error_reply(&e, notices),
+    }
 }
 
 /// Runs one forwarded statement on the stand-in session.
@@ -266,6 +309,38 @@ impl Session {
     /// Runs a statement at the leader (opening the transaction there on its first write).
     pub(crate) async fn forward(&mut self, params: &[Value], param_types: &[PgType], binary: &(dyn Fn(usize) -> bool + Sync)) -> Result<Outcome, PgError> {
         let sql = self.statement_text.clone().ok_or_else(|| PgError::Internal("this statement cannot be forwarded to the leader".into()))?;
+        let (key, open, autocommit) = self.remote_txn();
+        let params = params.iter().zip(param_types).map(|(v, t)| (t.wire().oid(), t.typmod, to_wire(v))).collect();
+        let binary: Vec<bool> = (0..256).map(binary).collect();
+        let reply = self.call_leader(&ForwardRequest::Statement { txn: key, open, sql, params, binary, autocommit }).await?;
+        self.outcome_of(reply).await
+    }
+
+    /// Loads COPY FROM data gathered here through the leader; the row count.
+    pub(crate) async fn forward_copy(&mut self, data: Vec<u8>) -> Result<usize, PgError> {
+        let sql = self.statement_text.clone().ok_or_else(|| PgError::Internal("this COPY cannot be forwarded to the leader".into()))?;
+        let (key, open, autocommit) = self.remote_txn();
+        let reply = self.call_leader(&ForwardRequest::Copy { txn: key, open, sql, data, autocommit }).await;
+        let outcome = match reply {
+            Ok(r) => self.outcome_of(r).await,
+            Err(e) => Err(e),
+        };
+        match outcome {
+            Ok(Outcome::Command(tag)) => Ok(tag.rsplit(' ').next().and_then(|n| n.parse().ok()).unwrap_or(0)),
+            Ok(_) => Ok(0),
+            Err(e) => {
+                if let Some(t) = self.txn.as_mut() {
+                    t.failed = true;
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// The transaction at the leader this statement belongs to: its key,
+    /// what opens it there (on its first statement), and whether the
+    /// statement is a transaction of its own.
+    fn remote_txn(&mut self) -> (TxnKey, Option<Opening>, bool) {
         let autocommit = self.txn.is_none();
         let open = if self.remote.is_none() {
             let t = self.txn.as_ref();
@@ -286,14 +361,10 @@ impl Session {
                 TxnKey { node: self.node.cluster.node_id(), pid: self.pid, seq: self.remote_seq }
             }
         };
-        let params = params.iter().zip(param_types).map(|(v, t)| (t.wire().oid(), t.typmod, to_wire(v))).collect();
-        let binary: Vec<bool> = (0..256).map(binary).collect();
-        let req = ForwardRequest::Statement { txn: key, open, sql, params, binary, autocommit };
         if !autocommit {
             self.remote = Some(key);
         }
-        let reply = self.call_leader(&req).await?;
-        self.outcome_of(reply).await
+        (key, open, autocommit)
     }
 
     /// Ends the transaction running at the leader.

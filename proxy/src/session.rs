@@ -94,6 +94,8 @@ pub struct Session {
     /// The transaction running at the leader for this session (see [`crate::forward`]).
     pub(crate) remote: Option<crate::forward::TxnKey>,
     pub(crate) remote_seq: u64,
+    /// COPY FROM data gathered on a follower, sent to the leader at CopyDone.
+    pub(crate) copy_forward: Option<Vec<u8>>,
 }
 
 fn now_micros() -> i64 {
@@ -134,6 +136,7 @@ impl Session {
             statement_text: None,
             remote: None,
             remote_seq: 0,
+            copy_forward: None,
             live: {
                 let node = Arc::downgrade(&node_for_live);
                 Arc::new(move |name: &str, settings: &Settings| node.upgrade().map(|n| n.live_rows(name, settings)).unwrap_or_else(|| "[]".into()))
@@ -453,7 +456,12 @@ impl Session {
                     if binary {
                         return Err(PgError::Translate(translate::TranslateError::Unsupported("COPY FROM in binary format".into())));
                     }
-                    self.start_write().await?;
+                    if self.must_forward(true) {
+                        // On a follower the rows are loaded by the leader, in one go at CopyDone.
+                        self.copy_forward = Some(Vec::new());
+                    } else {
+                        self.start_write().await?;
+                    }
                     self.copy_in = Some(CopyIn::new(cp.clone()));
                     Ok(Outcome::CopyIn { columns: cp.columns.len(), binary })
                 }

@@ -115,6 +115,11 @@ async fn a_follower_session_writes_through_the_leader_and_reads_its_own_writes()
     assert_eq!(code(&err), "23505");
     // A transaction rolled back at the follower leaves nothing anywhere.
     f1.batch_execute("BEGIN; INSERT INTO kv VALUES (9, 'nine'); ROLLBACK").await.unwrap();
+    // COPY FROM through the follower (psql, simple protocol) loads at the leader.
+    let (ok, out, err) = cluster.nodes[followers[0]].psql(&["-v", "ON_ERROR_STOP=1"], "COPY kv FROM STDIN;\n20\ttwenty\n21\ttwenty-one\n\\.\nSELECT count(*) FROM kv WHERE k >= 20;\n");
+    assert!(ok, "{err}");
+    assert!(out.contains(" 2\n"), "{out}");
+    f1.batch_execute("DELETE FROM kv WHERE k >= 20").await.unwrap();
     // Linearizable reads on another follower see every commit made before them.
     let (lin, conn) = tokio_postgres::connect(
         &format!("{} options='-c litegres.read_consistency=linearizable'", cluster.nodes[followers[1]].url("postgres", "postgres")),
