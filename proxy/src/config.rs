@@ -81,6 +81,14 @@ pub struct ServeArgs {
     /// Log entries between snapshots (default 10000); older entries are then purged.
     #[arg(long, env = "LITEGRES_SNAPSHOT_EVERY")]
     pub snapshot_every: Option<u64>,
+    /// PEM certificate of this node for TLS between nodes (with --raft-tls-key and --raft-tls-ca).
+    #[arg(long, env = "LITEGRES_RAFT_TLS_CERT")]
+    pub raft_tls_cert: Option<PathBuf>,
+    #[arg(long, env = "LITEGRES_RAFT_TLS_KEY")]
+    pub raft_tls_key: Option<PathBuf>,
+    /// PEM CA certificate that signed every node's certificate.
+    #[arg(long, env = "LITEGRES_RAFT_TLS_CA")]
+    pub raft_tls_ca: Option<PathBuf>,
 }
 
 /// The same settings as they may appear in the TOML file.
@@ -108,6 +116,9 @@ struct FileConfig {
     heartbeat_ms: Option<u64>,
     election_timeout_ms: Option<u64>,
     snapshot_every: Option<u64>,
+    raft_tls_cert: Option<PathBuf>,
+    raft_tls_key: Option<PathBuf>,
+    raft_tls_ca: Option<PathBuf>,
 }
 
 /// `16.4` into ("16.4", "160004"), as PostgreSQL 10+ numbers its versions.
@@ -139,6 +150,15 @@ fn cluster_options(args: &ServeArgs, file: &FileConfig) -> anyhow::Result<consen
     if heartbeat == 0 || election < 3 * heartbeat {
         bail!("--election-timeout-ms ({election}) must be at least three heartbeats (--heartbeat-ms {heartbeat})");
     }
+    let tls = match (
+        args.raft_tls_cert.clone().or_else(|| file.raft_tls_cert.clone()),
+        args.raft_tls_key.clone().or_else(|| file.raft_tls_key.clone()),
+        args.raft_tls_ca.clone().or_else(|| file.raft_tls_ca.clone()),
+    ) {
+        (None, None, None) => None,
+        (Some(cert), Some(key), Some(ca)) => Some(crate::tls::raft(&cert, &key, &ca)?),
+        _ => bail!("--raft-tls-cert, --raft-tls-key and --raft-tls-ca go together"),
+    };
     Ok(consensus::raft::ClusterOptions {
         node_id: args.node_id.or(file.node_id),
         raft_listen,
@@ -149,6 +169,7 @@ fn cluster_options(args: &ServeArgs, file: &FileConfig) -> anyhow::Result<consen
         heartbeat: std::time::Duration::from_millis(heartbeat),
         election_timeout: (std::time::Duration::from_millis(election), std::time::Duration::from_millis(election * 2)),
         snapshot_every: args.snapshot_every.or(file.snapshot_every).unwrap_or(10_000).max(1),
+        tls,
     })
 }
 

@@ -557,3 +557,38 @@ async fn a_partitioned_leader_stops_writing_the_majority_continues_and_all_conve
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// A CA and one certificate for 127.0.0.1 signed by it, as PEM files: (cert, key, ca).
+fn raft_certs(dir: &std::path::Path) -> (String, String, String) {
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()]).unwrap().signed_by(&key, &ca, &ca_key).unwrap();
+    let write = |name: &str, pem: String| {
+        let p = dir.join(name);
+        std::fs::write(&p, pem).unwrap();
+        p.to_string_lossy().into_owned()
+    };
+    (write("node.crt", cert.pem()), write("node.key", key.serialize_pem()), write("ca.crt", ca.pem()))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nodes_can_talk_over_tls_and_a_node_without_it_cannot_join() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key, ca) = raft_certs(dir.path());
+    let tls = ["--raft-tls-cert", cert.as_str(), "--raft-tls-key", key.as_str(), "--raft-tls-ca", ca.as_str()];
+    let mut cluster = TestCluster::start_with(3, &tls);
+    let leader = cluster.nodes[cluster.leader()].client().await;
+    leader.batch_execute("CREATE TABLE s (x int); INSERT INTO s VALUES (1), (2)").await.unwrap();
+    converge(&cluster).await;
+    let f = cluster.nodes[cluster.followers()[0]].client().await;
+    assert_eq!(dump(&f, "s").await, vec!["1".to_string(), "2".to_string()]);
+    // A node that does not speak TLS knows the secret but is not let in.
+    let plain = cluster.add_node(&[]);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let status = common::cluster_status(cluster.nodes[cluster.leader()].http_port).unwrap();
+    let id = (plain + 1) as u64;
+    assert!(!status["nodes"].as_object().unwrap().contains_key(&id.to_string()), "{status}");
+}

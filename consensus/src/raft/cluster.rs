@@ -44,6 +44,8 @@ pub struct ClusterOptions {
     pub election_timeout: (Duration, Duration),
     /// Entries since the last snapshot that trigger a new one.
     pub snapshot_every: u64,
+    /// TLS between nodes (optional; the secret authenticates them either way).
+    pub tls: Option<super::network::RaftTls>,
 }
 
 impl Default for ClusterOptions {
@@ -58,6 +60,7 @@ impl Default for ClusterOptions {
             heartbeat: Duration::from_millis(100),
             election_timeout: (Duration::from_millis(500), Duration::from_millis(1000)),
             snapshot_every: 10_000,
+            tls: None,
         }
     }
 }
@@ -172,7 +175,7 @@ impl Cluster {
         };
         let config = Arc::new(config.validate().map_err(start_err)?);
         let source = options.raft_listen.as_deref().and_then(|l| l.parse::<std::net::SocketAddr>().ok()).map(|a| a.ip()).filter(|ip| !ip.is_unspecified());
-        let creds = Credentials::new(&options.secret, cluster_id.clone(), source);
+        let creds = Credentials::new(&options.secret, cluster_id.clone(), source, options.tls.clone());
         let applied = sm.applied_index();
         let raft = Raft::new(node_id, config, Network::new(creds.clone()), log, sm.clone()).await.map_err(start_err)?;
         let (shutdown, shutdown_rx) = watch::channel(false);

@@ -11,7 +11,7 @@ mod state_machine;
 
 pub use cluster::{AppHandler, Cluster, ClusterOptions, ClusterStatus, CommitError};
 pub use log_store::LogStore;
-pub use network::{Network, RaftServer};
+pub use network::{Network, RaftServer, RaftTls};
 pub use state_machine::{ApplyEvent, Handoff, StateMachine};
 
 use crate::command::{Applied, Command};

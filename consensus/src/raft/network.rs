@@ -5,7 +5,8 @@
 //! HMAC-SHA256 of the other's challenge, its role and its cluster id (so a
 //! node of another cluster sharing the secret is refused too). Then frames
 //! flow: a 4-byte big-endian length and a bincode message; one request, one
-//! reply, in turn.
+//! reply, in turn. With [`RaftTls`], all of it runs inside mutually
+//! authenticated TLS.
 
 use super::{NodeId, TypeConfig};
 use openraft::error::{InstallSnapshotError, NetworkError, RPCError, RaftError, RemoteError, Unreachable};
@@ -18,8 +19,33 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+
+/// A connection between nodes: TCP, or TLS over it.
+pub trait Stream: AsyncRead + AsyncWrite + Unpin + Send + Sync {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + Sync> Stream for T {}
+type BoxStream = Box<dyn Stream>;
+
+/// TLS between nodes: each presents a certificate signed by the cluster's
+/// CA and checks the other's.
+#[derive(Clone)]
+pub struct RaftTls {
+    pub acceptor: tokio_rustls::TlsAcceptor,
+    pub connector: tokio_rustls::TlsConnector,
+}
+
+impl std::fmt::Debug for RaftTls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RaftTls")
+    }
+}
+
+/// The name a peer's certificate must carry: its host (an IP address or a DNS name).
+fn server_name(addr: &str) -> std::io::Result<tokio_rustls::rustls::pki_types::ServerName<'static>> {
+    let host = addr.rsplit_once(':').map_or(addr, |(h, _)| h).trim_start_matches('[').trim_end_matches(']');
+    tokio_rustls::rustls::pki_types::ServerName::try_from(host.to_string()).map_err(|e| std::io::Error::other(format!("{host} is not a valid TLS name: {e}")))
+}
 
 /// Frames larger than this are refused (snapshot chunks are far smaller).
 const MAX_FRAME: usize = 256 * 1024 * 1024;
@@ -63,11 +89,12 @@ pub struct Credentials {
     /// The local address connections to peers leave from: the Raft listener's
     /// own IP when it listens on one, so peers (and firewalls) see one address per node.
     pub source: Option<std::net::IpAddr>,
+    pub tls: Option<RaftTls>,
 }
 
 impl Credentials {
-    pub fn new(secret: &str, cluster_id: Arc<parking_lot::RwLock<String>>, source: Option<std::net::IpAddr>) -> Credentials {
-        Credentials { key: hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes()), cluster_id, source }
+    pub fn new(secret: &str, cluster_id: Arc<parking_lot::RwLock<String>>, source: Option<std::net::IpAddr>, tls: Option<RaftTls>) -> Credentials {
+        Credentials { key: hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes()), cluster_id, source, tls }
     }
 
     fn proof(&self, role: &[u8], challenge: &[u8], cluster: &str) -> Vec<u8> {
@@ -79,13 +106,13 @@ impl Credentials {
     }
 }
 
-async fn write_frame(s: &mut TcpStream, bytes: &[u8]) -> std::io::Result<()> {
+async fn write_frame(s: &mut BoxStream, bytes: &[u8]) -> std::io::Result<()> {
     s.write_all(&(bytes.len() as u32).to_be_bytes()).await?;
     s.write_all(bytes).await?;
     s.flush().await
 }
 
-async fn read_frame(s: &mut TcpStream) -> std::io::Result<Vec<u8>> {
+async fn read_frame(s: &mut BoxStream) -> std::io::Result<Vec<u8>> {
     let mut len = [0u8; 4];
     s.read_exact(&mut len).await?;
     let len = u32::from_be_bytes(len) as usize;
@@ -105,7 +132,7 @@ fn challenge() -> std::io::Result<[u8; 32]> {
 
 /// Both sides' halves of the handshake. The cluster ids are compared only
 /// when both sides have one (a joining node has none yet).
-async fn handshake(s: &mut TcpStream, creds: &Credentials, server: bool) -> std::io::Result<()> {
+async fn handshake(s: &mut BoxStream, creds: &Credentials, server: bool) -> std::io::Result<()> {
     let mine = challenge()?;
     let cluster = creds.cluster_id.read().clone();
     write_frame(s, &bincode::serialize(&(mine.to_vec(), cluster.clone())).map_err(std::io::Error::other)?).await?;
@@ -125,7 +152,7 @@ pub struct RaftServer;
 impl RaftServer {
     pub async fn run(listener: TcpListener, creds: Credentials, handler: Handler, mut shutdown: tokio::sync::watch::Receiver<bool>) {
         loop {
-            let (mut stream, peer) = tokio::select! {
+            let (tcp, peer) = tokio::select! {
                 r = listener.accept() => match r {
                     Ok(x) => x,
                     Err(e) => {
@@ -139,7 +166,18 @@ impl RaftServer {
             let creds = creds.clone();
             let handler = handler.clone();
             tokio::spawn(async move {
-                let _ = stream.set_nodelay(true);
+                let _ = tcp.set_nodelay(true);
+                let mut stream: BoxStream = match &creds.tls {
+                    None => Box::new(tcp),
+                    Some(tls) => match tokio::time::timeout(Duration::from_secs(5), tls.acceptor.accept(tcp)).await {
+                        Ok(Ok(s)) => Box::new(s),
+                        Ok(Err(e)) => {
+                            tracing::warn!(%peer, error = %e, "raft TLS handshake failed");
+                            return;
+                        }
+                        Err(_) => return,
+                    },
+                };
                 if let Err(e) = tokio::time::timeout(Duration::from_secs(5), handshake(&mut stream, &creds, true)).await.unwrap_or_else(|_| Err(std::io::Error::other("handshake timed out"))) {
                     tracing::warn!(%peer, error = %e, "raft connection refused");
                     return;
@@ -180,7 +218,7 @@ async fn connect(addr: &str, source: Option<std::net::IpAddr>) -> std::io::Resul
 pub struct Peer {
     addr: String,
     creds: Credentials,
-    stream: Option<TcpStream>,
+    stream: Option<BoxStream>,
 }
 
 impl Peer {
@@ -197,8 +235,12 @@ impl Peer {
         let bytes = bincode::serialize(req).map_err(std::io::Error::other)?;
         let attempt = async {
             if self.stream.is_none() {
-                let mut s = connect(&self.addr, self.creds.source).await?;
-                s.set_nodelay(true)?;
+                let tcp = connect(&self.addr, self.creds.source).await?;
+                tcp.set_nodelay(true)?;
+                let mut s: BoxStream = match &self.creds.tls {
+                    None => Box::new(tcp),
+                    Some(tls) => Box::new(tls.connector.connect(server_name(&self.addr)?, tcp).await?),
+                };
                 handshake(&mut s, &self.creds, false).await?;
                 self.stream = Some(s);
             }
