@@ -416,6 +416,16 @@ impl Session {
     }
 }
 
+/// Rolls back, in the background, a forwarded transaction whose session is gone.
+pub fn abandon(node: &Arc<Node>, key: TxnKey) {
+    let Ok(handle) = tokio::runtime::Handle::try_current() else { return };
+    let Ok(bytes) = bincode::serialize(&ForwardRequest::End { txn: key, commit: false }) else { return };
+    let cluster = node.cluster.clone();
+    handle.spawn(async move {
+        let _ = cluster.forward(bytes, Duration::from_secs(10)).await;
+    });
+}
+
 /// SQLSTATEs are static strings in [`Notice`]: reuse PostgreSQL's own.
 fn leak_code(code: &str) -> &'static str {
     catalog::sqlstate::ALL.iter().find(|s| s.code() == code).map(|s| s.code()).unwrap_or("01000")

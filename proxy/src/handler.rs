@@ -72,6 +72,13 @@ impl Connection {
 
 impl Drop for Connection {
     fn drop(&mut self) {
+        // A transaction this session ran at the leader is rolled back there now,
+        // not when the leader notices the silence.
+        if let Ok(mut guard) = self.session.try_lock() {
+            if let Some(key) = guard.as_mut().and_then(|s| s.remote.take()) {
+                crate::forward::abandon(&self.node, key);
+            }
+        }
         if let Some(pid) = *self.pid.lock() {
             self.node.cancel.lock().remove(&pid);
             self.node.activity.lock().remove(&pid);

@@ -144,9 +144,9 @@ impl Session {
         }
     }
 
-    /// Whether this session holds the writer (for the idle-in-transaction timer).
+    /// Whether this session holds the writer, here or at the leader (for the idle-in-transaction timer).
     pub fn holds_writer(&self) -> bool {
-        self.lease.is_some()
+        self.lease.is_some() || self.remote.is_some()
     }
 
     pub fn status(&self) -> TransactionStatus {

@@ -592,3 +592,21 @@ async fn nodes_can_talk_over_tls_and_a_node_without_it_cannot_join() {
     let id = (plain + 1) as u64;
     assert!(!status["nodes"].as_object().unwrap().contains_key(&id.to_string()), "{status}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_follower_client_vanishing_mid_transaction_releases_the_leaders_writer() {
+    let cluster = TestCluster::start(3);
+    let leader = cluster.nodes[cluster.leader()].client().await;
+    leader.batch_execute("CREATE TABLE v (x int)").await.unwrap();
+    {
+        let f = cluster.nodes[cluster.followers()[0]].client().await;
+        // The transaction now holds the writer at the leader...
+        f.batch_execute("BEGIN; INSERT INTO v VALUES (1)").await.unwrap();
+        // ...and its client goes away without a word.
+    }
+    // The leader's writer is released at once (not after the leader's
+    // 60-second guard for silent nodes), and the abandoned insert is gone.
+    let write = leader.execute("INSERT INTO v VALUES (2)", &[]);
+    tokio::time::timeout(Duration::from_secs(20), write).await.expect("the writer was not released").unwrap();
+    assert_eq!(dump(&leader, "v").await, vec!["2".to_string()]);
+}
