@@ -583,6 +583,13 @@ impl Session {
             // Nothing to run (a skipped IF [NOT] EXISTS).
             return Ok(Outcome::Command(plan.tag.render(0)));
         }
+        if plan.sql.contains("lg_advisory(") && self.remote.is_none() && !self.node.cluster.is_leader() {
+            // Advisory locks are kept per node: taken on a follower they would
+            // not exclude sessions of other nodes, so they are refused there.
+            return Err(PgError::Translate(translate::TranslateError::Unsupported(
+                "advisory locks on a follower (they are not shared across nodes yet); connect to the leader".into(),
+            )));
+        }
         let writes = plan.access != Access::Read || !plan.sequences.is_empty();
         if !writes {
             return self.read(plan, params, binary, max_rows).await;

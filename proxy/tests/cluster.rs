@@ -138,6 +138,11 @@ async fn a_follower_session_writes_through_the_leader_and_reads_its_own_writes()
     assert!(rows.iter().all(|r| r.get::<_, String>(1) == "streaming" && r.get::<_, String>(2) == "quorum"));
     let none: i64 = f1.query_one("SELECT count(*) FROM pg_stat_replication", &[]).await.unwrap().get(0);
     assert_eq!(none, 0, "a follower has no replicas of its own");
+    // Advisory locks are per node: a follower refuses them rather than
+    // letting them silently fail to exclude other nodes' sessions.
+    assert_eq!(code(&f1.query_one("SELECT pg_try_advisory_lock(42)", &[]).await.unwrap_err()), "0A000");
+    let locked: bool = leader.query_one("SELECT pg_try_advisory_lock(42)", &[]).await.unwrap().get(0);
+    assert!(locked);
     let lag: String = f1.query_one("SHOW litegres.replica_lag", &[]).await.unwrap().get(0);
     assert!(lag.parse::<u64>().is_ok(), "{lag}");
 }
