@@ -166,8 +166,19 @@ impl Node {
                         node.forget_schema(&db);
                         node.databases_changed();
                     }
-                    // A snapshot replaced everything, or events were missed.
-                    Some(ApplyEvent::Replaced) | None => {
+                    // A snapshot replaced every database: sessions still hold the
+                    // old files, so they end (clients reconnect to the new ones).
+                    Some(ApplyEvent::Replaced) => {
+                        let databases: Vec<String> = node.activity.lock().values().map(|a| a.database.clone()).collect();
+                        for db in databases {
+                            node.terminate_sessions_on(&db);
+                        }
+                        node.schemas.lock().clear();
+                        node.plans.invalidate_all();
+                        node.databases_changed();
+                    }
+                    // Events were missed: nothing cached may be trusted.
+                    None => {
                         node.schemas.lock().clear();
                         node.plans.invalidate_all();
                         node.databases_changed();
