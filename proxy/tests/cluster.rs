@@ -502,7 +502,17 @@ async fn the_cluster_grows_to_five_and_shrinks_back_while_writes_run() {
     for idx in [four, five] {
         let c = cluster.nodes[idx].client().await;
         c.batch_execute("SET litegres.read_consistency = linearizable").await.unwrap();
-        let ids: std::collections::HashSet<i32> = c.query("SELECT id FROM ev", &[]).await.unwrap().iter().map(|r| r.get(0)).collect();
+        // A linearizable read needs the leader to hear from a quorum; while
+        // membership changes that can briefly fail (08006), and a client retries.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let rows = loop {
+            match c.query("SELECT id FROM ev", &[]).await {
+                Ok(rows) => break rows,
+                Err(e) => assert!(code(&e) == "08006" && Instant::now() < deadline, "{e:?}"),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        let ids: std::collections::HashSet<i32> = rows.iter().map(|r| r.get(0)).collect();
         assert!(so_far.iter().all(|i| ids.contains(i)), "node {} lacks acknowledged writes", idx + 1);
     }
     // Shrink back: remove them through the leader's admin endpoint.

@@ -400,7 +400,7 @@ impl TestCluster {
         for (i, port) in raft_ports.iter().enumerate() {
             let listen = format!("127.0.0.1:{port}");
             let id = (i + 1).to_string();
-            let mut args = vec!["--node-id", &id, "--raft-listen", &listen, "--cluster-secret", CLUSTER_SECRET, "--heartbeat-ms", "50", "--election-timeout-ms", "300"];
+            let mut args = vec!["--node-id", &id, "--raft-listen", &listen, "--cluster-secret", CLUSTER_SECRET, "--heartbeat-ms", "100", "--election-timeout-ms", "600"];
             let seed = format!("127.0.0.1:{}", raft_ports[0]);
             if i == 0 {
                 args.push("--bootstrap");
@@ -447,7 +447,7 @@ impl TestCluster {
             let advertise = format!("127.0.0.1:{}", proxies[i]);
             let id = (i + 1).to_string();
             let seed = format!("127.0.0.1:{}", proxies[0]);
-            let mut args = vec!["--node-id", &id, "--raft-listen", &listen, "--advertise", &advertise, "--cluster-secret", CLUSTER_SECRET, "--heartbeat-ms", "50", "--election-timeout-ms", "300"];
+            let mut args = vec!["--node-id", &id, "--raft-listen", &listen, "--advertise", &advertise, "--cluster-secret", CLUSTER_SECRET, "--heartbeat-ms", "100", "--election-timeout-ms", "600"];
             if i == 0 {
                 args.push("--bootstrap");
             } else {
@@ -466,7 +466,7 @@ impl TestCluster {
         let listen = format!("127.0.0.1:{port}");
         let id = (self.nodes.len() + 1).to_string();
         let seeds = self.raft_ports.iter().map(|p| format!("127.0.0.1:{p}")).collect::<Vec<_>>().join(",");
-        let mut args = vec!["--node-id", &id, "--raft-listen", &listen, "--cluster-secret", CLUSTER_SECRET, "--heartbeat-ms", "50", "--election-timeout-ms", "300", "--join", &seeds];
+        let mut args = vec!["--node-id", &id, "--raft-listen", &listen, "--cluster-secret", CLUSTER_SECRET, "--heartbeat-ms", "100", "--election-timeout-ms", "600", "--join", &seeds];
         args.extend(extra);
         self.nodes.push(Server::start_with(&args));
         self.raft_ports.push(port);
