@@ -56,6 +56,20 @@ impl Handoff {
     }
 }
 
+/// What was applied since the databases were last made durable.
+#[derive(Default)]
+struct Unsynced {
+    databases: std::collections::HashSet<String>,
+    entries: u64,
+    since: Option<std::time::Instant>,
+    last: Option<LogId>,
+}
+
+/// The node-wide applied id is advanced (and the databases' WAL files
+/// fsynced) after this many entries or this long, whichever comes first.
+const SYNC_EVERY_ENTRIES: u64 = 512;
+const SYNC_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
+
 /// The node-wide state beside the databases.
 struct Meta {
     conn: Connection,
@@ -114,6 +128,7 @@ pub struct StateMachine {
     applied: Arc<watch::Sender<u64>>,
     /// The file a snapshot being received is written to.
     incoming: Arc<parking_lot::Mutex<Option<PathBuf>>>,
+    unsynced: Arc<parking_lot::Mutex<Unsynced>>,
 }
 
 /// The header of a snapshot file: its metadata and the databases that follow, with their sizes.
@@ -141,6 +156,7 @@ impl StateMachine {
             events,
             applied: Arc::new(tx),
             incoming: Arc::default(),
+            unsynced: Arc::default(),
         })
     }
 
@@ -214,6 +230,7 @@ impl StateMachine {
                 Err(e) => return Err(sm_write(e)),
             },
         };
+        self.unsynced.lock().databases.insert(database.to_string());
         let schema_changed = steps.iter().any(|s| matches!(s, Step::Sql(_)));
         let result = tokio::task::spawn_blocking(move || apply_to(&lease, log_id, &steps)).await.map_err(sm_write)?.map_err(sm_write)?;
         if schema_changed && result.is_none() {
@@ -225,7 +242,39 @@ impl StateMachine {
         Ok(Applied { error: result })
     }
 
+    /// Makes what was applied durable, then records it as the node-wide
+    /// applied id (with a membership that changed). Databases commit
+    /// without fsync (the Raft log is the durable record), so their WAL
+    /// files are fsynced first: the recorded id never leads what the
+    /// databases hold after a power loss, and replay starts no later than
+    /// needed (entries a database already holds are skipped).
+    fn sync(&self, membership: Option<Membership>) -> Result<(), StorageError> {
+        let (databases, last) = {
+            let mut u = self.unsynced.lock();
+            let taken = (std::mem::take(&mut u.databases), u.last);
+            u.entries = 0;
+            u.since = None;
+            taken
+        };
+        for name in databases {
+            let wal = PathBuf::from(format!("{}-wal", self.store.file(&name).display()));
+            if let Ok(f) = std::fs::File::open(&wal) {
+                f.sync_all().map_err(sm_write)?;
+            }
+        }
+        let m = self.meta.lock();
+        if let Some(last) = last {
+            m.put("applied", &Some(last))?;
+        }
+        if let Some(ms) = &membership {
+            m.put("membership", ms)?;
+        }
+        Ok(())
+    }
+
     fn write_snapshot(&self) -> Result<(SnapshotMeta<NodeId, openraft::BasicNode>, PathBuf), StorageError> {
+        // The snapshot starts from what is durable now.
+        self.sync(None)?;
         let (applied, membership): (Option<LogId>, Membership) = {
             let m = self.meta.lock();
             (m.applied()?, m.get("membership")?.unwrap_or_default())
@@ -382,8 +431,15 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
     type SnapshotBuilder = StateMachine;
 
     async fn applied_state(&mut self) -> Result<(Option<LogId>, Membership), StorageError> {
+        // In this process, what was applied; after a restart, what was made
+        // durable (replaying from there is idempotent).
+        let in_memory = self.unsynced.lock().last;
         let m = self.meta.lock();
-        Ok((m.applied()?, m.get("membership")?.unwrap_or_default()))
+        let applied = match in_memory {
+            Some(l) => Some(l),
+            None => m.applied()?,
+        };
+        Ok((applied, m.get("membership")?.unwrap_or_default()))
     }
 
     async fn apply<I>(&mut self, entries: I) -> Result<Vec<Applied>, StorageError>
@@ -406,12 +462,17 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
             }
         }
         if let Some(last) = last {
-            let m = self.meta.lock();
-            m.put("applied", &Some(last))?;
-            if let Some(ms) = &membership {
-                m.put("membership", ms)?;
+            let due = {
+                let mut u = self.unsynced.lock();
+                u.last = Some(last);
+                u.entries += 1;
+                let since = *u.since.get_or_insert_with(std::time::Instant::now);
+                membership.is_some() || u.entries >= SYNC_EVERY_ENTRIES || since.elapsed() >= SYNC_EVERY
+            };
+            if due {
+                let me = self.clone();
+                tokio::task::spawn_blocking(move || me.sync(membership)).await.map_err(sm_write)??;
             }
-            drop(m);
             self.applied.send_replace(last.index);
         }
         Ok(out)
@@ -456,6 +517,8 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
             m.put("membership", &installed.last_membership)?;
             m.put("snapshot", &installed)?;
         }
+        // The installed files are durable and replace whatever was applied before.
+        *self.unsynced.lock() = Unsynced { last: installed.last_log_id, ..Unsynced::default() };
         self.remove_snapshots_except(&path);
         self.applied.send_replace(installed.last_log_id.map_or(0, |l| l.index));
         let _ = self.events.send(ApplyEvent::Replaced);
