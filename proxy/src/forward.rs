@@ -388,7 +388,7 @@ impl Session {
             ForwardReply::Rows { index, .. } | ForwardReply::Command { index, .. } => *index,
             ForwardReply::Error { .. } => 0,
         };
-        let take = |n: Vec<WireNotice>| n.into_iter().map(|n| Notice { severity: if n.severity == "WARNING" { "WARNING" } else { "NOTICE" }, code: leak_code(&n.code), message: n.message, detail: n.detail });
+        let take = |n: Vec<WireNotice>| n.into_iter().map(|n| Notice { severity: if n.severity == "WARNING" { "WARNING" } else { "NOTICE" }, code: known_code(&n.code), message: n.message, detail: n.detail });
         let outcome = match reply {
             ForwardReply::Rows { columns, rows, tag, notices, .. } => {
                 self.notices.extend(take(notices));
@@ -426,7 +426,7 @@ pub fn abandon(node: &Arc<Node>, key: TxnKey) {
     });
 }
 
-/// SQLSTATEs are static strings in [`Notice`]: reuse PostgreSQL's own.
-fn leak_code(code: &str) -> &'static str {
+/// SQLSTATEs are static strings in [`Notice`]: the table's own (01000, warning, if unknown).
+fn known_code(code: &str) -> &'static str {
     catalog::sqlstate::ALL.iter().find(|s| s.code() == code).map(|s| s.code()).unwrap_or("01000")
 }

@@ -106,9 +106,11 @@ async fn a_follower_session_writes_through_the_leader_and_reads_its_own_writes()
     assert_eq!(n, 2, "the transaction sees its own insert");
     f1.batch_execute("SAVEPOINT s; INSERT INTO kv VALUES (3, 'three'); ROLLBACK TO s; UPDATE kv SET v = 'uno' WHERE k = 1").await.unwrap();
     // Not visible elsewhere before COMMIT.
+    // (The other follower may still be applying the first insert: wait for it,
+    // then make sure the uncommitted rows are not there.)
     let f2 = cluster.nodes[followers[1]].client().await;
-    let n: i64 = f2.query_one("SELECT count(*) FROM kv", &[]).await.unwrap().get(0);
-    assert_eq!(n, 1);
+    wait_rows(&f2, "kv", 1).await;
+    assert_eq!(dump(&f2, "kv").await, vec!["1|one".to_string()]);
     f1.batch_execute("COMMIT").await.unwrap();
     assert_eq!(dump(&f1, "kv").await, vec!["1|uno".to_string(), "2|two".to_string()]);
     let err = f1.execute("INSERT INTO kv VALUES (1, 'again')", &[]).await.unwrap_err();

@@ -147,10 +147,7 @@ impl Cluster {
         std::fs::create_dir_all(&raft_dir).map_err(start_err)?;
         let handoff = Arc::new(Handoff::default());
         let (events, _) = broadcast::channel(256);
-        let recorded_id: Option<NodeId> = {
-            let probe = StateMachine::open(0, &raft_dir, store.clone(), handoff.clone(), events.clone()).map_err(start_err)?;
-            probe.setting("node_id").map_err(start_err)?.and_then(|s| s.parse().ok())
-        };
+        let recorded_id = StateMachine::recorded_node_id(&raft_dir).map_err(start_err)?;
         let node_id = match (options.node_id, recorded_id) {
             (Some(given), Some(recorded)) if given != recorded => {
                 return Err(ClusterError::Refused(format!("this data dir belongs to node {recorded}, not node {given}")));

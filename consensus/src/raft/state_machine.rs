@@ -160,6 +160,12 @@ impl StateMachine {
         })
     }
 
+    /// The node id recorded in the data dir, if any (before the state machine is opened).
+    pub fn recorded_node_id(raft_dir: &Path) -> Result<Option<NodeId>, StorageError> {
+        let meta = Meta::open(&raft_dir.join("state.db")).map_err(sm_read)?;
+        Ok(meta.get::<String>("node_id")?.and_then(|s| s.parse().ok()))
+    }
+
     /// The index of the last entry applied, as it changes.
     pub fn applied_index(&self) -> watch::Receiver<u64> {
         self.applied.subscribe()
