@@ -80,8 +80,16 @@ async fn what_the_leader_commits_every_node_holds_identically() {
         // The follower's catalog knows the replicated schema.
         let idx: i64 = f.query_one("SELECT count(*) FROM pg_indexes WHERE indexname = 't_note'", &[]).await.unwrap().get(0);
         assert_eq!(idx, 1);
-        let dbs: i64 = f.query_one("SELECT count(*) FROM pg_database WHERE datname = 'other'", &[]).await.unwrap().get(0);
-        assert_eq!(dbs, 1);
+        // CREATE DATABASE came after the rows waited for: wait for it too.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let dbs: i64 = f.query_one("SELECT count(*) FROM pg_database WHERE datname IN ('other', 'other2')", &[]).await.unwrap().get(0);
+            if dbs == 2 {
+                break;
+            }
+            assert!(Instant::now() < deadline, "the new databases never reached node {}", i + 1);
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 }
 
