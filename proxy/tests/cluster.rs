@@ -534,13 +534,19 @@ async fn the_cluster_grows_to_five_and_shrinks_back_while_writes_run() {
         let ids: std::collections::HashSet<i32> = rows.iter().map(|r| r.get(0)).collect();
         assert!(so_far.iter().all(|i| ids.contains(i)), "node {} lacks acknowledged writes", idx + 1);
     }
-    // Shrink back: remove them through the leader's admin endpoint.
+    // Shrink back with the command operators use: `litegres cluster remove` against the leader.
     for (idx, id) in [(four, 4), (five, 5)] {
-        let leader = cluster.nodes[cluster.leader()].http_port;
-        let body = common::http_request(leader, "DELETE", &format!("/cluster/nodes/{id}")).unwrap_or_default();
-        assert!(body.contains("removed"), "{body}");
+        let admin = format!("127.0.0.1:{}", cluster.nodes[cluster.leader()].http_port);
+        let out = std::process::Command::new(common::bin()).args(["cluster", "--admin", &admin, "remove", &id.to_string()]).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("removed"));
         cluster.nodes[idx].stop();
     }
+    let admin = format!("127.0.0.1:{}", cluster.nodes[0].http_port);
+    let out = std::process::Command::new(common::bin()).args(["cluster", "--admin", &admin, "status"]).output().unwrap();
+    assert!(out.status.success());
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(status["leader"].is_u64(), "{status}");
     cluster.wait_for(|s| s["voters"].as_array().is_some_and(|v| v.len() == 3), "three voters again");
     progress(acked.clone()).await;
     stop.store(true, std::sync::atomic::Ordering::SeqCst);
