@@ -127,6 +127,14 @@ impl Store {
             return Err(StoreError::DatabaseExists(name.to_string()));
         }
         let db = Database::open(name, &self.file(name), self.init.clone(), self.bootstrap.as_ref(), self.readers)?;
+        // The new files must survive a power loss once the entry that created
+        // them counts as applied (databases themselves commit without fsync).
+        for suffix in ["", "-wal"] {
+            if let Ok(f) = std::fs::File::open(format!("{}{suffix}", self.file(name).display())) {
+                f.sync_all().map_err(io_err(&self.file(name)))?;
+            }
+        }
+        sync_dir(&self.dir.read().clone())?;
         self.open.lock().insert(name.to_string(), db);
         Ok(())
     }
@@ -149,6 +157,8 @@ impl Store {
                 std::fs::remove_file(&p).map_err(|source| StoreError::Io { path: p.clone(), source })?;
             }
         }
+        // The removal is durable before the entry that made it counts as applied.
+        sync_dir(&dir)?;
         Ok(())
     }
 
