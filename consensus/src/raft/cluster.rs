@@ -357,6 +357,16 @@ impl Cluster {
 
     /// Sends one of the node's own messages to the leader and returns its answer.
     pub async fn forward(&self, message: Vec<u8>, timeout: Duration) -> Result<Vec<u8>, CommitError> {
+        match self.call_leader(Request::App(message), timeout).await? {
+            Reply::App(bytes) => Ok(bytes),
+            Reply::Refused(why) => Err(CommitError::Unavailable(why)),
+            other => Err(CommitError::Unavailable(format!("unexpected reply {other:?}"))),
+        }
+    }
+
+    /// One request to the leader over a pooled connection (kept for the next
+    /// call when it went well).
+    async fn call_leader(&self, request: Request, timeout: Duration) -> Result<Reply, CommitError> {
         let (_, addr) = self.leader().ok_or(CommitError::NotLeader { leader: None })?;
         if addr.is_empty() {
             return Err(CommitError::NotLeader { leader: None });
@@ -366,17 +376,14 @@ impl Cluster {
             peers.iter().position(|p| p.addr() == addr).map(|i| peers.swap_remove(i))
         };
         let mut peer = pooled.unwrap_or_else(|| Peer::new(&addr, self.creds.clone()));
-        let reply = peer.call(&Request::App(message), timeout).await;
-        match reply {
-            Ok(Reply::App(bytes)) => {
+        match peer.call(&request, timeout).await {
+            Ok(reply) => {
                 let mut peers = self.peers.lock();
                 if peers.len() < 64 {
                     peers.push(peer);
                 }
-                Ok(bytes)
+                Ok(reply)
             }
-            Ok(Reply::Refused(why)) => Err(CommitError::Unavailable(why)),
-            Ok(other) => Err(CommitError::Unavailable(format!("unexpected reply {other:?}"))),
             Err(e) => Err(CommitError::Unavailable(format!("cannot reach the leader at {addr}: {e}"))),
         }
     }
@@ -458,12 +465,9 @@ impl Cluster {
             let id = self.raft.ensure_linearizable().await.map_err(|e| self.write_error(e))?;
             return Ok(id.map_or(0, |l| l.index));
         }
-        let (_, addr) = self.leader().ok_or(CommitError::NotLeader { leader: None })?;
-        let mut peer = Peer::new(&addr, self.creds.clone());
-        match peer.call(&Request::ReadIndex, Duration::from_secs(5)).await {
-            Ok(Reply::ReadIndex(i)) => Ok(i),
-            Ok(other) => Err(CommitError::Unavailable(format!("{other:?}"))),
-            Err(e) => Err(CommitError::Unavailable(e.to_string())),
+        match self.call_leader(Request::ReadIndex, Duration::from_secs(5)).await? {
+            Reply::ReadIndex(i) => Ok(i),
+            other => Err(CommitError::Unavailable(format!("{other:?}"))),
         }
     }
 
