@@ -171,6 +171,14 @@ pub struct Index {
     pub definition: Option<String>,
 }
 
+impl Index {
+    /// The index as `pg_get_indexdef` prints it; `table` is the table's name
+    /// as printed (schema-qualified, or as visible in pretty mode).
+    pub fn create_sql(&self, table: &str) -> String {
+        format!("CREATE {}INDEX {} ON {table} USING btree ({})", if self.unique { "UNIQUE " } else { "" }, crate::runtime::quote_ident(&self.name), self.columns.join(", "))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Relation {
     pub oid: u32,
@@ -188,6 +196,11 @@ pub struct Relation {
 impl Relation {
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// `schema.name`, each part quoted as needed.
+    pub fn qualified_name(&self) -> String {
+        format!("{}.{}", crate::runtime::quote_ident(&self.name.schema), crate::runtime::quote_ident(&self.name.name))
     }
 }
 

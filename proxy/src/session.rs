@@ -583,7 +583,7 @@ impl Session {
             // Nothing to run (a skipped IF [NOT] EXISTS).
             return Ok(Outcome::Command(plan.tag.render(0)));
         }
-        if plan.sql.contains("lg_advisory(") && self.remote.is_none() && !self.node.cluster.is_leader() {
+        if self.remote.is_none() && !self.node.cluster.is_leader() && plan.sql.contains("lg_advisory(") {
             // Advisory locks are kept per node: taken on a follower they would
             // not exclude sessions of other nodes, so they are refused there.
             return Err(PgError::Translate(translate::TranslateError::Unsupported(

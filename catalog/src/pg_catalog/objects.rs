@@ -68,14 +68,7 @@ pub(super) fn pg_indexes(schema: &Schema) -> CatalogTable {
     let mut rows = Vec::new();
     for r in schema.relations.values() {
         for ix in &r.indexes {
-            let def = format!(
-                "CREATE {}INDEX {} ON {}.{} USING btree ({})",
-                if ix.unique { "UNIQUE " } else { "" },
-                ix.name,
-                r.name.schema,
-                r.name.name,
-                ix.columns.join(", ")
-            );
+            let def = ix.create_sql(&r.qualified_name());
             rows.push(vec![t(&r.name.schema), t(&r.name.name), t(&ix.name), Value::Null, t(&def)]);
         }
     }

@@ -60,16 +60,6 @@ pub fn constraint_def(t: &Translator<'_>, rel: &Relation, c: &crate::schema::Con
     }
 }
 
-/// An index as `pg_get_indexdef` prints it; `table` is the table's name as
-/// printed (schema-qualified, or as visible in pretty mode).
-pub fn index_def(table: &str, i: &crate::schema::Index) -> String {
-    format!("CREATE {}INDEX {} ON {table} USING btree ({})", if i.unique { "UNIQUE " } else { "" }, quote_if_needed(&i.name), i.columns.join(", "))
-}
-
-fn schema_qualified(r: &Relation) -> String {
-    format!("{}.{}", quote_if_needed(&r.name.schema), quote_if_needed(&r.name.name))
-}
-
 fn user_types_json(t: &Translator<'_>) -> String {
     let map: serde_json::Map<String, serde_json::Value> = t
         .ctx
@@ -169,7 +159,7 @@ pub fn function(t: &mut Translator<'_>, name: &str, args: &[Expr]) -> Result<Opt
         }
         "pg_get_indexdef" => {
             let defs = |pretty: bool| -> Vec<(i64, String)> {
-                rels.iter().flat_map(|r| r.indexes.iter().map(|i| (i.oid as i64, index_def(&if pretty { qualified(t, r) } else { schema_qualified(r) }, i))).collect::<Vec<_>>()).collect()
+                rels.iter().flat_map(|r| r.indexes.iter().map(|i| (i.oid as i64, i.create_sql(&if pretty { qualified(t, r) } else { r.qualified_name() }))).collect::<Vec<_>>()).collect()
             };
             let pairs = defs(false);
             if a.len() >= 2 {

@@ -414,7 +414,8 @@ impl Cluster {
 
     /// The leader as (id, Raft address), if known.
     pub fn leader(&self) -> Option<(NodeId, String)> {
-        let m = self.raft.metrics().borrow().clone();
+        let metrics = self.raft.metrics();
+        let m = metrics.borrow();
         let id = m.current_leader?;
         let addr = m.membership_config.membership().get_node(&id).map(|n| n.addr.clone()).unwrap_or_default();
         Some((id, addr))
@@ -436,17 +437,19 @@ impl Cluster {
             // Between leaders (start-up, an election): wait for one to emerge.
             let _ = self.raft.wait(Some(Duration::from_secs(10))).metrics(|m| m.current_leader.is_some(), "a leader").await;
         }
-        let m = self.raft.metrics().borrow().clone();
-        if m.current_leader != Some(self.node_id) || m.state != ServerState::Leader {
+        // Copied out of the metrics (this runs for every writing transaction).
+        let (leads, term) = {
+            let metrics = self.raft.metrics();
+            let m = metrics.borrow();
+            (m.current_leader == Some(self.node_id) && m.state == ServerState::Leader, m.current_term)
+        };
+        if !leads {
             return Err(CommitError::NotLeader { leader: self.leader() });
         }
-        // A leader cut off from the majority stops taking writes once it has
-        // not heard from a quorum for an election timeout: by then the others
-        // may have elected a new leader.
-        if m.millis_since_quorum_ack.is_some_and(|ms| ms > self.election_timeout_ms) {
-            return Err(CommitError::Unavailable(format!("the leader has not reached a majority for {} ms", m.millis_since_quorum_ack.unwrap_or(0))));
+        if let Some(ms) = self.lost_quorum_for() {
+            return Err(CommitError::Unavailable(format!("the leader has not reached a majority for {ms} ms")));
         }
-        if self.ready_term.load(Ordering::SeqCst) == m.current_term {
+        if self.ready_term.load(Ordering::SeqCst) == term {
             return Ok(());
         }
         let read = self.raft.ensure_linearizable().await.map_err(|e| self.write_error(e))?;
@@ -455,8 +458,15 @@ impl Cluster {
                 return Err(CommitError::Unavailable("this node is still applying earlier entries".into()));
             }
         }
-        self.ready_term.store(m.current_term, Ordering::SeqCst);
+        self.ready_term.store(term, Ordering::SeqCst);
         Ok(())
+    }
+
+    /// How long this leader has gone without hearing from a quorum, when
+    /// longer than an election timeout: it is then cut off from the
+    /// majority, which may already have elected another leader.
+    fn lost_quorum_for(&self) -> Option<u64> {
+        self.raft.metrics().borrow().millis_since_quorum_ack.filter(|ms| *ms > self.election_timeout_ms)
     }
 
     /// The index a linearizable read must wait for on this node.
@@ -517,7 +527,7 @@ impl Cluster {
             };
         }
         let lease = tokio::task::spawn_blocking(move || lease.execute_batch("ROLLBACK").map(|_| lease)).await.map_err(|e| CommitError::Local(e.to_string()))?.map_err(|e| CommitError::Local(e.to_string()))?;
-        if self.raft.metrics().borrow().millis_since_quorum_ack.is_some_and(|ms| ms > self.election_timeout_ms) {
+        if self.lost_quorum_for().is_some() {
             // Cut off from the majority: not proposed, so certainly not committed.
             return Err(CommitError::NotLeader { leader: None });
         }
