@@ -14,9 +14,12 @@ pub enum Command {
     Transaction {
         database: String,
         steps: Vec<Step>,
-        /// The node and proposal that produced it: that node applies the
-        /// entry with the writer its session still holds.
+        /// The node and proposal that produced it: on that node the
+        /// transaction's effects are already in its group (see [`crate::group`]).
         origin: Origin,
+        /// How many transactions the database had applied when this one ran:
+        /// it applies only on exactly that state.
+        base: u64,
     },
     CreateDatabase { name: String },
     DropDatabase { name: String },
@@ -62,6 +65,10 @@ pub enum SqlValue {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Applied {
     pub error: Option<String>,
+    /// The transaction ran on a state that did not commit (an entry before
+    /// it was lost): retrying it may succeed.
+    #[serde(default)]
+    pub conflict: bool,
 }
 
 impl Command {

@@ -2,6 +2,7 @@
 
 use crate::command::Step;
 use crate::effects::{self, Mark, SharedRecorder};
+use crate::group::{Durable, Group};
 use crate::pool::{ReadConn, ReadPool};
 use crate::StoreError;
 use rusqlite::{Connection, InterruptHandle, OpenFlags};
@@ -9,7 +10,7 @@ use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 /// Prepares every connection (functions, collations, pragmas). Called once per connection.
@@ -19,9 +20,8 @@ pub struct Database {
     name: String,
     path: PathBuf,
     writer: Arc<Mutex<Connection>>,
-    /// Bumped by every commit through the write path; lets a snapshot tell
-    /// whether anything was committed after it was taken.
-    commits: Arc<AtomicU64>,
+    /// The transactions waiting for their entries on the writer, and what the file holds.
+    group: Arc<Group>,
     writer_interrupt: Arc<InterruptHandle>,
     readers: Arc<ReadPool>,
     recorder: SharedRecorder,
@@ -32,12 +32,21 @@ pub struct Database {
 
 /// Exclusive use of the writer connection. Whoever holds it is the only one
 /// changing the database; dropping it releases the writer.
+///
+/// A session's transaction runs inside the savepoint [`TXN_SAVEPOINT`],
+/// itself inside the SQLite transaction of the database's group (see
+/// [`crate::group`]).
 pub struct WriteLease {
     guard: OwnedMutexGuard<Connection>,
-    commits: Arc<AtomicU64>,
+    group: Arc<Group>,
     recorder: SharedRecorder,
     database: String,
+    /// A session's transaction is open in its savepoint.
+    txn: bool,
 }
+
+/// The savepoint a session's transaction runs in.
+const TXN_SAVEPOINT: &str = "lg_txn";
 
 impl WriteLease {
     /// The database this lease writes.
@@ -45,16 +54,60 @@ impl WriteLease {
         &self.database
     }
 
-    /// Commits the open transaction and counts it.
-    pub fn commit(&self) -> rusqlite::Result<()> {
-        self.guard.execute_batch("COMMIT")?;
-        self.counted();
+    pub fn group(&self) -> &Arc<Group> {
+        &self.group
+    }
+
+    /// Starts a session's transaction on top of the group's.
+    fn begin_txn(&mut self) -> rusqlite::Result<()> {
+        if self.guard.is_autocommit() {
+            self.guard.execute_batch("BEGIN IMMEDIATE")?;
+        }
+        self.guard.execute_batch(&format!("SAVEPOINT {TXN_SAVEPOINT}"))?;
+        self.txn = true;
+        self.record();
         Ok(())
     }
 
-    /// Counts a commit made another way (the state machine's apply).
-    pub(crate) fn counted(&self) {
-        self.commits.fetch_add(1, Ordering::SeqCst);
+    /// Whether SQLite rolled the whole SQLite transaction back under the
+    /// session (some errors do): the session's transaction and the group's
+    /// are gone.
+    pub fn lost_transaction(&self) -> bool {
+        self.txn && self.guard.is_autocommit()
+    }
+
+    /// Ends the session's transaction as part of the group; returns the
+    /// state it ran on (the entry's `base`). Fails if SQLite rolled it back.
+    pub fn join(&mut self, proposal: u64, schema: bool) -> rusqlite::Result<u64> {
+        self.txn = false;
+        if self.guard.is_autocommit() {
+            return Err(rusqlite::Error::ModuleError("the transaction was rolled back by the storage engine".into()));
+        }
+        self.guard.execute_batch(&format!("RELEASE {TXN_SAVEPOINT}"))?;
+        Ok(self.group.join(proposal, schema))
+    }
+
+    /// Ends a session's transaction that changed nothing. If it ran on
+    /// transactions still waiting for their entries, returns what it must
+    /// wait for before it counts as done: (transactions, group generation).
+    pub fn end_unchanged(&mut self) -> rusqlite::Result<Option<(u64, u64)>> {
+        self.rollback()?;
+        if self.group.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some((self.group.writer_seq(), self.group.generation())))
+    }
+
+    /// Rolls the session's transaction back, leaving the group's.
+    pub fn rollback(&mut self) -> rusqlite::Result<()> {
+        self.recorder.lock().finish();
+        if std::mem::take(&mut self.txn) && !self.guard.is_autocommit() {
+            self.guard.execute_batch(&format!("ROLLBACK TO {TXN_SAVEPOINT}; RELEASE {TXN_SAVEPOINT}"))?;
+        }
+        if self.group.is_empty() && !self.guard.is_autocommit() {
+            self.guard.execute_batch("ROLLBACK")?;
+        }
+        Ok(())
     }
 
     /// Starts recording the transaction's effects (see [`crate::effects`]).
@@ -85,12 +138,9 @@ impl Drop for WriteLease {
     /// A lease dropped mid-transaction (a client that vanished, a task that
     /// was cancelled) must not hand a half-done transaction to the next writer.
     fn drop(&mut self) {
-        if !self.guard.is_autocommit() {
-            if let Err(e) = self.guard.execute_batch("ROLLBACK") {
-                tracing::error!(error = %e, "rolling back an abandoned write transaction failed");
-            }
+        if let Err(e) = self.rollback() {
+            tracing::error!(error = %e, "rolling back an abandoned write transaction failed");
         }
-        self.recorder.lock().finish();
     }
 }
 
@@ -110,8 +160,17 @@ impl DerefMut for WriteLease {
 /// The last Raft log entry applied to this database, written in the same
 /// transaction as the entry's changes, so a restart knows exactly which
 /// entries of the log the file already holds.
+/// `seq` counts the transactions applied: an entry names the count it ran
+/// on and applies only there (see [`crate::group`]).
 pub(crate) const APPLIED_TABLE: &str =
-    "CREATE TABLE IF NOT EXISTS __lg_applied (id INTEGER PRIMARY KEY CHECK (id = 0), term INTEGER NOT NULL, node INTEGER NOT NULL, idx INTEGER NOT NULL)";
+    "CREATE TABLE IF NOT EXISTS __lg_applied (id INTEGER PRIMARY KEY CHECK (id = 0), term INTEGER NOT NULL, node INTEGER NOT NULL, idx INTEGER NOT NULL, seq INTEGER NOT NULL DEFAULT 0)";
+
+/// What the file holds: the last entry applied and how many transactions.
+pub(crate) fn durable_in(conn: &Connection) -> rusqlite::Result<Durable> {
+    use rusqlite::OptionalExtension;
+    let row = conn.query_row("SELECT idx, seq FROM __lg_applied WHERE id = 0", [], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))).optional()?;
+    Ok(row.map_or(Durable::default(), |(index, seq)| Durable { index: index as u64, seq: seq as u64 }))
+}
 
 fn configure_writer(conn: &Connection) -> rusqlite::Result<()> {
     // WAL lets readers run beside the writer. A commit is durable once its
@@ -140,6 +199,7 @@ impl Database {
         init(&writer).map_err(open_err)?;
         bootstrap(&writer).map_err(open_err)?;
         writer.execute_batch(APPLIED_TABLE).map_err(open_err)?;
+        let durable = durable_in(&writer).map_err(open_err)?;
         let recorder = SharedRecorder::default();
         effects::install(&mut writer, recorder.clone()).map_err(open_err)?;
         let writer_interrupt = Arc::new(writer.get_interrupt_handle());
@@ -160,7 +220,7 @@ impl Database {
             name: name.to_string(),
             path: path.to_path_buf(),
             writer: Arc::new(Mutex::new(writer)),
-            commits: Arc::new(AtomicU64::new(0)),
+            group: Arc::new(Group::new(durable)),
             writer_interrupt,
             readers,
             recorder,
@@ -185,25 +245,67 @@ impl Database {
         self.schema_version.fetch_add(1, Ordering::SeqCst);
     }
 
-    /// How many transactions the write path has committed since the database was opened.
+    /// How many transactions the file holds (what readers see).
     pub fn commit_seq(&self) -> u64 {
-        self.commits.load(Ordering::SeqCst)
+        self.group.durable().seq
+    }
+
+    /// How many transactions the writer's state holds: the file's and those
+    /// of the group waiting for their entries.
+    pub fn writer_seq(&self) -> u64 {
+        self.group.writer_seq()
+    }
+
+    pub fn group(&self) -> &Arc<Group> {
+        &self.group
     }
 
     fn lease(&self, guard: OwnedMutexGuard<Connection>) -> WriteLease {
-        WriteLease { guard, commits: self.commits.clone(), recorder: self.recorder.clone(), database: self.name.clone() }
+        WriteLease { guard, group: self.group.clone(), recorder: self.recorder.clone(), database: self.name.clone(), txn: false }
     }
 
-    /// Waits for the writer.
+    /// Waits for the writer, whatever the group holds (the state machine).
     pub async fn write(&self) -> WriteLease {
         self.lease(self.writer.clone().lock_owned().await)
     }
 
-    /// Waits for the writer at most `timeout`.
-    pub async fn write_timeout(&self, timeout: Duration) -> Result<WriteLease, StoreError> {
-        match tokio::time::timeout(timeout, self.writer.clone().lock_owned()).await {
-            Ok(guard) => Ok(self.lease(guard)),
-            Err(_) => Err(StoreError::WriteTimeout),
+    /// Waits for the writer and starts a session's transaction on it, on
+    /// top of the group's, at most `timeout` if given. While a group is
+    /// being finished no transaction starts, so that it can end.
+    pub async fn write_txn(&self, timeout: Option<Duration>) -> Result<WriteLease, StoreError> {
+        let deadline = timeout.map(|t| Instant::now() + t);
+        loop {
+            let generation = self.group.generation();
+            let lock = self.writer.clone().lock_owned();
+            let guard = match deadline {
+                Some(d) => tokio::time::timeout_at(d.into(), lock).await.map_err(|_| StoreError::WriteTimeout)?,
+                None => lock.await,
+            };
+            if !self.group.open_to_new() {
+                drop(guard);
+                let wait = self.group.wait_changed(generation);
+                match deadline {
+                    Some(d) => tokio::time::timeout_at(d.into(), wait).await.map_err(|_| StoreError::WriteTimeout)?,
+                    None => wait.await,
+                }
+                continue;
+            }
+            let mut lease = self.lease(guard);
+            lease.begin_txn()?;
+            return Ok(lease);
+        }
+    }
+
+    /// Waits for the writer with no group open (VACUUM, CHECKPOINT).
+    pub async fn write_idle(&self) -> WriteLease {
+        loop {
+            let generation = self.group.generation();
+            let lease = self.write().await;
+            if self.group.is_empty() {
+                return lease;
+            }
+            drop(lease);
+            self.group.wait_changed(generation).await;
         }
     }
 

@@ -8,6 +8,7 @@ pub mod command;
 mod database;
 pub mod effects;
 mod error;
+pub mod group;
 mod pool;
 pub mod raft;
 mod store;

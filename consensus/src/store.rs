@@ -212,9 +212,10 @@ mod tests {
         let s = store(dir.path());
         let db = s.get("postgres").unwrap();
         let first = db.write().await;
-        assert!(db.write_timeout(std::time::Duration::from_millis(50)).await.is_err());
+        let wait = Some(std::time::Duration::from_millis(50));
+        assert!(db.write_txn(wait).await.is_err());
         drop(first);
-        assert!(db.write_timeout(std::time::Duration::from_millis(50)).await.is_ok());
+        assert!(db.write_txn(wait).await.is_ok());
     }
 
     #[tokio::test(flavor = "multi_thread")]
@@ -222,8 +223,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let s = store(dir.path());
         let db = s.get("postgres").unwrap();
-        let w = db.write().await;
-        w.execute_batch("BEGIN IMMEDIATE; INSERT INTO t VALUES (9)").unwrap();
+        let w = db.write_txn(None).await.unwrap();
+        w.execute_batch("INSERT INTO t VALUES (9)").unwrap();
         drop(w);
         let w = db.write().await;
         w.execute_batch("BEGIN IMMEDIATE; COMMIT").unwrap();

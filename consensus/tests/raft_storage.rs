@@ -2,7 +2,7 @@
 //! state machine: vote, log append/truncate/purge, applied state,
 //! membership and snapshots behave as Raft requires.
 
-use consensus::raft::{Handoff, LogStore, StateMachine, TypeConfig};
+use consensus::raft::{LogStore, StateMachine, TypeConfig};
 use consensus::Store;
 use openraft::testing::{StoreBuilder, Suite};
 use openraft::StorageError;
@@ -18,7 +18,7 @@ impl StoreBuilder<TypeConfig, LogStore, StateMachine, tempfile::TempDir> for Bui
         std::fs::create_dir_all(&raft_dir).expect("raft dir");
         let log = LogStore::open(&raft_dir.join("log.db")).expect("log store");
         let (events, _) = tokio::sync::broadcast::channel(16);
-        let sm = StateMachine::open(0, &raft_dir, store, Arc::new(Handoff::default()), events)?;
+        let sm = StateMachine::open(0, &raft_dir, store, events)?;
         Ok((dir, log, sm))
     }
 }

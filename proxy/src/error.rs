@@ -258,6 +258,7 @@ impl PgError {
         match e {
             e @ CommitError::NotLeader { .. } => PgError::NotLeader(e.to_string()),
             CommitError::Unavailable(m) => PgError::CommitUnknown(m),
+            CommitError::Conflict(m) => PgError::CommitRetry(m),
             CommitError::Rejected(m) | CommitError::Local(m) => PgError::Internal(m),
         }
     }

@@ -427,7 +427,7 @@ impl Session {
                 if self.txn.as_ref().is_some_and(|t| !t.implicit) {
                     return Err(PgError::InsideTransaction(if matches!(plan, Plan::Vacuum) { "VACUUM" } else { "CHECKPOINT" }));
                 }
-                let lease = self.db.write().await;
+                let lease = self.db.write_idle().await;
                 let sql = if matches!(plan, Plan::Vacuum) { "VACUUM" } else { "PRAGMA wal_checkpoint(PASSIVE)" };
                 in_blocking(|| lease.execute_batch(sql)).map_err(|e| PgError::from_sqlite(e, None))?;
                 Ok(Outcome::Command(if matches!(plan, Plan::Vacuum) { "VACUUM" } else { "CHECKPOINT" }.into()))
@@ -622,6 +622,11 @@ impl Session {
     /// Runs a write inside the current transaction, which holds the writer.
     fn write_in_txn(&mut self, plan: &SqlPlan, params: &[Value], binary: &(dyn Fn(usize) -> bool + Sync), max_rows: usize) -> Result<Outcome, PgError> {
         let lease = self.lease.take().ok_or_else(|| PgError::Internal("no writer".into()))?;
+        if lease.lost_transaction() {
+            // SQLite rolled the transaction back under an earlier error: nothing may run outside it.
+            self.lease = Some(lease);
+            return Err(PgError::InFailedTransaction);
+        }
         let multi = !plan.pre.is_empty() || !plan.post.is_empty();
         let result = in_blocking(|| -> Result<(Output, Option<catalog::schema::Schema>), PgError> {
             // A statement made of several SQLite statements is atomic on its own.
@@ -633,6 +638,12 @@ impl Session {
             if r.is_err() {
                 // SQLite undid the failed statement; so do its recorded effects.
                 lease.rewind(mark);
+                if lease.lost_transaction() {
+                    // Some errors roll back the whole SQLite transaction, and
+                    // with it the transactions grouped before this one.
+                    self.node.cluster.break_group(lease.database(), lease.group());
+                    return r.map(|o| (o, None));
+                }
             }
             if multi {
                 let end = if r.is_ok() { "RELEASE lg_stmt" } else { "ROLLBACK TO lg_stmt; RELEASE lg_stmt" };
@@ -658,6 +669,10 @@ impl Session {
         let wrap = |out: Output| if returns_rows { Outcome::Rows(out) } else { Outcome::Command(out.tag) };
         // Inside a transaction that holds the writer (or a snapshot), read there.
         if let Some(lease) = self.lease.take() {
+            if lease.lost_transaction() {
+                self.lease = Some(lease);
+                return Err(PgError::InFailedTransaction);
+            }
             let r = in_blocking(|| self.run_on(&lease, plan, params, binary, max_rows));
             self.lease = Some(lease);
             return r.map(wrap);

@@ -101,7 +101,8 @@ impl Session {
                     Err(e) => Err(PgError::from_commit(e)),
                 };
             } else {
-                result = in_blocking(|| lease.execute_batch("ROLLBACK")).map_err(|e| PgError::from_sqlite(e, None));
+                let mut lease = lease;
+                result = in_blocking(|| lease.rollback()).map_err(|e| PgError::from_sqlite(e, None));
             }
             if commit && result.is_ok() {
                 if let Some(s) = t.schema.take() {
@@ -127,24 +128,26 @@ impl Session {
         // Only the leader, caught up with every earlier entry, takes writers.
         self.node.cluster.ready_for_writes().await.map_err(PgError::from_commit)?;
         let lock_timeout = self.settings.millis("lock_timeout");
-        let lease = if lock_timeout > 0 {
-            self.db.write_timeout(Duration::from_millis(lock_timeout)).await.map_err(|_| PgError::Function { code: "55P03", message: "canceling statement due to lock timeout".into() })?
-        } else {
-            self.db.write().await
-        };
+        let timeout = (lock_timeout > 0).then(|| Duration::from_millis(lock_timeout));
+        let lease = self.db.write_txn(timeout).await.map_err(|e| match e {
+            consensus::StoreError::WriteTimeout => PgError::Function { code: "55P03", message: "canceling statement due to lock timeout".into() },
+            other => PgError::from_store(other),
+        })?;
         let Some(t) = self.txn.as_mut() else { return Ok(()) };
-        if t.snapshot_commit.is_some_and(|c| c != self.db.commit_seq()) {
-            // Someone committed after this transaction's snapshot.
+        if t.snapshot_commit.is_some_and(|c| c != self.db.writer_seq()) {
+            // Someone committed after this transaction's snapshot (or is committing).
             return Err(PgError::SerializationFailure);
         }
-        let mut sql = String::from("BEGIN IMMEDIATE;");
+        // Savepoints set before the first write hold nothing yet; they are
+        // set again on the writer so that ROLLBACK TO finds them. Recording
+        // of the transaction's effects started with it.
+        let mut sql = String::new();
         for (sp, _) in &t.savepoints {
             sql.push_str(&format!("SAVEPOINT \"{}\";", sp.replace('"', "\"\"")));
         }
-        in_blocking(|| lease.execute_batch(&sql)).map_err(|e| PgError::from_sqlite(e, None))?;
-        // From here the transaction's effects are recorded for replication;
-        // savepoints set before hold nothing yet.
-        lease.record();
+        if !sql.is_empty() {
+            in_blocking(|| lease.execute_batch(&sql)).map_err(|e| PgError::from_sqlite(e, None))?;
+        }
         // The writer sees exactly the snapshot's data now; reads move to it.
         if let Some(snap) = self.snapshot.take() {
             let _ = in_blocking(|| snap.execute_batch("COMMIT"));

@@ -281,7 +281,10 @@ async fn converge(cluster: &TestCluster) {
         if !applied.is_empty() && applied.iter().all(|a| *a == leader_last) {
             return;
         }
-        assert!(Instant::now() < deadline, "nodes did not converge: {applied:?} vs {leader_last}");
+        if Instant::now() >= deadline {
+            let statuses: Vec<_> = cluster.nodes.iter().filter(|n| n.is_running()).map(|n| common::cluster_status(n.http_port)).collect();
+            panic!("nodes did not converge: {applied:?} vs {leader_last}: {statuses:?}");
+        }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -648,4 +651,72 @@ async fn a_follower_client_vanishing_mid_transaction_releases_the_leaders_writer
     let write = leader.execute("INSERT INTO v VALUES (2)", &[]);
     tokio::time::timeout(Duration::from_secs(20), write).await.expect("the writer was not released").unwrap();
     assert_eq!(dump(&leader, "v").await, vec!["2".to_string()]);
+}
+
+/// Reads one counter from a node's metrics endpoint.
+fn metric(port: u16, name: &str) -> u64 {
+    let body = common::http_get(port, "/metrics").expect("metrics endpoint");
+    body.lines().find_map(|l| l.strip_prefix(&format!("litegres_{name} "))).and_then(|v| v.trim().parse().ok()).unwrap_or_else(|| panic!("no metric {name} in:\n{body}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_commits_share_fsyncs_and_build_on_each_other() {
+    let cluster = TestCluster::start(3);
+    let leader = &cluster.nodes[cluster.leader()];
+    let setup = leader.client().await;
+    setup.batch_execute("CREATE TABLE counter (id int PRIMARY KEY, n int NOT NULL); INSERT INTO counter VALUES (1, 0); CREATE TABLE ledger (id serial PRIMARY KEY, who int, at_n int UNIQUE)").await.unwrap();
+    let (appended0, fsyncs0, txns0) = (metric(leader.http_port, "raft_log_entries_appended_total"), metric(leader.http_port, "raft_log_fsyncs_total"), metric(leader.http_port, "group_transactions_total"));
+    const CLIENTS: i32 = 16;
+    const EACH: i32 = 20;
+    let mut tasks = Vec::new();
+    for who in 0..CLIENTS {
+        let c = leader.client().await;
+        tasks.push(tokio::spawn(async move {
+            for i in 0..EACH {
+                // Read-modify-write of one row: each transaction runs on the
+                // ones grouped before it, so no increment is lost.
+                c.batch_execute(&format!("BEGIN; UPDATE counter SET n = n + 1 WHERE id = 1; INSERT INTO ledger (who, at_n) SELECT {who}, n FROM counter WHERE id = 1; COMMIT")).await.unwrap();
+                match i % 5 {
+                    // A transaction rolled back, one that changes nothing, one that fails.
+                    0 => c.batch_execute("BEGIN; UPDATE counter SET n = n + 1000; ROLLBACK").await.unwrap(),
+                    1 => c.batch_execute("UPDATE counter SET n = -1 WHERE id = 2").await.unwrap(),
+                    2 => {
+                        let err = c.batch_execute("BEGIN; INSERT INTO ledger (who, at_n) VALUES (-1, 1); COMMIT").await.unwrap_err();
+                        assert_eq!(code(&err), "23505");
+                        c.batch_execute("ROLLBACK").await.unwrap();
+                    }
+                    _ => {}
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let total = (CLIENTS * EACH) as i64;
+    let n: i32 = setup.query_one("SELECT n FROM counter WHERE id = 1", &[]).await.unwrap().get(0);
+    assert_eq!(n as i64, total, "an increment was lost or applied twice");
+    let seen: i64 = setup.query_one("SELECT count(DISTINCT at_n) FROM ledger WHERE at_n BETWEEN 1 AND $1", &[&(total as i32)]).await.unwrap().get(0);
+    assert_eq!(seen, total, "every transaction saw the counter its predecessor left");
+    // Commits shared fsyncs and SQLite commits.
+    let appended = metric(leader.http_port, "raft_log_entries_appended_total") - appended0;
+    let fsyncs = metric(leader.http_port, "raft_log_fsyncs_total") - fsyncs0;
+    let grouped = metric(leader.http_port, "group_transactions_total") - txns0;
+    let groups = metric(leader.http_port, "group_commits_total");
+    assert!(appended >= total as u64, "{appended} entries for {total} transactions");
+    // The leader proposes a group's entries one after another as its
+    // transactions finish, each fsync overlapping the next transaction;
+    // followers receive them in batches and fsync each batch once.
+    for f in cluster.followers() {
+        let port = cluster.nodes[f].http_port;
+        let (entries, syncs) = (metric(port, "raft_log_entries_appended_total"), metric(port, "raft_log_fsyncs_total"));
+        assert!(syncs < entries, "follower {f}: every entry had its own fsync ({syncs} for {entries})");
+    }
+    assert!(grouped >= total as u64 && groups < metric(leader.http_port, "group_transactions_total"), "no two transactions shared a commit");
+    println!("{total} transactions: {appended} entries in {fsyncs} log fsyncs, {grouped} transactions in {} group commits", groups);
+    converge(&cluster).await;
+    let expected = dump(&setup, "ledger").await;
+    for n in &cluster.nodes {
+        assert_eq!(dump(&n.client().await, "ledger").await, expected);
+    }
 }

@@ -14,9 +14,11 @@
 //!   before its term, so a session's transaction always runs on the latest data.
 
 use super::network::{Credentials, Handler, Peer, Reply, Request};
+use super::log_store::LogCounters;
 use super::{LogStore, Network, NodeId, Raft, RaftServer, StateMachine};
-use crate::command::{Command, Origin};
-use crate::raft::state_machine::{ApplyEvent, Handoff};
+use crate::command::{Command, Origin, Step};
+use crate::group::Group;
+use crate::raft::state_machine::ApplyEvent;
 use crate::{Store, WriteLease};
 use openraft::error::{ClientWriteError, RaftError};
 use openraft::{BasicNode, ChangeMembers, Config, ServerState, SnapshotPolicy};
@@ -77,6 +79,9 @@ pub enum CommitError {
     /// entry in flight was committed is unknown.
     #[error("the cluster is unavailable: {0}")]
     Unavailable(String),
+    /// The transaction ran on changes that did not commit; retrying may succeed.
+    #[error("{0}")]
+    Conflict(String),
     #[error("{0}")]
     Local(String),
 }
@@ -106,6 +111,21 @@ pub struct ClusterStatus {
     pub lag: BTreeMap<NodeId, u64>,
 }
 
+/// Counters of the write path (see the metrics endpoint).
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+pub struct Counters {
+    /// Log entries appended on this node.
+    pub log_appended: u64,
+    /// Fsyncs of the log for those entries.
+    pub log_flushes: u64,
+    /// Groups of transactions committed on this node as leader (one SQLite commit each).
+    pub groups_committed: u64,
+    /// Transactions in those groups.
+    pub group_transactions: u64,
+    /// Groups rolled back and replayed (a lost entry, a leadership change).
+    pub groups_settled: u64,
+}
+
 /// Answers the node's own messages ([`Cluster::forward`]) on the leader.
 pub type AppHandler = Arc<dyn Fn(Vec<u8>) -> std::pin::Pin<Box<dyn std::future::Future<Output = Vec<u8>> + Send>> + Send + Sync>;
 
@@ -117,7 +137,7 @@ pub struct Cluster {
     node_id: NodeId,
     store: Arc<Store>,
     sm: StateMachine,
-    handoff: Arc<Handoff>,
+    log_counters: Arc<LogCounters>,
     events: broadcast::Sender<ApplyEvent>,
     applied: watch::Receiver<u64>,
     next_proposal: AtomicU64,
@@ -145,7 +165,6 @@ impl Cluster {
     pub async fn start(data_dir: &Path, store: Arc<Store>, options: ClusterOptions) -> Result<Arc<Cluster>, ClusterError> {
         let raft_dir: PathBuf = data_dir.join("raft");
         std::fs::create_dir_all(&raft_dir).map_err(start_err)?;
-        let handoff = Arc::new(Handoff::default());
         let (events, _) = broadcast::channel(256);
         let recorded_id = StateMachine::recorded_node_id(&raft_dir).map_err(start_err)?;
         let node_id = match (options.node_id, recorded_id) {
@@ -155,7 +174,7 @@ impl Cluster {
             (Some(id), _) | (None, Some(id)) => id,
             (None, None) => 1,
         };
-        let sm = StateMachine::open(node_id, &raft_dir, store.clone(), handoff.clone(), events.clone()).map_err(start_err)?;
+        let sm = StateMachine::open(node_id, &raft_dir, store.clone(), events.clone()).map_err(start_err)?;
         sm.set_setting("node_id", &node_id.to_string()).map_err(start_err)?;
         let cluster_id = Arc::new(parking_lot::RwLock::new(sm.setting("cluster_id").map_err(start_err)?.unwrap_or_default()));
         let log = LogStore::open(&raft_dir.join("log.db")).map_err(start_err)?;
@@ -174,6 +193,7 @@ impl Cluster {
         let source = options.raft_listen.as_deref().and_then(|l| l.parse::<std::net::SocketAddr>().ok()).map(|a| a.ip()).filter(|ip| !ip.is_unspecified());
         let creds = Credentials::new(&options.secret, cluster_id.clone(), source, options.tls.clone());
         let applied = sm.applied_index();
+        let log_counters = log.counters().clone();
         let raft = Raft::new(node_id, config, Network::new(creds.clone()), log, sm.clone()).await.map_err(start_err)?;
         let (shutdown, shutdown_rx) = watch::channel(false);
         let raft_addr = options.advertise.clone().or_else(|| options.raft_listen.clone());
@@ -184,7 +204,7 @@ impl Cluster {
             node_id,
             store,
             sm,
-            handoff,
+            log_counters,
             events,
             applied,
             next_proposal: AtomicU64::new(1),
@@ -495,9 +515,14 @@ impl Cluster {
         }
     }
 
+    /// How long a proposal may wait: without a quorum it would wait forever
+    /// (its outcome is then unknown).
+    fn commit_wait(&self) -> Duration {
+        Duration::from_millis((self.election_timeout_ms * 20).max(5_000))
+    }
+
     async fn propose(&self, command: Command) -> Result<u64, CommitError> {
-        // Without a quorum a proposal would wait forever; its outcome is then unknown.
-        let wait = Duration::from_millis((self.election_timeout_ms * 20).max(5_000));
+        let wait = self.commit_wait();
         let Ok(result) = tokio::time::timeout(wait, self.raft.client_write(command)).await else {
             return Err(CommitError::Unavailable(format!("no quorum committed the change within {} ms", wait.as_millis())));
         };
@@ -512,32 +537,94 @@ impl Cluster {
         }
     }
 
-    /// Commits the transaction open on `lease`: its effects become a log
-    /// entry, applied with this same writer once a quorum has it. Returns
-    /// the entry's index. A transaction that changed nothing commits locally.
-    pub async fn commit(&self, lease: WriteLease) -> Result<u64, CommitError> {
+    /// Commits the transaction open on `lease`. Its effects stay on the
+    /// writer, in the database's group ([`crate::group`]), and become a log
+    /// entry proposed in the order the transactions ran; the writer is free
+    /// for the next transaction at once. Returns the entry's index once a
+    /// quorum committed it and the database's file holds it. A transaction
+    /// that changed nothing proposes nothing, but ends only after the
+    /// transactions it ran on (what it read must not vanish).
+    pub async fn commit(&self, mut lease: WriteLease) -> Result<u64, CommitError> {
         let steps = lease.take_effects();
+        let group = lease.group().clone();
         let database = lease.database().to_string();
+        let wait = self.commit_wait();
+        let local = |e: rusqlite::Error| CommitError::Local(e.to_string());
         if steps.is_empty() {
-            let r = tokio::task::spawn_blocking(move || if lease.is_autocommit() { Ok(()) } else { lease.commit() }).await;
-            return match r {
-                Ok(Ok(())) => Ok(self.applied_index()),
-                Ok(Err(e)) => Err(CommitError::Local(e.to_string())),
-                Err(e) => Err(CommitError::Local(e.to_string())),
-            };
+            let after = tokio::task::block_in_place(|| lease.end_unchanged()).map_err(local)?;
+            drop(lease);
+            if let Some((seq, generation)) = after {
+                match tokio::time::timeout(wait, group.wait_seq(seq, generation)).await {
+                    Ok(true) => {}
+                    Ok(false) => return Err(CommitError::Conflict("could not serialize access: the transaction read changes that were not committed".into())),
+                    Err(_) => return Err(CommitError::Unavailable(format!("the changes this transaction read were not committed within {} ms", wait.as_millis()))),
+                }
+            }
+            return Ok(self.applied_index());
         }
-        let lease = tokio::task::spawn_blocking(move || lease.execute_batch("ROLLBACK").map(|_| lease)).await.map_err(|e| CommitError::Local(e.to_string()))?.map_err(|e| CommitError::Local(e.to_string()))?;
         if self.lost_quorum_for().is_some() {
             // Cut off from the majority: not proposed, so certainly not committed.
             return Err(CommitError::NotLeader { leader: None });
         }
         let proposal = self.next_proposal.fetch_add(1, Ordering::SeqCst);
-        self.handoff.give(proposal, lease);
-        let r = self.propose(Command::Transaction { database, steps, origin: Origin { node: self.node_id, proposal } }).await;
-        // Not applied (no longer leader, no quorum): the writer is released;
-        // if the entry commits later it is applied like any other.
-        drop(self.handoff.take(proposal));
-        r
+        let schema = steps.iter().any(|s| matches!(s, Step::Sql(_)));
+        let base = match tokio::task::block_in_place(|| lease.join(proposal, schema)) {
+            Ok(base) => base,
+            Err(e) => {
+                drop(lease);
+                self.break_group(&database, &group);
+                return Err(CommitError::Conflict(format!("could not serialize access: {e}")));
+            }
+        };
+        // Proposed while the writer is held, so entries are in the order the transactions ran.
+        let sent = self.raft.client_write_ff(Command::Transaction { database: database.clone(), steps, origin: Origin { node: self.node_id, proposal }, base }).await;
+        drop(lease);
+        let rx = match sent {
+            Ok(rx) => rx,
+            Err(e) => {
+                self.break_group(&database, &group);
+                return Err(CommitError::Unavailable(e.to_string()));
+            }
+        };
+        let outcome = match tokio::time::timeout(wait, rx).await {
+            Ok(Ok(outcome)) => outcome,
+            Ok(Err(_)) => {
+                self.break_group(&database, &group);
+                return Err(CommitError::Unavailable("Raft stopped before the change was committed".into()));
+            }
+            Err(_) => {
+                self.break_group(&database, &group);
+                return Err(CommitError::Unavailable(format!("no quorum committed the change within {} ms", wait.as_millis())));
+            }
+        };
+        match outcome {
+            Ok(resp) => {
+                if let Some(e) = resp.data.error {
+                    return Err(if resp.data.conflict { CommitError::Conflict(e) } else { CommitError::Rejected(e) });
+                }
+                if tokio::time::timeout(wait, group.wait_durable(resp.log_id.index)).await.is_err() {
+                    return Err(CommitError::Unavailable(format!("the committed change was not applied within {} ms", wait.as_millis())));
+                }
+                Ok(resp.log_id.index)
+            }
+            Err(e) => {
+                // Not appended: the transactions grouped after it ran on changes that will not commit.
+                self.break_group(&database, &group);
+                Err(match e {
+                    ClientWriteError::ForwardToLeader(_) => CommitError::NotLeader { leader: self.leader() },
+                    other => CommitError::Unavailable(other.to_string()),
+                })
+            }
+        }
+    }
+
+    /// A transaction of the group will not be committed as it ran: the group is settled.
+    pub fn break_group(&self, database: &str, group: &Group) {
+        if group.break_up() {
+            if let Ok(db) = self.store.get(database) {
+                self.sm.spawn_finisher(db);
+            }
+        }
     }
 
     pub async fn create_database(&self, name: &str) -> Result<u64, CommitError> {
@@ -587,6 +674,19 @@ impl Cluster {
             learners: membership.learner_ids().collect(),
             nodes: membership.nodes().map(|(id, n)| (*id, n.addr.clone())).collect(),
             lag: m.replication.as_ref().map(|r| r.iter().map(|(id, l)| (*id, last.saturating_sub(l.map_or(0, |l| l.index)))).collect()).unwrap_or_default(),
+        }
+    }
+
+    /// Counters of the write path since the node started.
+    pub fn counters(&self) -> Counters {
+        let g = self.sm.counters();
+        let load = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        Counters {
+            log_appended: load(&self.log_counters.appended),
+            log_flushes: load(&self.log_counters.flushes),
+            groups_committed: load(&g.committed),
+            group_transactions: load(&g.transactions),
+            groups_settled: load(&g.settled),
         }
     }
 

@@ -9,10 +9,10 @@ mod log_store;
 mod network;
 mod state_machine;
 
-pub use cluster::{AppHandler, Cluster, ClusterOptions, ClusterStatus, CommitError};
+pub use cluster::{AppHandler, Cluster, ClusterOptions, ClusterStatus, CommitError, Counters};
 pub use log_store::LogStore;
 pub use network::{Network, RaftServer, RaftTls};
-pub use state_machine::{ApplyEvent, Handoff, StateMachine};
+pub use state_machine::{ApplyEvent, StateMachine};
 
 use crate::command::{Applied, Command};
 

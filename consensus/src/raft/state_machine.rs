@@ -8,9 +8,10 @@
 //! entry is skipped. The node-wide applied id and the membership live in
 //! `<data-dir>/raft/state.db`; they may lag the databases, never lead them.
 //!
-//! On the node where a transaction ran, its session hands its writer over
-//! ([`Handoff`]) and waits: the entry is applied with that writer, so no
-//! other writer can slip in between the transaction and its commit.
+//! On the leader, where a transaction ran, its effects are already on the
+//! writer, in its database's group ([`crate::group`]): applying its entry
+//! marks it, and the group's SQLite transaction commits once every entry in
+//! it is reached (or is settled: rolled back, and what committed replayed).
 //!
 //! Snapshots are consistent copies of every database (SQLite's backup API)
 //! packed into one file with the snapshot's metadata; installing one
@@ -18,14 +19,16 @@
 
 use super::{storage_error, Entry, LogId, NodeId, StorageError, TypeConfig};
 use crate::command::{Applied, Command, Origin, Step};
-use crate::database::APPLIED_TABLE;
-use crate::{effects, Store, StoreError, WriteLease};
+use crate::database::{durable_in, APPLIED_TABLE};
+use crate::group::{Durable, Hold, Member};
+use crate::{effects, Database, Store, StoreError, WriteLease};
 use openraft::storage::{RaftStateMachine, Snapshot};
 use openraft::{EntryPayload, ErrorSubject, ErrorVerb, RaftSnapshotBuilder, SnapshotMeta, StoredMembership};
 use rusqlite::{params, Connection, OptionalExtension};
-use std::collections::HashMap;
+use std::collections::VecDeque;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use tokio::sync::{broadcast, watch};
 
@@ -40,35 +43,56 @@ pub enum ApplyEvent {
     Replaced,
 }
 
-/// Writers handed over by local sessions, by proposal.
-#[derive(Default)]
-pub struct Handoff {
-    leases: parking_lot::Mutex<HashMap<u64, WriteLease>>,
-}
-
-impl Handoff {
-    pub fn give(&self, proposal: u64, lease: WriteLease) {
-        self.leases.lock().insert(proposal, lease);
-    }
-
-    pub fn take(&self, proposal: u64) -> Option<WriteLease> {
-        self.leases.lock().remove(&proposal)
-    }
-}
-
 /// What was applied since the databases were last made durable.
 #[derive(Default)]
 struct Unsynced {
     databases: std::collections::HashSet<String>,
     entries: u64,
     since: Option<std::time::Instant>,
+    /// Every entry up to this one is in the databases' files.
     last: Option<LogId>,
+    /// Entries applied after `last`, in order, and whether each is in its
+    /// file yet (an entry held in a group is not until the group commits).
+    pending: VecDeque<(LogId, bool)>,
+    /// Held entries whose group committed before `apply` recorded them.
+    early: std::collections::HashSet<u64>,
+}
+
+impl Unsynced {
+    fn applied(&mut self, id: LogId, in_file: bool) {
+        let in_file = in_file || self.early.remove(&id.index);
+        if in_file && self.pending.is_empty() {
+            self.last = Some(id);
+        } else {
+            self.pending.push_back((id, in_file));
+        }
+    }
+
+    /// Entries held in a group reached their file.
+    fn in_file(&mut self, indexes: &[u64]) {
+        for i in indexes {
+            match self.pending.iter_mut().find(|(id, _)| id.index == *i) {
+                Some(p) => p.1 = true,
+                None => {
+                    self.early.insert(*i);
+                }
+            }
+        }
+        while let Some((id, true)) = self.pending.front().copied() {
+            self.last = Some(id);
+            self.pending.pop_front();
+        }
+    }
 }
 
 /// The node-wide applied id is advanced (and the databases' WAL files
 /// fsynced) after this many entries or this long, whichever comes first.
 const SYNC_EVERY_ENTRIES: u64 = 512;
 const SYNC_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// How long a group keeps taking transactions after its first entry was
+/// reached: the most a commit waits for the ones grouped after it.
+const GROUP_OPEN_FOR: std::time::Duration = std::time::Duration::from_millis(5);
 
 /// The node-wide state beside the databases.
 struct Meta {
@@ -117,18 +141,29 @@ fn snap_err(e: impl std::error::Error + 'static) -> StorageError {
 
 type Membership = StoredMembership<NodeId, openraft::BasicNode>;
 
+/// What group commit did since the node started (for the metrics endpoint).
+#[derive(Debug, Default)]
+pub struct GroupCounters {
+    /// Groups committed: one SQLite commit each.
+    pub committed: AtomicU64,
+    /// Transactions in those groups.
+    pub transactions: AtomicU64,
+    /// Groups settled (rolled back, and what committed replayed).
+    pub settled: AtomicU64,
+}
+
 #[derive(Clone)]
 pub struct StateMachine {
     node_id: NodeId,
     store: Arc<Store>,
     meta: Arc<parking_lot::Mutex<Meta>>,
     snapshots: PathBuf,
-    handoff: Arc<Handoff>,
     events: broadcast::Sender<ApplyEvent>,
     applied: Arc<watch::Sender<u64>>,
     /// The file a snapshot being received is written to.
     incoming: Arc<parking_lot::Mutex<Option<PathBuf>>>,
     unsynced: Arc<parking_lot::Mutex<Unsynced>>,
+    counters: Arc<GroupCounters>,
 }
 
 /// The header of a snapshot file: its metadata and the databases that follow, with their sizes.
@@ -141,7 +176,7 @@ struct SnapshotHeader {
 const SNAPSHOT_MAGIC: &[u8; 8] = b"LGSNAP1\n";
 
 impl StateMachine {
-    pub fn open(node_id: NodeId, raft_dir: &Path, store: Arc<Store>, handoff: Arc<Handoff>, events: broadcast::Sender<ApplyEvent>) -> Result<StateMachine, StorageError> {
+    pub fn open(node_id: NodeId, raft_dir: &Path, store: Arc<Store>, events: broadcast::Sender<ApplyEvent>) -> Result<StateMachine, StorageError> {
         let snapshots = raft_dir.join("snapshots");
         std::fs::create_dir_all(&snapshots).map_err(snap_err)?;
         let meta = Meta::open(&raft_dir.join("state.db")).map_err(sm_read)?;
@@ -152,11 +187,11 @@ impl StateMachine {
             store,
             meta: Arc::new(parking_lot::Mutex::new(meta)),
             snapshots,
-            handoff,
             events,
             applied: Arc::new(tx),
             incoming: Arc::default(),
             unsynced: Arc::default(),
+            counters: Arc::default(),
         })
     }
 
@@ -164,6 +199,10 @@ impl StateMachine {
     pub fn recorded_node_id(raft_dir: &Path) -> Result<Option<NodeId>, StorageError> {
         let meta = Meta::open(&raft_dir.join("state.db")).map_err(sm_read)?;
         Ok(meta.get::<String>("node_id")?.and_then(|s| s.parse().ok()))
+    }
+
+    pub fn counters(&self) -> &Arc<GroupCounters> {
+        &self.counters
     }
 
     /// The index of the last entry applied, as it changes.
@@ -180,9 +219,11 @@ impl StateMachine {
         self.meta.lock().put(key, &value.to_string())
     }
 
-    async fn apply_command(&self, log_id: LogId, command: Command) -> Result<Applied, StorageError> {
+    /// Applies one command; also says whether its effects are in the file
+    /// yet (not while held in a group).
+    async fn apply_command(&self, log_id: LogId, command: Command) -> Result<(Applied, bool), StorageError> {
         match command {
-            Command::Transaction { database, steps, origin } => self.apply_transaction(log_id, &database, steps, origin).await,
+            Command::Transaction { database, steps, origin, base } => self.apply_transaction(log_id, &database, steps, origin, base).await,
             Command::CreateDatabase { name: created_name } => {
                 let store = self.store.clone();
                 let name = created_name.clone();
@@ -197,7 +238,7 @@ impl StateMachine {
                     }
                     let db = store.get(&name).map_err(sm_write)?;
                     let conn = Connection::open(db.path()).map_err(sm_write)?;
-                    mark_applied(&conn, log_id).map_err(sm_write)?;
+                    mark_applied(&conn, log_id, 0).map_err(sm_write)?;
                     Ok(Ok(()))
                 })
                 .await
@@ -205,7 +246,7 @@ impl StateMachine {
                 if created.is_ok() {
                     let _ = self.events.send(ApplyEvent::Created(created_name));
                 }
-                Ok(Applied { error: created.err() })
+                Ok((Applied { error: created.err(), conflict: false }, true))
             }
             Command::DropDatabase { name } => {
                 let store = self.store.clone();
@@ -220,32 +261,124 @@ impl StateMachine {
                 if dropped.is_ok() {
                     let _ = self.events.send(ApplyEvent::Dropped(name));
                 }
-                Ok(Applied { error: dropped.err() })
+                Ok((Applied { error: dropped.err(), conflict: false }, true))
             }
         }
     }
 
-    async fn apply_transaction(&self, log_id: LogId, database: &str, steps: Vec<Step>, origin: Origin) -> Result<Applied, StorageError> {
-        let handed = if origin.node == self.node_id { self.handoff.take(origin.proposal) } else { None };
-        let lease = match handed {
-            Some(l) => l,
-            None => match self.store.get(database) {
-                Ok(db) => db.write().await,
-                // Dropped since (a later entry of a replayed log, or a snapshot that no longer has it).
-                Err(StoreError::NoSuchDatabase(_)) => return Ok(Applied { error: Some(format!("database \"{database}\" does not exist")) }),
-                Err(e) => return Err(sm_write(e)),
-            },
+    async fn apply_transaction(&self, log_id: LogId, database: &str, mut steps: Vec<Step>, origin: Origin, base: u64) -> Result<(Applied, bool), StorageError> {
+        let db = match self.store.get(database) {
+            Ok(db) => db,
+            // Dropped since (a later entry of a replayed log, or a snapshot that no longer has it).
+            Err(StoreError::NoSuchDatabase(_)) => return Ok((Applied { error: Some(format!("database \"{database}\" does not exist")), conflict: false }, true)),
+            Err(e) => return Err(sm_write(e)),
         };
         self.unsynced.lock().databases.insert(database.to_string());
-        let schema_changed = steps.iter().any(|s| matches!(s, Step::Sql(_)));
-        let result = tokio::task::spawn_blocking(move || apply_to(&lease, log_id, &steps)).await.map_err(sm_write)?.map_err(sm_write)?;
-        if schema_changed && result.is_none() {
-            if let Ok(db) = self.store.get(database) {
-                db.schema_changed();
+        if origin.node == self.node_id {
+            match db.group().hold(origin.proposal, log_id, base, steps) {
+                Hold::Held { first } => {
+                    if first {
+                        self.spawn_finisher(db);
+                    }
+                    return Ok((Applied::default(), false));
+                }
+                Hold::NotMember(s) => steps = s,
             }
+        }
+        let lease = loop {
+            let lease = db.write().await;
+            if db.group().is_empty() {
+                break lease;
+            }
+            // A group that cannot hold this entry (left by a leadership that
+            // moved, or broken): its entries that committed come first.
+            self.end_group(&db, lease).await?;
+        };
+        let schema_changed = steps.iter().any(|s| matches!(s, Step::Sql(_)));
+        let (lease, (applied, durable)) = tokio::task::spawn_blocking(move || apply_to(&lease, log_id, base, &steps).map(|r| (lease, r)))
+            .await
+            .map_err(sm_write)?
+            .map_err(sm_write)?;
+        db.group().advanced(durable);
+        drop(lease);
+        if schema_changed && applied.error.is_none() {
+            db.schema_changed();
             let _ = self.events.send(ApplyEvent::Schema(database.to_string()));
         }
-        Ok(Applied { error: result })
+        Ok((applied, true))
+    }
+
+    pub(crate) fn spawn_finisher(&self, db: Arc<Database>) {
+        let me = self.clone();
+        tokio::spawn(async move {
+            if let Err(e) = me.finish_group(db).await {
+                tracing::error!(error = %e, "finishing a group of transactions failed");
+            }
+        });
+    }
+
+    /// Ends a database's group once every entry in it was reached (or it
+    /// broke). While transactions keep joining, the group stays open (their
+    /// entries share fsyncs and one SQLite commit) for at most
+    /// [`GROUP_OPEN_FOR`] after its first entry was reached; then it takes
+    /// no more and ends when the last entry in it is reached.
+    async fn finish_group(&self, db: Arc<Database>) -> Result<(), StorageError> {
+        let group = db.group().clone();
+        let generation = group.generation();
+        let close_at = tokio::time::Instant::now() + GROUP_OPEN_FOR;
+        loop {
+            let open = group.open_to_new();
+            if !group.wait_ready(generation, open.then_some(close_at)).await {
+                return Ok(());
+            }
+            if open && tokio::time::Instant::now() >= close_at {
+                group.close();
+            }
+            if !group.ready() {
+                continue;
+            }
+            // Transactions queued for the writer before this task still join.
+            let lease = db.write().await;
+            if group.generation() != generation {
+                return Ok(());
+            }
+            if group.ready() {
+                return self.end_group(&db, lease).await;
+            }
+        }
+    }
+
+    /// Ends the group with the writer: commits it, or settles it (rolls it
+    /// back and replays the entries that were reached).
+    async fn end_group(&self, db: &Arc<Database>, lease: WriteLease) -> Result<(), StorageError> {
+        let group = db.group().clone();
+        let members = group.take();
+        let broken = group.is_broken();
+        let before = group.durable();
+        let schema = members.iter().any(|m| m.schema && m.applied.is_some());
+        let reached: Vec<u64> = members.iter().filter_map(|m| m.applied.as_ref().map(|a| a.0.index)).collect();
+        let size = members.len() as u64;
+        let (durable, committed) = tokio::task::spawn_blocking(move || commit_group(&lease, members, before, broken)).await.map_err(sm_write)?.map_err(sm_write)?;
+        if committed {
+            self.counters.committed.fetch_add(1, Ordering::Relaxed);
+            self.counters.transactions.fetch_add(size, Ordering::Relaxed);
+        } else if size > 0 {
+            self.counters.settled.fetch_add(1, Ordering::Relaxed);
+        }
+        group.ended(durable);
+        let last = {
+            let mut u = self.unsynced.lock();
+            u.in_file(&reached);
+            u.last
+        };
+        if let Some(last) = last {
+            self.applied.send_replace(last.index);
+        }
+        if schema {
+            db.schema_changed();
+            let _ = self.events.send(ApplyEvent::Schema(db.name().to_string()));
+        }
+        Ok(())
     }
 
     /// Makes what was applied durable, then records it as the node-wide
@@ -375,26 +508,35 @@ fn now_nanos() -> u128 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0)
 }
 
-/// The entry a database last applied.
-fn applied_in(conn: &Connection) -> rusqlite::Result<Option<u64>> {
-    conn.query_row("SELECT idx FROM __lg_applied WHERE id = 0", [], |r| r.get::<_, i64>(0)).optional().map(|o| o.map(|i| i as u64))
-}
-
-fn mark_applied(conn: &Connection, log_id: LogId) -> rusqlite::Result<()> {
+fn mark_applied(conn: &Connection, log_id: LogId, seq: u64) -> rusqlite::Result<()> {
     conn.execute_batch(APPLIED_TABLE)?;
     conn.execute(
-        "INSERT INTO __lg_applied (id, term, node, idx) VALUES (0, ?1, ?2, ?3) ON CONFLICT (id) DO UPDATE SET term = excluded.term, node = excluded.node, idx = excluded.idx",
-        params![log_id.leader_id.term as i64, log_id.leader_id.node_id as i64, log_id.index as i64],
+        "INSERT INTO __lg_applied (id, term, node, idx, seq) VALUES (0, ?1, ?2, ?3, ?4) ON CONFLICT (id) DO UPDATE SET term = excluded.term, node = excluded.node, idx = excluded.idx, seq = excluded.seq",
+        params![log_id.leader_id.term as i64, log_id.leader_id.node_id as i64, log_id.index as i64, seq as i64],
     )?;
     Ok(())
 }
 
 /// Applies a transaction's steps with `lease` in one SQLite transaction that
-/// also records the entry. Returns the reason if the steps could not be
-/// applied (then only the entry is recorded, as on every other node).
-fn apply_to(lease: &WriteLease, log_id: LogId, steps: &[Step]) -> rusqlite::Result<Option<String>> {
-    if applied_in(lease)?.is_some_and(|i| i >= log_id.index) {
-        return Ok(None);
+/// also records the entry, if the database is in the state the transaction
+/// ran on (`base`). Returns the outcome (the same on every node) and what
+/// the file then holds.
+fn apply_to(lease: &WriteLease, log_id: LogId, base: u64, steps: &[Step]) -> rusqlite::Result<(Applied, Durable)> {
+    let now = durable_in(lease)?;
+    if now.index >= log_id.index {
+        return Ok((Applied::default(), now));
+    }
+    let record_only = |error: String, conflict: bool| -> rusqlite::Result<(Applied, Durable)> {
+        if !lease.is_autocommit() {
+            lease.execute_batch("ROLLBACK")?;
+        }
+        lease.execute_batch("BEGIN IMMEDIATE")?;
+        mark_applied(lease, log_id, now.seq)?;
+        lease.execute_batch("COMMIT")?;
+        Ok((Applied { error: Some(error), conflict }, Durable { index: log_id.index, seq: now.seq }))
+    };
+    if now.seq != base {
+        return record_only("could not serialize access: the transaction ran on changes that were not committed".into(), true);
     }
     // Triggers and foreign-key actions already ran where the transaction
     // did; their effects are among the recorded rows.
@@ -403,25 +545,45 @@ fn apply_to(lease: &WriteLease, log_id: LogId, steps: &[Step]) -> rusqlite::Resu
     let run = || -> rusqlite::Result<()> {
         lease.execute_batch("BEGIN IMMEDIATE")?;
         effects::replay(lease, steps)?;
-        mark_applied(lease, log_id)?;
+        mark_applied(lease, log_id, now.seq + 1)?;
         lease.execute_batch("COMMIT")
     };
     let outcome = match run() {
-        Ok(()) => None,
-        Err(e) => {
-            if !lease.is_autocommit() {
-                lease.execute_batch("ROLLBACK")?;
-            }
-            lease.execute_batch("BEGIN IMMEDIATE")?;
-            mark_applied(lease, log_id)?;
-            lease.execute_batch("COMMIT")?;
-            Some(e.to_string())
-        }
+        Ok(()) => Ok((Applied::default(), Durable { index: log_id.index, seq: now.seq + 1 })),
+        Err(e) => record_only(e.to_string(), false),
     };
     lease.execute_batch("PRAGMA foreign_keys = ON")?;
     lease.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_TRIGGER, true)?;
-    lease.counted();
-    Ok(outcome)
+    outcome
+}
+
+/// Commits a group's SQLite transaction if every entry in it was reached;
+/// otherwise (or if that fails) rolls it back and replays, in order, the
+/// entries that were. Returns what the file then holds, and whether the
+/// group committed as it ran.
+fn commit_group(lease: &WriteLease, members: Vec<Member>, before: Durable, broken: bool) -> rusqlite::Result<(Durable, bool)> {
+    let complete = !members.is_empty() && members.iter().all(|m| m.applied.is_some());
+    if complete && !broken && !lease.is_autocommit() {
+        if let Some((last, _, _)) = members.last().and_then(|m| m.applied.as_ref()) {
+            let seq = before.seq + members.len() as u64;
+            match mark_applied(lease, *last, seq).and_then(|_| lease.execute_batch("COMMIT")) {
+                Ok(()) => return Ok((Durable { index: last.index, seq }, true)),
+                Err(e) => tracing::warn!(error = %e, "committing a group failed; replaying its entries"),
+            }
+        }
+    }
+    if !lease.is_autocommit() {
+        lease.execute_batch("ROLLBACK")?;
+    }
+    let mut durable = before;
+    for (log_id, base, steps) in members.into_iter().filter_map(|m| m.applied) {
+        let (applied, now) = apply_to(lease, log_id, base, &steps)?;
+        if let Some(e) = applied.error {
+            tracing::error!(index = log_id.index, error = %e, "an entry of a settled group could not be replayed");
+        }
+        durable = now;
+    }
+    Ok((durable, false))
 }
 
 impl RaftSnapshotBuilder<TypeConfig> for StateMachine {
@@ -454,23 +616,31 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         I::IntoIter: Send,
     {
         let mut out = Vec::new();
-        let mut last = None;
+        let mut any = false;
         let mut membership = None;
         for entry in entries {
-            last = Some(entry.log_id);
-            match entry.payload {
-                EntryPayload::Blank => out.push(Applied::default()),
-                EntryPayload::Normal(command) => out.push(self.apply_command(entry.log_id, command).await?),
+            any = true;
+            let in_file = match entry.payload {
+                EntryPayload::Blank => {
+                    out.push(Applied::default());
+                    true
+                }
+                EntryPayload::Normal(command) => {
+                    let (applied, in_file) = self.apply_command(entry.log_id, command).await?;
+                    out.push(applied);
+                    in_file
+                }
                 EntryPayload::Membership(m) => {
                     membership = Some(StoredMembership::new(Some(entry.log_id), m));
                     out.push(Applied::default());
+                    true
                 }
-            }
+            };
+            self.unsynced.lock().applied(entry.log_id, in_file);
         }
-        if let Some(last) = last {
+        if any {
             let due = {
                 let mut u = self.unsynced.lock();
-                u.last = Some(last);
                 u.entries += 1;
                 let since = *u.since.get_or_insert_with(std::time::Instant::now);
                 membership.is_some() || u.entries >= SYNC_EVERY_ENTRIES || since.elapsed() >= SYNC_EVERY
@@ -479,7 +649,9 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
                 let me = self.clone();
                 tokio::task::spawn_blocking(move || me.sync(membership)).await.map_err(sm_write)??;
             }
-            self.applied.send_replace(last.index);
+            if let Some(last) = self.unsynced.lock().last {
+                self.applied.send_replace(last.index);
+            }
         }
         Ok(out)
     }

@@ -48,7 +48,7 @@ impl Server {
             // LITEGRES_TEST_LOG=<filter> keeps each node's log in <data dir>.log for debugging.
             let (filter, stdout, stderr) = match std::env::var("LITEGRES_TEST_LOG") {
                 Ok(f) => {
-                    let file = std::fs::File::create(self.dir.with_extension("log")).expect("log file");
+                    let file = std::fs::OpenOptions::new().create(true).append(true).open(self.dir.with_extension("log")).expect("log file");
                     (f, Stdio::from(file.try_clone().expect("log file")), Stdio::from(file))
                 }
                 Err(_) => ("warn".to_string(), Stdio::null(), Stdio::piped()),
