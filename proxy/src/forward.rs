@@ -59,6 +59,8 @@ pub enum ForwardRequest {
     /// COPY ... FROM STDIN with all its data.
     Copy { txn: TxnKey, open: Option<Opening>, sql: String, data: Vec<u8>, autocommit: bool },
     End { txn: TxnKey, commit: bool },
+    /// A follower's sessions that hold advisory-lock owners here, and those that ended.
+    Locks { node: u64, held: Vec<i32>, released: Vec<i32> },
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -75,6 +77,8 @@ pub enum ForwardReply {
     Rows { columns: Vec<(String, u32, i32)>, rows: Vec<(Vec<u8>, i16)>, tag: String, notices: Vec<WireNotice>, index: u64 },
     Command { tag: String, notices: Vec<WireNotice>, index: u64 },
     Error { code: String, message: String, detail: Option<String>, notices: Vec<WireNotice> },
+    /// The sessions of a `Locks` request this leader has no owner for.
+    Locks { unknown: Vec<i32> },
 }
 
 fn to_wire(v: &Value) -> WireValue {
@@ -163,6 +167,13 @@ impl ForwardHost {
 
     async fn handle(&self, req: ForwardRequest) -> ForwardReply {
         match req {
+            ForwardRequest::Locks { node: from, held, released } => {
+                let Some(node) = self.node.upgrade() else { return error_reply(&PgError::Terminated, vec![]) };
+                if !node.cluster.is_leader() {
+                    return error_reply(&PgError::NotLeader("advisory locks are held by the leader".into()), vec![]);
+                }
+                ForwardReply::Locks { unknown: node.remote_locks.renew(&node, from, &held, &released) }
+            }
             ForwardRequest::Copy { txn, open, sql, data, autocommit } => {
                 let session = match self.session_for(txn, open, autocommit).await {
                     Ok(s) => s,
@@ -205,7 +216,7 @@ impl ForwardHost {
     /// The stand-in session of `txn`, opened now if `open` says so.
     async fn session_for(&self, txn: TxnKey, open: Option<Opening>, autocommit: bool) -> Result<Arc<tokio::sync::Mutex<Session>>, ForwardReply> {
         let session = match open {
-            Some(o) => Arc::new(tokio::sync::Mutex::new(self.open_session(o).await.map_err(|e| error_reply(&e, vec![]))?)),
+            Some(o) => Arc::new(tokio::sync::Mutex::new(self.open_session(o, txn).await.map_err(|e| error_reply(&e, vec![]))?)),
             None => match self.open.lock().get(&txn) {
                 Some((s, _)) => s.clone(),
                 None => return Err(error_reply(&PgError::Internal("the forwarded transaction is gone (the leader changed or it was idle too long)".into()), vec![])),
@@ -217,11 +228,13 @@ impl ForwardHost {
         Ok(session)
     }
 
-    async fn open_session(&self, o: Opening) -> Result<Session, PgError> {
+    async fn open_session(&self, o: Opening, txn: TxnKey) -> Result<Session, PgError> {
         let node = self.node.upgrade().ok_or(PgError::Terminated)?;
         let db = node.database(&o.database)?;
         let pid = node.new_pid();
         let mut s = Session::new(node.clone(), pid, &o.user, &o.database, db, Arc::default());
+        // Advisory locks it takes belong to the follower's session, not to this stand-in.
+        s.lock_owner = node.remote_locks.owner_for(&node, txn.node, txn.pid);
         for (name, value) in &o.settings {
             // Read-only or unknown settings keep the stand-in's own value.
             let _ = s.settings.set(name, Some(value), false, false);
@@ -386,7 +399,7 @@ impl Session {
     async fn outcome_of(&mut self, reply: ForwardReply) -> Result<Outcome, PgError> {
         let index = match &reply {
             ForwardReply::Rows { index, .. } | ForwardReply::Command { index, .. } => *index,
-            ForwardReply::Error { .. } => 0,
+            ForwardReply::Error { .. } | ForwardReply::Locks { .. } => 0,
         };
         let take = |n: Vec<WireNotice>| n.into_iter().map(|n| Notice { severity: if n.severity == "WARNING" { "WARNING" } else { "NOTICE" }, code: known_code(&n.code), message: n.message, detail: n.detail });
         let outcome = match reply {
@@ -404,6 +417,7 @@ impl Session {
                 self.notices.extend(take(notices));
                 Err(PgError::Forwarded { code, message, detail })
             }
+            ForwardReply::Locks { .. } => Err(PgError::Internal("unexpected reply from the leader".into())),
         };
         if index > 0 {
             // Read-your-writes: the commit is visible here before the client hears of it.

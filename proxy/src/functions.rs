@@ -28,6 +28,8 @@ pub struct ExecCtx {
     pub currval: HashMap<String, i64>,
     pub lastval: Option<i64>,
     pub backend_pid: i32,
+    /// Whose advisory locks the session takes (see `Session::lock_owner`).
+    pub lock_owner: i32,
     pub locks: Arc<AdvisoryLocks>,
     pub in_transaction: bool,
     pub txid: i64,
@@ -264,7 +266,7 @@ fn advisory(ctx: &Context<'_>) -> rusqlite::Result<SqlValue> {
         3 => (ctx.get::<i64>(1)? << 32) | (ctx.get::<i64>(2)? & 0xffff_ffff),
         _ => 0,
     };
-    let (locks, pid, in_txn) = ctx_do(|c| (c.locks.clone(), c.backend_pid, c.in_transaction))?;
+    let (locks, pid, in_txn) = ctx_do(|c| (c.locks.clone(), c.lock_owner, c.in_transaction))?;
     // SAFETY: the handle belongs to the connection running this function.
     let handle = unsafe { ctx.get_connection()?.handle() } as usize;
     let interrupted = move || unsafe { rusqlite::ffi::sqlite3_is_interrupted(handle as *mut rusqlite::ffi::sqlite3) != 0 };

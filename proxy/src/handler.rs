@@ -83,6 +83,7 @@ impl Drop for Connection {
             self.node.cancel.lock().remove(&pid);
             self.node.activity.lock().remove(&pid);
             self.node.locks.release_session(pid);
+            self.node.remote_locks.session_ended(pid);
             tracing::info!(pid, "session ended");
         }
     }

@@ -18,6 +18,7 @@ pub mod functions;
 pub mod handler;
 pub mod locks;
 pub mod node;
+pub mod remote_locks;
 pub mod replica;
 pub mod server;
 pub mod session;
@@ -55,6 +56,7 @@ pub async fn open_node(config: Config) -> anyhow::Result<Arc<Node>> {
     let node = Arc::new(Node::new(config, store, cluster));
     node.clone().follow_applied();
     forward::ForwardHost::install(&node);
+    remote_locks::RemoteLocks::spawn(&node);
     Ok(node)
 }
 

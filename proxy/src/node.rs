@@ -75,6 +75,8 @@ pub struct Node {
     generation: AtomicU64,
     pub plans: moka::sync::Cache<PlanKey, Arc<Vec<Plan>>>,
     pub locks: Arc<AdvisoryLocks>,
+    /// Advisory locks of follower sessions held at the leader, and this node's sessions' at the leader.
+    pub remote_locks: crate::remote_locks::RemoteLocks,
     pub cancel: Mutex<HashMap<i32, Arc<CancelTarget>>>,
     pub activity: Mutex<HashMap<i32, Activity>>,
     next_pid: AtomicI32,
@@ -137,6 +139,7 @@ impl Node {
             generation: AtomicU64::new(1),
             plans: moka::sync::Cache::builder().max_capacity(10_000).build(),
             locks: Arc::new(AdvisoryLocks::default()),
+            remote_locks: Default::default(),
             cancel: Mutex::new(HashMap::new()),
             activity: Mutex::new(HashMap::new()),
             next_pid: AtomicI32::new(1000),

@@ -74,6 +74,9 @@ pub struct Session {
     pub epoch: u64,
     /// Set when the session was ended from outside (idle timeout).
     pub terminated: Option<PgError>,
+    /// Whose advisory locks this session takes: its own pid, or for a
+    /// stand-in of a follower's session, that session's owner at the leader.
+    pub lock_owner: i32,
     /// ParameterStatus messages owed to the client.
     pub pending_status: Vec<(String, String)>,
     pub copy_in: Option<CopyIn>,
@@ -125,6 +128,7 @@ impl Session {
             lastval: None,
             epoch: 0,
             terminated: None,
+            lock_owner: pid,
             pending_status: Vec::new(),
             copy_in: None,
             pending_error: None,
@@ -220,6 +224,7 @@ impl Session {
             currval: std::mem::take(&mut self.currval),
             lastval: self.lastval,
             backend_pid: self.pid,
+            lock_owner: self.lock_owner,
             locks: self.node.locks.clone(),
             in_transaction: self.txn.as_ref().is_some_and(|t| !t.implicit),
             txid: self.next_txid,
@@ -392,7 +397,7 @@ impl Session {
                 self.settings_changed();
                 self.currval.clear();
                 self.lastval = None;
-                self.node.locks.release_session(self.pid);
+                self.node.locks.release_session(self.lock_owner);
                 self.deallocate.push(None);
                 self.sql_prepared.clear();
                 Ok(Outcome::Command("DISCARD ALL".into()))
@@ -583,12 +588,15 @@ impl Session {
             // Nothing to run (a skipped IF [NOT] EXISTS).
             return Ok(Outcome::Command(plan.tag.render(0)));
         }
-        if self.remote.is_none() && !self.node.cluster.is_leader() && plan.sql.contains("lg_advisory(") {
-            // Advisory locks are kept per node: taken on a follower they would
-            // not exclude sessions of other nodes, so they are refused there.
-            return Err(PgError::Translate(translate::TranslateError::Unsupported(
-                "advisory locks on a follower (they are not shared across nodes yet); connect to the leader".into(),
-            )));
+        if !self.node.cluster.is_leader() && plan.sql.contains("lg_advisory(") {
+            // Only the leader's advisory locks exclude every node's sessions:
+            // the statement runs there, under this session's owner.
+            self.node.remote_locks.flag(self.pid);
+            let out = self.forward(params, &plan.params, binary).await;
+            if out.is_ok() {
+                self.node.remote_locks.confirm(self.pid);
+            }
+            return out;
         }
         let writes = plan.access != Access::Read || !plan.sequences.is_empty();
         if !writes {

@@ -117,7 +117,7 @@ impl Session {
             self.pending_status.push(change);
         }
         self.settings_changed();
-        self.node.locks.release_xact(self.pid);
+        self.node.locks.release_xact(self.lock_owner);
         result
     }
 

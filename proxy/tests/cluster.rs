@@ -148,11 +148,6 @@ async fn a_follower_session_writes_through_the_leader_and_reads_its_own_writes()
     assert!(rows.iter().all(|r| r.get::<_, String>(1) == "streaming" && r.get::<_, String>(2) == "quorum"));
     let none: i64 = f1.query_one("SELECT count(*) FROM pg_stat_replication", &[]).await.unwrap().get(0);
     assert_eq!(none, 0, "a follower has no replicas of its own");
-    // Advisory locks are per node: a follower refuses them rather than
-    // letting them silently fail to exclude other nodes' sessions.
-    assert_eq!(code(&f1.query_one("SELECT pg_try_advisory_lock(42)", &[]).await.unwrap_err()), "0A000");
-    let locked: bool = leader.query_one("SELECT pg_try_advisory_lock(42)", &[]).await.unwrap().get(0);
-    assert!(locked);
     let lag: String = f1.query_one("SHOW litegres.replica_lag", &[]).await.unwrap().get(0);
     assert!(lag.parse::<u64>().is_ok(), "{lag}");
 }
@@ -718,5 +713,71 @@ async fn concurrent_commits_share_fsyncs_and_build_on_each_other() {
     let expected = dump(&setup, "ledger").await;
     for n in &cluster.nodes {
         assert_eq!(dump(&n.client().await, "ledger").await, expected);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn advisory_locks_exclude_sessions_of_every_node() {
+    async fn try_lock(c: &tokio_postgres::Client, key: i64) -> bool {
+        c.query_one(&format!("SELECT pg_try_advisory_lock({key})"), &[]).await.unwrap().get(0)
+    }
+    let mut cluster = TestCluster::start(3);
+    let leader_ix = cluster.leader();
+    let followers = cluster.followers();
+    let leader = cluster.nodes[leader_ix].client().await;
+    let f1 = cluster.nodes[followers[0]].client().await;
+    let f2 = cluster.nodes[followers[1]].client().await;
+    // A follower's session lock excludes the leader's and the other follower's sessions.
+    f1.query_one("SELECT pg_advisory_lock(42)", &[]).await.unwrap();
+    assert!(!try_lock(&leader, 42).await);
+    assert!(!try_lock(&f2, 42).await);
+    let shown: i64 = leader.query_one("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 42", &[]).await.unwrap().get(0);
+    assert_eq!(shown, 1);
+    // A session waiting on another node gets the lock when it is released.
+    let f2_port = cluster.nodes[followers[1]].port;
+    let waiter = tokio::spawn(async move {
+        let (c, conn) = tokio_postgres::connect(&format!("host=127.0.0.1 port={f2_port} user=postgres dbname=postgres"), tokio_postgres::NoTls).await.unwrap();
+        tokio::spawn(conn);
+        c.query_one("SELECT pg_advisory_lock(42)", &[]).await.unwrap();
+        c
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!waiter.is_finished(), "the lock was taken twice");
+    assert!(f1.query_one("SELECT pg_advisory_unlock(42)", &[]).await.unwrap().get::<_, bool>(0));
+    let holder = tokio::time::timeout(Duration::from_secs(10), waiter).await.expect("the waiter never got the lock").unwrap();
+    assert!(!try_lock(&f1, 42).await);
+    // Transaction locks end with the transaction, at the leader too.
+    f1.batch_execute("BEGIN; SELECT pg_advisory_xact_lock(7)").await.unwrap();
+    assert!(!try_lock(&leader, 7).await);
+    f1.batch_execute("COMMIT").await.unwrap();
+    assert!(try_lock(&leader, 7).await);
+    // A follower session that ends releases its locks at the leader.
+    drop(holder);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !try_lock(&leader, 42).await {
+        assert!(Instant::now() < deadline, "an ended session's lock was never released");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // When the leader changes, a follower session holding a lock ends (its
+    // lock no longer excludes anyone) instead of believing it still holds it.
+    f1.query_one("SELECT pg_advisory_lock(99)", &[]).await.unwrap();
+    cluster.nodes[leader_ix].kill9();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if f1.query_one("SELECT 1", &[]).await.is_err() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "a session kept a lock the new leader does not know");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let other = cluster.nodes[followers[1]].client().await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(r) = other.query_one("SELECT pg_try_advisory_lock(99)", &[]).await {
+            assert!(r.get::<_, bool>(0), "the lock of an ended session is still held");
+            break;
+        }
+        assert!(Instant::now() < deadline, "no new leader served advisory locks");
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
