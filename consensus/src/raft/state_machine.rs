@@ -401,14 +401,25 @@ impl StateMachine {
                 f.sync_all().map_err(sm_write)?;
             }
         }
+        // The applied id and the membership change together (one transaction).
         let m = self.meta.lock();
-        if let Some(last) = last {
-            m.put("applied", &Some(last))?;
+        m.conn.execute_batch("BEGIN").map_err(sm_write)?;
+        let written = (|| {
+            if let Some(last) = last {
+                m.put("applied", &Some(last))?;
+            }
+            if let Some(ms) = &membership {
+                m.put("membership", ms)?;
+            }
+            Ok(())
+        })();
+        match written {
+            Ok(()) => m.conn.execute_batch("COMMIT").map_err(sm_write),
+            Err(e) => {
+                let _ = m.conn.execute_batch("ROLLBACK");
+                Err(e)
+            }
         }
-        if let Some(ms) = &membership {
-            m.put("membership", ms)?;
-        }
-        Ok(())
     }
 
     fn write_snapshot(&self) -> Result<(SnapshotMeta<NodeId, openraft::BasicNode>, PathBuf), StorageError> {
@@ -691,9 +702,15 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         let installed = tokio::task::spawn_blocking(move || me.install_from(&p)).await.map_err(snap_err)??;
         {
             let m = self.meta.lock();
-            m.put("applied", &installed.last_log_id)?;
-            m.put("membership", &installed.last_membership)?;
-            m.put("snapshot", &installed)?;
+            m.conn.execute_batch("BEGIN").map_err(sm_write)?;
+            let written = m.put("applied", &installed.last_log_id).and_then(|_| m.put("membership", &installed.last_membership)).and_then(|_| m.put("snapshot", &installed));
+            match written {
+                Ok(()) => m.conn.execute_batch("COMMIT").map_err(sm_write)?,
+                Err(e) => {
+                    let _ = m.conn.execute_batch("ROLLBACK");
+                    return Err(e);
+                }
+            }
         }
         // The installed files are durable and replace whatever was applied before.
         *self.unsynced.lock() = Unsynced { last: installed.last_log_id, ..Unsynced::default() };
