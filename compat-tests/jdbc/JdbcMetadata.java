@@ -26,10 +26,13 @@ public class JdbcMetadata {
     }
 
     public static void main(String[] args) throws Exception {
-        String url = System.getenv("DATABASE_URL").replace("postgresql://", "jdbc:postgresql://");
-        String user = "postgres";
-        url = url.replace("postgres@", "");
-        try (Connection c = DriverManager.getConnection(url, user, "")) {
+        // postgresql://user:password@host:port/db?sslmode=... as JDBC wants it.
+        java.net.URI u = new java.net.URI(System.getenv("DATABASE_URL"));
+        String[] userInfo = u.getUserInfo().split(":", 2);
+        String url = "jdbc:postgresql://" + u.getHost() + ":" + u.getPort() + u.getPath() + (u.getQuery() == null ? "" : "?" + u.getQuery());
+        String user = userInfo[0];
+        String password = userInfo.length > 1 ? userInfo[1] : "";
+        try (Connection c = DriverManager.getConnection(url, user, password)) {
             try (Statement s = c.createStatement()) {
                 s.execute("DROP TABLE IF EXISTS j_item, j_box");
                 s.execute("CREATE TABLE j_box (id serial PRIMARY KEY, label varchar(30) NOT NULL UNIQUE, weight numeric(8,3))");

@@ -61,7 +61,7 @@ try:
     with transaction.atomic():
         Product.objects.create(sku="X", title="bad", price="-1", category=tools)
 except IntegrityError as e:
-    out("orm.check", e.__cause__.pgcode)
+    out("orm.check", getattr(e.__cause__, "pgcode", None) or getattr(e.__cause__, "sqlstate", None))
 try:
     with transaction.atomic():
         tools.delete()

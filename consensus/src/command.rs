@@ -42,6 +42,24 @@ pub enum Step {
     Sql(String),
 }
 
+impl Step {
+    /// Whether the step changes the schema a session translates against:
+    /// a schema statement, or a row of the catalog litegres keeps beside
+    /// SQLite's (declared types, comments, constraints...; sequence values
+    /// are data).
+    pub fn changes_schema(&self) -> bool {
+        match self {
+            Step::Sql(_) => true,
+            Step::Rows(rows) => rows.iter().any(|r| {
+                let table = match r {
+                    RowChange::Insert { table, .. } | RowChange::Update { table, .. } | RowChange::Delete { table, .. } => table,
+                };
+                table.starts_with("__lg_") && table != "__lg_sequence"
+            }),
+        }
+    }
+}
+
 /// One row's change. Values are the row's full new image in column order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum RowChange {

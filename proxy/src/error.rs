@@ -13,6 +13,16 @@ use pgwire::error::{ErrorInfo, PgWireError};
 /// is the only thing SQLite passes back.
 pub const UDF_ERROR_PREFIX: &str = "LGERR:";
 
+/// The fields of an error naming the object at fault, as the leader reported
+/// them for a forwarded statement (drivers read the constraint name).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ErrorFields {
+    pub constraint: Option<String>,
+    pub table: Option<String>,
+    pub column: Option<String>,
+    pub schema: Option<String>,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum PgError {
     #[error("{0}")]
@@ -82,7 +92,7 @@ pub enum PgError {
     NotLeader(String),
     /// An error the leader raised running a forwarded statement.
     #[error("{message}")]
-    Forwarded { code: String, message: String, detail: Option<String> },
+    Forwarded { code: String, message: String, detail: Option<String>, fields: ErrorFields },
     /// The transaction was not committed (leadership moved before it was
     /// proposed); running it again is safe.
     #[error("could not commit: {0}; the transaction was not committed, retry it")]
@@ -157,6 +167,12 @@ impl PgError {
         info.detail = self.detail();
         info.severity_nonlocalized = Some(severity.to_string());
         match self {
+            PgError::Forwarded { fields, .. } => {
+                info.constraint = fields.constraint.clone();
+                info.table = fields.table.clone();
+                info.column = fields.column.clone();
+                info.schema = fields.schema.clone();
+            }
             PgError::UniqueViolation { constraint, table, .. } | PgError::CheckViolation { constraint, table } => {
                 info.constraint = Some(constraint.clone());
                 info.table = Some(table.clone());

@@ -59,6 +59,9 @@ pub enum ForwardRequest {
     /// COPY ... FROM STDIN with all its data.
     Copy { txn: TxnKey, open: Option<Opening>, sql: String, data: Vec<u8>, autocommit: bool },
     End { txn: TxnKey, commit: bool },
+    /// The parameter types and result columns of a statement, as the
+    /// transaction's stand-in session translates it (Describe on a follower).
+    Describe { txn: TxnKey, sql: String, hints: Vec<Option<(u32, i32)>> },
     /// A follower's sessions that hold advisory-lock owners here, and those that ended.
     Locks { node: u64, held: Vec<i32>, released: Vec<i32> },
 }
@@ -76,7 +79,17 @@ pub enum ForwardReply {
     /// A statement's result; `index` is the log entry of a commit it made.
     Rows { columns: Vec<(String, u32, i32)>, rows: Vec<(Vec<u8>, i16)>, tag: String, notices: Vec<WireNotice>, index: u64 },
     Command { tag: String, notices: Vec<WireNotice>, index: u64 },
-    Error { code: String, message: String, detail: Option<String>, notices: Vec<WireNotice> },
+    Error {
+        code: String,
+        message: String,
+        detail: Option<String>,
+        notices: Vec<WireNotice>,
+        #[serde(default)]
+        fields: crate::error::ErrorFields,
+    },
+    Described { params: Vec<(u32, i32)>, columns: Vec<(String, u32, i32)> },
+    /// COPY ... TO STDOUT of a transaction at the leader: its data.
+    CopyOut { columns: usize, chunks: Vec<Vec<u8>>, notices: Vec<WireNotice> },
     /// The sessions of a `Locks` request this leader has no owner for.
     Locks { unknown: Vec<i32> },
 }
@@ -144,7 +157,7 @@ impl ForwardHost {
             Box::pin(async move {
                 let reply = match bincode::deserialize::<ForwardRequest>(&bytes) {
                     Ok(req) => h.handle(req).await,
-                    Err(e) => ForwardReply::Error { code: "08P01".into(), message: format!("malformed forwarded request: {e}"), detail: None, notices: vec![] },
+                    Err(e) => ForwardReply::Error { code: "08P01".into(), message: format!("malformed forwarded request: {e}"), detail: None, notices: vec![], fields: Default::default() },
                 };
                 bincode::serialize(&reply).unwrap_or_default()
             })
@@ -167,6 +180,23 @@ impl ForwardHost {
 
     async fn handle(&self, req: ForwardRequest) -> ForwardReply {
         match req {
+            ForwardRequest::Describe { txn, sql, hints } => {
+                let Some((session, _)) = self.open.lock().get(&txn).cloned() else {
+                    return error_reply(&PgError::Internal("the forwarded transaction is gone".into()), vec![]);
+                };
+                let s = session.lock().await;
+                let hints: Vec<Option<PgType>> = hints.into_iter().map(|h| h.map(|(oid, typmod)| type_of(&s, oid, typmod))).collect();
+                match s.plans(&sql, &hints) {
+                    Ok(plans) => {
+                        let plan = plans.first().cloned().unwrap_or(Plan::Empty);
+                        ForwardReply::Described {
+                            params: crate::handler::plan_params(&plan).iter().map(|t| (t.wire().oid(), t.typmod)).collect(),
+                            columns: crate::handler::plan_columns(&plan).iter().map(|c| (c.name.clone(), c.ty.wire().oid(), c.ty.typmod)).collect(),
+                        }
+                    }
+                    Err(e) => error_reply(&e, vec![]),
+                }
+            }
             ForwardRequest::Locks { node: from, held, released } => {
                 let Some(node) = self.node.upgrade() else { return error_reply(&PgError::Terminated, vec![]) };
                 if !node.cluster.is_leader() {
@@ -251,7 +281,9 @@ impl ForwardHost {
 }
 
 fn error_reply(e: &PgError, notices: Vec<WireNotice>) -> ForwardReply {
-    ForwardReply::Error { code: e.sqlstate().code().to_string(), message: e.to_string(), detail: e.detail(), notices }
+    let info = e.to_error_info();
+    let fields = crate::error::ErrorFields { constraint: info.constraint, table: info.table, column: info.column, schema: info.schema };
+    ForwardReply::Error { code: e.sqlstate().code().to_string(), message: e.to_string(), detail: e.detail(), notices, fields }
 }
 
 /// Runs a forwarded COPY FROM on the stand-in session, with all its data.
@@ -306,7 +338,8 @@ async fn run_statement(s: &mut Session, sql: &str, params: Vec<(u32, i32, WireVa
         },
         Ok(Outcome::Command(tag)) => ForwardReply::Command { tag, notices, index },
         Ok(Outcome::Empty) => ForwardReply::Command { tag: String::new(), notices, index },
-        Ok(Outcome::CopyIn { .. } | Outcome::CopyOut(_)) => error_reply(&PgError::Internal("COPY cannot run in a transaction forwarded to the leader".into()), notices),
+        Ok(Outcome::CopyOut(data)) => ForwardReply::CopyOut { columns: data.columns, chunks: data.chunks.into_iter().map(|c| c.data.to_vec()).collect(), notices },
+        Ok(Outcome::CopyIn { .. }) => error_reply(&PgError::Internal("COPY FROM cannot run as a forwarded statement".into()), notices),
         Err(e) => error_reply(&e, notices),
     }
 }
@@ -327,6 +360,20 @@ impl Session {
         let binary: Vec<bool> = (0..256).map(binary).collect();
         let reply = self.call_leader(&ForwardRequest::Statement { txn: key, open, sql, params, binary, autocommit }).await?;
         self.outcome_of(reply).await
+    }
+
+    /// Asks the leader to translate a statement of the transaction running there.
+    pub(crate) async fn describe_remote(&mut self, sql: &str, hints: &[Option<PgType>]) -> Result<(Vec<PgType>, Vec<OutColumn>), PgError> {
+        let txn = self.remote.ok_or_else(|| PgError::Internal("no transaction at the leader".into()))?;
+        let hints = hints.iter().map(|h| h.as_ref().map(|t| (t.wire().oid(), t.typmod))).collect();
+        match self.call_leader(&ForwardRequest::Describe { txn, sql: sql.to_string(), hints }).await? {
+            ForwardReply::Described { params, columns } => Ok((
+                params.into_iter().map(|(oid, typmod)| type_of(self, oid, typmod)).collect(),
+                columns.into_iter().map(|(name, oid, typmod)| OutColumn::new(name, type_of(self, oid, typmod))).collect(),
+            )),
+            ForwardReply::Error { code, message, detail, fields, .. } => Err(PgError::Forwarded { code, message, detail, fields }),
+            _ => Err(PgError::Internal("unexpected reply from the leader".into())),
+        }
     }
 
     /// Loads COPY FROM data gathered here through the leader; the row count.
@@ -399,7 +446,7 @@ impl Session {
     async fn outcome_of(&mut self, reply: ForwardReply) -> Result<Outcome, PgError> {
         let index = match &reply {
             ForwardReply::Rows { index, .. } | ForwardReply::Command { index, .. } => *index,
-            ForwardReply::Error { .. } | ForwardReply::Locks { .. } => 0,
+            ForwardReply::Error { .. } | ForwardReply::Locks { .. } | ForwardReply::Described { .. } | ForwardReply::CopyOut { .. } => 0,
         };
         let take = |n: Vec<WireNotice>| n.into_iter().map(|n| Notice { severity: if n.severity == "WARNING" { "WARNING" } else { "NOTICE" }, code: known_code(&n.code), message: n.message, detail: n.detail });
         let outcome = match reply {
@@ -413,11 +460,15 @@ impl Session {
                 self.notices.extend(take(notices));
                 Ok(if tag.is_empty() { Outcome::Empty } else { Outcome::Command(tag) })
             }
-            ForwardReply::Error { code, message, detail, notices } => {
+            ForwardReply::Error { code, message, detail, notices, fields } => {
                 self.notices.extend(take(notices));
-                Err(PgError::Forwarded { code, message, detail })
+                Err(PgError::Forwarded { code, message, detail, fields })
             }
-            ForwardReply::Locks { .. } => Err(PgError::Internal("unexpected reply from the leader".into())),
+            ForwardReply::CopyOut { columns, chunks, notices } => {
+                self.notices.extend(take(notices));
+                Ok(Outcome::CopyOut(crate::copy::CopyOutData { columns, chunks: chunks.into_iter().map(|c| pgwire::messages::copy::CopyData::new(c.into())).collect() }))
+            }
+            ForwardReply::Locks { .. } | ForwardReply::Described { .. } => Err(PgError::Internal("unexpected reply from the leader".into())),
         };
         if index > 0 {
             // Read-your-writes: the commit is visible here before the client hears of it.
@@ -428,6 +479,23 @@ impl Session {
         }
         outcome
     }
+}
+
+/// The plan of a statement described by the leader: it only runs there
+/// (every statement of a transaction at the leader is forwarded).
+pub(crate) fn remote_plan(params: Vec<PgType>, columns: Vec<OutColumn>) -> Plan {
+    Plan::Sql(catalog::translate::SqlPlan {
+        pre: Vec::new(),
+        sql: String::new(),
+        post: Vec::new(),
+        params,
+        returns_rows: !columns.is_empty(),
+        columns,
+        tag: catalog::translate::Tag::Other(String::new()),
+        access: catalog::translate::Access::Write,
+        sequences: Vec::new(),
+        notices: Vec::new(),
+    })
 }
 
 /// Rolls back, in the background, a forwarded transaction whose session is gone.

@@ -38,6 +38,9 @@ pub struct Prepared {
     pub hints: Vec<Option<PgType>>,
     pub plan: Plan,
     pub generation: u64,
+    /// Described by the leader: the statement names what a transaction
+    /// running there created, which this node does not have yet.
+    pub remote: bool,
 }
 
 /// The per-connection state pgwire's handlers share.
@@ -184,19 +187,22 @@ impl QueryHandler {
             1 => plans[0].clone(),
             _ => return Err(PgError::MultipleCommands),
         };
-        Ok(Prepared { sql: sql.to_string(), hints: hints.to_vec(), plan, generation })
+        Ok(Prepared { sql: sql.to_string(), hints: hints.to_vec(), plan, generation, remote: false })
     }
 
     /// The statement's plan, re-translated if DDL changed the schema since Parse.
     fn current_plan(&self, session: &Session, p: &Prepared) -> Result<Plan, PgError> {
-        if session.schema()?.generation == p.generation {
+        if p.remote && session.remote.is_some() {
+            return Ok(p.plan.clone());
+        }
+        if session.schema()?.generation == p.generation && !p.remote {
             return Ok(p.plan.clone());
         }
         Ok(self.prepare(session, &p.sql, &p.hints)?.plan)
     }
 }
 
-fn plan_columns(plan: &Plan) -> Vec<OutColumn> {
+pub(crate) fn plan_columns(plan: &Plan) -> Vec<OutColumn> {
     match plan {
         Plan::Sql(s) if s.returns_rows => s.columns.clone(),
         Plan::Show(name) => vec![OutColumn::new(name.clone(), PgType::TEXT)],
@@ -204,7 +210,7 @@ fn plan_columns(plan: &Plan) -> Vec<OutColumn> {
     }
 }
 
-fn plan_params(plan: &Plan) -> Vec<PgType> {
+pub(crate) fn plan_params(plan: &Plan) -> Vec<PgType> {
     match plan {
         Plan::Sql(s) => s.params.clone(),
         _ => Vec::new(),
@@ -347,6 +353,12 @@ impl ExtendedQueryHandler for QueryHandler {
         if let Err(e) = &prepared {
             if crate::replica::caught_up_after(&self.conn.node.cluster, e).await {
                 prepared = self.prepare(session, &message.query, &hints);
+            }
+        }
+        if prepared.is_err() && !failed && session.remote.is_some() {
+            // It may name what this transaction created at the leader: the leader describes it.
+            if let Ok((params, columns)) = session.describe_remote(&message.query, &hints).await {
+                prepared = Ok(Prepared { sql: message.query.clone(), hints: hints.clone(), plan: crate::forward::remote_plan(params, columns), generation: 0, remote: true });
             }
         }
         let prepared = match prepared {

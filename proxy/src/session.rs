@@ -322,7 +322,9 @@ impl Session {
             return r;
         }
         // A transaction that already writes at the leader runs there to its end.
-        if self.remote.is_some() && !matches!(plan, Plan::Commit | Plan::Rollback | Plan::Empty) {
+        // (COPY FROM gathers its data here first, then goes to the leader.)
+        let copy_in = matches!(plan, Plan::Copy(cp) if cp.direction == CopyDirection::In);
+        if self.remote.is_some() && !copy_in && !matches!(plan, Plan::Commit | Plan::Rollback | Plan::Empty) {
             let types = match plan {
                 Plan::Sql(p) => p.params.clone(),
                 _ => Vec::new(),
@@ -753,7 +755,7 @@ impl Session {
             }
             let r = match planned {
                 Ok(plans) => self.execute(&plans[0], &[], &|_| false, 0).await,
-                Err(e) => Err(self.fail(e)),
+                Err(e) => self.unplanned(e).await,
             };
             return vec![(r, std::mem::take(&mut self.notices))];
         }
@@ -774,7 +776,7 @@ impl Session {
             }
             let r = match planned {
                 Ok(plan) => self.execute(&plan, &[], &|_| false, 0).await,
-                Err(e) => Err(self.fail(e)),
+                Err(e) => self.unplanned(e).await,
             };
             let stop = r.is_err() || matches!(r, Ok(Outcome::CopyIn { .. }));
             out.push((r, std::mem::take(&mut self.notices)));
@@ -789,6 +791,16 @@ impl Session {
             }
         }
         out
+    }
+
+    /// A statement this node could not translate. In a transaction that runs
+    /// at the leader, the statement may name what the transaction itself
+    /// created there (not here yet): the leader translates it instead.
+    async fn unplanned(&mut self, e: PgError) -> Result<Outcome, PgError> {
+        if self.remote.is_some() && self.statement_text.is_some() {
+            return self.forward(&[], &[], &|_| false).await.map_err(|e| self.fail(e));
+        }
+        Err(self.fail(e))
     }
 
     /// Marks the transaction failed and hands the error back.

@@ -17,6 +17,7 @@ pub const JSON_SCALARS: &[FunctionDef] = &[
     FunctionDef { name: "lg_jsonb_exists_any", args: 2, f: |a, _| exists_many(a, true) },
     FunctionDef { name: "lg_jsonb_exists_all", args: 2, f: |a, _| exists_many(a, false) },
     FunctionDef { name: "lg_jsonb_set", args: 4, f: |a, _| set(a, false) },
+    FunctionDef { name: "lg_jsonb_concat", args: 2, f: concat },
     FunctionDef { name: "lg_jsonb_insert", args: 4, f: |a, _| set(a, true) },
     FunctionDef { name: "lg_jsonb_strip_nulls", args: 1, f: strip_nulls },
     FunctionDef { name: "lg_json_strip_nulls", args: 1, f: strip_nulls },
@@ -68,6 +69,28 @@ fn step<'a>(v: &'a J, key: &ValueRef<'_>) -> Option<&'a J> {
         }
         _ => None,
     }
+}
+
+/// `jsonb || jsonb`: two objects merge (the right one's keys win); anything
+/// else concatenates as arrays, a non-array counting as a one-element array.
+fn concat(a: &[ValueRef<'_>], _: &RuntimeCtx) -> Result<Value, ValueError> {
+    let (Some(l), Some(r)) = (doc(a, 0)?, doc(a, 1)?) else { return Ok(Value::Null) };
+    let joined = match (l, r) {
+        (J::Object(mut l), J::Object(r)) => {
+            l.extend(r);
+            J::Object(l)
+        }
+        (l, r) => {
+            let items = |v: J| match v {
+                J::Array(items) => items,
+                other => vec![other],
+            };
+            let mut all = items(l);
+            all.extend(items(r));
+            J::Array(all)
+        }
+    };
+    Ok(out(Some(&joined), false))
 }
 
 fn get(a: &[ValueRef<'_>], as_text: bool) -> Result<Value, ValueError> {

@@ -573,6 +573,11 @@ impl<'a> Translator<'a> {
                 if l.ty.array || r.ty.array {
                     return super::operators::array_concat(self, l, r);
                 }
+                if l.ty == PgType::JSONB || r.ty == PgType::JSONB {
+                    let l = self.coerce(l, &PgType::JSONB)?;
+                    let r = self.coerce(r, &PgType::JSONB)?;
+                    return Ok(TExpr::new(call("lg_jsonb_concat", &[&l.sql, &r.sql]), PgType::JSONB).agg(l.aggregate || r.aggregate));
+                }
                 let l = self.as_text(l)?;
                 let r = self.as_text(r)?;
                 Ok(TExpr::new(format!("({} || {})", l.sql, r.sql), PgType::TEXT).agg(l.aggregate || r.aggregate))

@@ -567,7 +567,7 @@ impl Cluster {
             return Err(CommitError::NotLeader { leader: None });
         }
         let proposal = self.next_proposal.fetch_add(1, Ordering::SeqCst);
-        let schema = steps.iter().any(|s| matches!(s, Step::Sql(_)));
+        let schema = steps.iter().any(Step::changes_schema);
         let base = match tokio::task::block_in_place(|| lease.join(proposal, schema)) {
             Ok(base) => base,
             Err(e) => {

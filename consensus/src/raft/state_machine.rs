@@ -294,7 +294,7 @@ impl StateMachine {
             // moved, or broken): its entries that committed come first.
             self.end_group(&db, lease).await?;
         };
-        let schema_changed = steps.iter().any(|s| matches!(s, Step::Sql(_)));
+        let schema_changed = steps.iter().any(Step::changes_schema);
         let (lease, (applied, durable)) = tokio::task::spawn_blocking(move || apply_to(&lease, log_id, base, &steps).map(|r| (lease, r)))
             .await
             .map_err(sm_write)?

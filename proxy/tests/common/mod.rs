@@ -242,6 +242,39 @@ impl Postgres {
 }
 
 impl Postgres {
+    /// A server that asks for a password (SCRAM-SHA-256) over TCP and offers
+    /// TLS with `cert`/`key`, as a deployed PostgreSQL does. The local socket
+    /// stays trust (for setup).
+    pub fn start_secure(password: &str, cert: &str, key: &str) -> Postgres {
+        let pg = Postgres::start();
+        let (ok, _, err) = psql_at(pg.port, &["-c", &format!("ALTER USER postgres PASSWORD '{}'", password.replace('\'', "''"))], "");
+        assert!(ok, "setting the password: {err}");
+        let data = pg.dir.path().join("data");
+        std::fs::write(data.join("server.crt"), cert).expect("write server.crt");
+        std::fs::write(data.join("server.key"), key).expect("write server.key");
+        std::fs::write(data.join("pg_hba.conf"), "local all all trust\nhost all all 127.0.0.1/32 scram-sha-256\n").expect("write pg_hba.conf");
+        let mut conf = std::fs::read_to_string(data.join("postgresql.conf")).expect("postgresql.conf");
+        conf.push_str("\nssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n");
+        std::fs::write(data.join("postgresql.conf"), conf).expect("write postgresql.conf");
+        let root = unsafe { libc_geteuid() } == 0;
+        if root {
+            let _ = Command::new("chown").args(["-R", "postgres"]).arg(&data).status();
+        }
+        let _ = Command::new("chmod").arg("600").arg(data.join("server.key")).status();
+        let pg_ctl = pg.bin.join("pg_ctl");
+        let mut c = if root {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(&pg_ctl);
+            c
+        } else {
+            Command::new(&pg_ctl)
+        };
+        let log = pg.dir.path().join("log");
+        let out = c.arg("-D").arg(&data).arg("-l").arg(&log).args(["-w", "restart"]).output().expect("pg_ctl restart");
+        assert!(out.status.success(), "PostgreSQL did not restart with TLS: {}", String::from_utf8_lossy(&out.stderr));
+        pg
+    }
+
     /// The server's MAJOR.MINOR version (`15.18`).
     pub fn version(&self) -> String {
         let (ok, out, err) = psql_at(self.port, &["-A", "-t", "-c", "SHOW server_version"], "");

@@ -34,3 +34,4 @@ SELECT relname FROM pg_class WHERE relname OPERATOR(pg_catalog.~) '^f1$' COLLATE
 SELECT has_table_privilege('f1', 'SELECT'), has_schema_privilege('public', 'USAGE'), has_database_privilege('postgres', 'CONNECT');
 SELECT (information_schema._pg_expandarray(ARRAY[5,6])).n, (information_schema._pg_expandarray(ARRAY[5,6])).x;
 SELECT pg_get_expr(adbin, adrelid) FROM pg_attrdef WHERE adrelid = 'f1'::regclass;
+SELECT '{"a":1,"b":{"c":2}}'::jsonb || '{"b":3,"d":4}'::jsonb AS merged, '[1,2]'::jsonb || '[3]'::jsonb AS arrays, '[1]'::jsonb || '{"x":1}'::jsonb AS appended, '1'::jsonb || '2'::jsonb AS scalars, '{"a":1}'::jsonb || '[2]'::jsonb AS prepended;

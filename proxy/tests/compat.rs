@@ -1,0 +1,262 @@
+//! The compatibility matrix: every client program in `compat-tests/` runs,
+//! unmodified, against a real PostgreSQL, a litegres node and a follower of
+//! a 3-node litegres cluster (so its writes are forwarded to the leader).
+//! All three ask for a password (SCRAM-SHA-256) and offer TLS, and each
+//! program gets a database of its own on each.
+//!
+//! A program prints one JSON line `[check, value]` per fact (a psql script:
+//! `## check` lines then its output). A check passes on litegres when it
+//! printed exactly what it printed on PostgreSQL. The run writes
+//! `compat-tests/RESULTS.md`; it fails if a check fails that
+//! `compat-tests/known-gaps.toml` does not list (with a note on what is
+//! missing).
+
+mod common;
+
+use common::{python, Postgres, Server, TestCluster};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+use std::time::Instant;
+
+const PASSWORD: &str = "compat-secret";
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn program(rel: &str) -> String {
+    root().join(rel).to_string_lossy().into_owned()
+}
+
+/// One client program of the matrix.
+struct Client {
+    name: &'static str,
+    cmd: Vec<String>,
+}
+
+fn clients() -> Vec<Client> {
+    let py = |name: &'static str, file: &str| Client { name, cmd: vec![python(), program(&format!("compat-tests/python/{file}"))] };
+    let node = |name: &'static str, file: &str| Client { name, cmd: vec!["node".into(), program(&format!("compat-tests/{file}"))] };
+    let jar = "/usr/share/java/postgresql.jar";
+    assert!(Path::new(jar).exists(), "{jar} is missing: the test command installs libpostgresql-jdbc-java");
+    vec![
+        Client { name: "psql", cmd: vec!["sh".into(), program("compat-tests/psql/run.sh"), program("compat-tests/psql/app.sql")] },
+        py("psycopg3", "psycopg3_app.py"),
+        py("psycopg2", "psycopg2_app.py"),
+        py("pg8000", "pg8000_app.py"),
+        py("asyncpg", "asyncpg_enum.py"),
+        py("sqlalchemy", "sqlalchemy_inspect.py"),
+        py("alembic", "alembic_cycle.py"),
+        py("django", "django_migrate.py"),
+        node("node-pg", "node/pg_app.js"),
+        node("knex", "node/knex_schema.js"),
+        node("typeorm", "node/typeorm_sync.js"),
+        node("prisma", "prisma/run.mjs"),
+        Client { name: "jdbc", cmd: vec!["java".into(), "-cp".into(), jar.into(), program("compat-tests/jdbc/JdbcMetadata.java")] },
+    ]
+}
+
+/// Where the programs connect.
+struct Target {
+    name: &'static str,
+    title: &'static str,
+    port: u16,
+}
+
+/// A program's output: its checks in order, each with every value it printed.
+type Checks = Vec<(String, Vec<String>)>;
+
+fn parse(stdout: &str) -> Checks {
+    let mut checks: Checks = Vec::new();
+    let mut push = |name: String, value: String, checks: &mut Checks| match checks.iter_mut().find(|(n, _)| *n == name) {
+        Some((_, values)) => values.push(value),
+        None => checks.push((name, vec![value])),
+    };
+    let mut section: Option<String> = None;
+    for line in stdout.lines() {
+        if let Some(name) = line.strip_prefix("## ") {
+            section = Some(name.trim().to_string());
+            push(name.trim().to_string(), String::new(), &mut checks);
+            continue;
+        }
+        if let Some(name) = &section {
+            if let Some((_, values)) = checks.iter_mut().find(|(n, _)| n == name) {
+                if let Some(v) = values.last_mut() {
+                    v.push_str(line);
+                    v.push('\n');
+                }
+            }
+            continue;
+        }
+        match serde_json::from_str::<serde_json::Value>(line) {
+            Ok(serde_json::Value::Array(a)) if a.len() == 2 && a[0].is_string() => push(a[0].as_str().unwrap_or_default().to_string(), a[1].to_string(), &mut checks),
+            _ => push(format!("line: {line}"), String::new(), &mut checks),
+        }
+    }
+    checks
+}
+
+struct Run {
+    checks: Checks,
+    /// The program failed: its exit status and the end of its stderr.
+    failure: Option<String>,
+}
+
+fn run(client: &Client, target: &Target) -> Run {
+    let db = format!("compat_{}", client.name.replace('-', "_"));
+    let url = format!("postgresql://postgres:{PASSWORD}@127.0.0.1:{}/{db}", target.port);
+    let started = Instant::now();
+    let out = Command::new(&client.cmd[0])
+        .args(&client.cmd[1..])
+        .env("DATABASE_URL", format!("{url}?sslmode=disable"))
+        .env("DATABASE_URL_TLS", format!("{url}?sslmode=require"))
+        .env("PGPASSWORD", PASSWORD)
+        .output()
+        .unwrap_or_else(|e| panic!("{}: {e}", client.cmd[0]));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let failure = (!out.status.success()).then(|| {
+        let err = String::from_utf8_lossy(&out.stderr);
+        let tail: Vec<&str> = err.lines().rev().take(15).collect();
+        format!("{} after {:.1} s:\n{}", out.status, started.elapsed().as_secs_f64(), tail.into_iter().rev().collect::<Vec<_>>().join("\n"))
+    });
+    Run { checks: parse(&stdout), failure }
+}
+
+/// A known gap: a check allowed to differ from PostgreSQL, and why.
+#[derive(serde::Deserialize)]
+struct Gap {
+    client: String,
+    check: String,
+    /// "litegres", "cluster" or "*".
+    target: String,
+    note: String,
+}
+
+#[derive(serde::Deserialize)]
+struct Gaps {
+    #[serde(default)]
+    gap: Vec<Gap>,
+}
+
+fn create_databases(port: u16, names: &[String]) {
+    for db in names {
+        let (ok, _, err) = common::psql_at(port, &["-d", "postgres", "-c", &format!("DROP DATABASE IF EXISTS {db}"), "-c", &format!("CREATE DATABASE {db}")], "");
+        assert!(ok, "creating {db} on port {port}: {err}");
+    }
+}
+
+#[test]
+fn every_client_prints_on_litegres_what_it_prints_on_postgres() {
+    // psql and every program find the password here.
+    std::env::set_var("PGPASSWORD", PASSWORD);
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string(), "127.0.0.1".to_string()]).expect("certificate");
+    let certs = tempfile::tempdir().expect("temp dir");
+    let (cert_path, key_path) = (certs.path().join("server.crt"), certs.path().join("server.key"));
+    std::fs::write(&cert_path, cert.cert.pem()).expect("write cert");
+    std::fs::write(&key_path, cert.key_pair.serialize_pem()).expect("write key");
+    let pg = Postgres::start_secure(PASSWORD, &cert.cert.pem(), &cert.key_pair.serialize_pem());
+    let version = pg.version();
+    // The nodes report the reference server's version, so that clients
+    // choose the same paths on both (and print the same version).
+    let flags = ["--server-version", &version, "--auth", "scram-sha-256", "--password", PASSWORD, "--tls-cert", cert_path.to_str().unwrap(), "--tls-key", key_path.to_str().unwrap()];
+    let node = Server::start_with(&flags);
+    let cluster = TestCluster::start_with(3, &flags);
+    let follower = &cluster.nodes[cluster.followers()[0]];
+    let targets = [
+        Target { name: "postgresql", title: "PostgreSQL", port: pg.port },
+        Target { name: "litegres", title: "litegres", port: node.port },
+        Target { name: "cluster", title: "litegres cluster (follower)", port: follower.port },
+    ];
+    let clients = clients();
+    let dbs: Vec<String> = clients.iter().map(|c| format!("compat_{}", c.name.replace('-', "_"))).collect();
+    for t in &targets {
+        create_databases(t.port, &dbs);
+    }
+    // Every (client, target) run is independent: a few at a time.
+    let jobs: Mutex<Vec<(usize, usize)>> = Mutex::new((0..clients.len()).flat_map(|c| (0..targets.len()).map(move |t| (c, t))).rev().collect());
+    let results: Mutex<BTreeMap<(usize, usize), Run>> = Mutex::new(BTreeMap::new());
+    std::thread::scope(|s| {
+        for _ in 0..3 {
+            s.spawn(|| loop {
+                let Some((c, t)) = jobs.lock().unwrap().pop() else { return };
+                let r = run(&clients[c], &targets[t]);
+                results.lock().unwrap().insert((c, t), r);
+            });
+        }
+    });
+    let results = results.into_inner().unwrap();
+    let gaps: Gaps = toml::from_str(&std::fs::read_to_string(root().join("compat-tests/known-gaps.toml")).expect("compat-tests/known-gaps.toml")).expect("known-gaps.toml");
+    let gap_for = |client: &str, check: &str, target: &str| gaps.gap.iter().find(|g| g.client == client && g.check == check && (g.target == target || g.target == "*"));
+
+    let mut report = String::new();
+    let mut unexpected = Vec::new();
+    let mut gaps_hit = Vec::new();
+    let mut rows = Vec::new();
+    for (ci, client) in clients.iter().enumerate() {
+        let reference = &results[&(ci, 0)];
+        if let Some(f) = &reference.failure {
+            unexpected.push(format!("{} failed against PostgreSQL itself: {f}", client.name));
+        }
+        let mut row = vec![client.name.to_string(), reference.checks.len().to_string()];
+        for (ti, target) in targets.iter().enumerate().skip(1) {
+            let got = &results[&(ci, ti)];
+            let mut passed = 0;
+            for (name, expected) in &reference.checks {
+                let actual = got.checks.iter().find(|(n, _)| n == name).map(|(_, v)| v);
+                if actual == Some(expected) {
+                    passed += 1;
+                    continue;
+                }
+                let diff = format!(
+                    "{} / {} / {}:\n  PostgreSQL: {}\n  litegres:   {}",
+                    client.name,
+                    target.name,
+                    name,
+                    expected.join(" | ").trim_end(),
+                    actual.map(|v| v.join(" | ")).unwrap_or_else(|| format!("(not printed{})", got.failure.as_ref().map(|f| format!("; the program failed: {f}")).unwrap_or_default())).trim_end()
+                );
+                match gap_for(client.name, name, target.name) {
+                    Some(g) => gaps_hit.push(format!("- {} / {} / `{}`: {}", client.name, target.name, name, g.note)),
+                    None => unexpected.push(diff),
+                }
+            }
+            // Checks printed only on litegres are differences too.
+            for (name, _) in got.checks.iter().filter(|(n, _)| !reference.checks.iter().any(|(r, _)| r == n)) {
+                if gap_for(client.name, name, target.name).is_none() {
+                    unexpected.push(format!("{} / {} / {}: printed only on litegres", client.name, target.name, name));
+                }
+            }
+            row.push(format!("{passed}/{}", reference.checks.len()));
+        }
+        rows.push(row);
+    }
+    report.push_str("# compat-tests results\n\nWritten by `cargo nextest run -p litegres --test compat` (part of the README's test command).\n");
+    report.push_str(&format!("Each client program ran against PostgreSQL {version}, a litegres node and a follower of a 3-node litegres cluster, all with SCRAM-SHA-256 passwords and TLS offered. A check passes when litegres printed exactly what PostgreSQL printed.\n\n"));
+    report.push_str("| client | checks | litegres | litegres cluster (follower) |\n|---|---|---|---|\n");
+    for r in &rows {
+        report.push_str(&format!("| {} |\n", r.join(" | ")));
+    }
+    let total: usize = rows.iter().map(|r| r[1].parse::<usize>().unwrap_or(0)).sum();
+    let passed = |col: usize| rows.iter().map(|r| r[col].split('/').next().and_then(|n| n.parse::<usize>().ok()).unwrap_or(0)).sum::<usize>();
+    report.push_str(&format!("| **all** | {total} | {}/{total} | {}/{total} |\n", passed(2), passed(3)));
+    report.push_str("\n## Known gaps\n\n");
+    if gaps_hit.is_empty() {
+        report.push_str("None: every check printed what PostgreSQL printed.\n");
+    } else {
+        let unique: BTreeSet<String> = gaps_hit.into_iter().collect();
+        for g in unique {
+            report.push_str(&format!("{g}\n"));
+        }
+    }
+    if !unexpected.is_empty() {
+        report.push_str("\n## Unexpected differences in this run\n\n");
+        for u in &unexpected {
+            report.push_str(&format!("```\n{u}\n```\n"));
+        }
+    }
+    std::fs::write(root().join("compat-tests/RESULTS.md"), &report).expect("write compat-tests/RESULTS.md");
+    println!("{report}");
+    assert!(unexpected.is_empty(), "{} unexpected difference(s) from PostgreSQL:\n\n{}", unexpected.len(), unexpected.join("\n\n"));
+}
