@@ -40,6 +40,9 @@ pub struct Opening {
     /// An explicit transaction (BEGIN ...): its mode and open savepoints.
     pub begin: Option<(Option<String>, bool)>,
     pub savepoints: Vec<String>,
+    /// What the session drew from sequences so far (currval, lastval).
+    #[serde(default)]
+    pub drawn: Drawn,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -74,11 +77,19 @@ pub struct WireNotice {
     pub detail: Option<String>,
 }
 
+/// Sequence values a forwarded statement drew: each sequence's last value, and lastval.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Drawn {
+    pub currval: Vec<(String, i64)>,
+    pub lastval: Option<i64>,
+}
+
 #[derive(Debug, Serialize, Deserialize)]
 pub enum ForwardReply {
     /// A statement's result; `index` is the log entry of a commit it made.
-    Rows { columns: Vec<(String, u32, i32)>, rows: Vec<(Vec<u8>, i16)>, tag: String, notices: Vec<WireNotice>, index: u64 },
-    Command { tag: String, notices: Vec<WireNotice>, index: u64 },
+    /// `sequences`: the values the statement drew (currval/lastval for the follower's session).
+    Rows { columns: Vec<(String, u32, i32)>, rows: Vec<(Vec<u8>, i16)>, tag: String, notices: Vec<WireNotice>, index: u64, #[serde(default)] sequences: Drawn },
+    Command { tag: String, notices: Vec<WireNotice>, index: u64, #[serde(default)] sequences: Drawn },
     Error {
         code: String,
         message: String,
@@ -228,15 +239,15 @@ impl ForwardHost {
             }
             ForwardRequest::End { txn, commit } => {
                 let Some((session, _)) = self.open.lock().remove(&txn) else {
-                    return if commit { error_reply(&PgError::CommitRetry("the forwarded transaction is gone".into()), vec![]) } else { ForwardReply::Command { tag: "ROLLBACK".into(), notices: vec![], index: 0 } };
+                    return if commit { error_reply(&PgError::CommitRetry("the forwarded transaction is gone".into()), vec![]) } else { ForwardReply::Command { tag: "ROLLBACK".into(), notices: vec![], index: 0, sequences: Drawn::default() } };
                 };
                 let mut s = session.lock().await;
                 let plan = if commit { Plan::Commit } else { Plan::Rollback };
                 let r = s.execute(&plan, &[], &|_| false, 0).await;
                 let notices = wire_notices(std::mem::take(&mut s.notices));
                 match r {
-                    Ok(Outcome::Command(tag)) => ForwardReply::Command { tag, notices, index: s.last_write_index },
-                    Ok(_) => ForwardReply::Command { tag: "COMMIT".into(), notices, index: s.last_write_index },
+                    Ok(Outcome::Command(tag)) => ForwardReply::Command { tag, notices, index: s.last_write_index, sequences: Drawn::default() },
+                    Ok(_) => ForwardReply::Command { tag: "COMMIT".into(), notices, index: s.last_write_index, sequences: Drawn::default() },
                     Err(e) => error_reply(&e, notices),
                 }
             }
@@ -265,6 +276,7 @@ impl ForwardHost {
         let mut s = Session::new(node.clone(), pid, &o.user, &o.database, db, Arc::default());
         // Advisory locks it takes belong to the follower's session, not to this stand-in.
         s.lock_owner = node.remote_locks.owner_for(&node, txn.node, txn.pid);
+        s.absorb_drawn(o.drawn);
         for (name, value) in &o.settings {
             // Read-only or unknown settings keep the stand-in's own value.
             let _ = s.settings.set(name, Some(value), false, false);
@@ -308,7 +320,7 @@ async fn run_copy(s: &mut Session, sql: &str, data: &[u8]) -> ForwardReply {
     let notices = wire_notices(std::mem::take(&mut s.notices));
     let index = if s.last_write_index > before { s.last_write_index } else { 0 };
     match r {
-        Ok(n) => ForwardReply::Command { tag: format!("COPY {n}"), notices, index },
+        Ok(n) => ForwardReply::Command { tag: format!("COPY {n}"), notices, index, sequences: s.drawn() },
         Err(e) => error_reply(&e, notices),
     }
 }
@@ -321,7 +333,7 @@ async fn run_statement(s: &mut Session, sql: &str, params: Vec<(u32, i32, WireVa
         Ok(p) => p,
         Err(e) => return error_reply(&e, vec![]),
     };
-    let Some(plan) = plans.first() else { return ForwardReply::Command { tag: String::new(), notices: vec![], index: 0 } };
+    let Some(plan) = plans.first() else { return ForwardReply::Command { tag: String::new(), notices: vec![], index: 0, sequences: Drawn::default() } };
     let binary = binary.to_vec();
     let flag = move |i: usize| binary.get(i).copied().unwrap_or(false);
     let before = s.last_write_index;
@@ -335,9 +347,10 @@ async fn run_statement(s: &mut Session, sql: &str, params: Vec<(u32, i32, WireVa
             tag: out.tag,
             notices,
             index,
+            sequences: s.drawn(),
         },
-        Ok(Outcome::Command(tag)) => ForwardReply::Command { tag, notices, index },
-        Ok(Outcome::Empty) => ForwardReply::Command { tag: String::new(), notices, index },
+        Ok(Outcome::Command(tag)) => ForwardReply::Command { tag, notices, index, sequences: s.drawn() },
+        Ok(Outcome::Empty) => ForwardReply::Command { tag: String::new(), notices, index, sequences: s.drawn() },
         Ok(Outcome::CopyOut(data)) => ForwardReply::CopyOut { columns: data.columns, chunks: data.chunks.into_iter().map(|c| c.data.to_vec()).collect(), notices },
         Ok(Outcome::CopyIn { .. }) => error_reply(&PgError::Internal("COPY FROM cannot run as a forwarded statement".into()), notices),
         Err(e) => error_reply(&e, notices),
@@ -360,6 +373,19 @@ impl Session {
         let binary: Vec<bool> = (0..256).map(binary).collect();
         let reply = self.call_leader(&ForwardRequest::Statement { txn: key, open, sql, params, binary, autocommit }).await?;
         self.outcome_of(reply).await
+    }
+
+    /// What the stand-in's statements drew from sequences, for the follower's session.
+    fn drawn(&self) -> Drawn {
+        Drawn { currval: self.currval.iter().map(|(k, v)| (k.clone(), *v)).collect(), lastval: self.lastval }
+    }
+
+    /// currval() and lastval() on the follower see what its statements drew at the leader.
+    fn absorb_drawn(&mut self, d: Drawn) {
+        self.currval.extend(d.currval);
+        if d.lastval.is_some() {
+            self.lastval = d.lastval;
+        }
     }
 
     /// Asks the leader to translate a statement of the transaction running there.
@@ -410,6 +436,7 @@ impl Session {
                 settings: self.settings.all(),
                 begin: (!autocommit).then(|| (t.map(|t| t.isolation.clone()), t.is_some_and(|t| t.read_only))),
                 savepoints: t.map(|t| t.savepoints.iter().map(|(n, _)| n.clone()).collect()).unwrap_or_default(),
+                drawn: self.drawn(),
             })
         } else {
             None
@@ -450,14 +477,16 @@ impl Session {
         };
         let take = |n: Vec<WireNotice>| n.into_iter().map(|n| Notice { severity: if n.severity == "WARNING" { "WARNING" } else { "NOTICE" }, code: known_code(&n.code), message: n.message, detail: n.detail });
         let outcome = match reply {
-            ForwardReply::Rows { columns, rows, tag, notices, .. } => {
+            ForwardReply::Rows { columns, rows, tag, notices, sequences, .. } => {
                 self.notices.extend(take(notices));
+                self.absorb_drawn(sequences);
                 let columns = columns.into_iter().map(|(name, oid, typmod)| OutColumn::new(name, type_of(self, oid, typmod))).collect();
                 let rows = rows.into_iter().map(|(data, n)| pgwire::messages::data::DataRow::new(bytes::BytesMut::from(&data[..]), n)).collect();
                 Ok(Outcome::Rows(Output { columns, rows, tag }))
             }
-            ForwardReply::Command { tag, notices, .. } => {
+            ForwardReply::Command { tag, notices, sequences, .. } => {
                 self.notices.extend(take(notices));
+                self.absorb_drawn(sequences);
                 Ok(if tag.is_empty() { Outcome::Empty } else { Outcome::Command(tag) })
             }
             ForwardReply::Error { code, message, detail, notices, fields } => {

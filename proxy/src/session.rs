@@ -68,8 +68,8 @@ pub struct Session {
     /// A READ ONLY transaction's snapshot, held for its whole length.
     pub(crate) snapshot: Option<ReadConn>,
     pub cancel: Arc<CancelTarget>,
-    currval: HashMap<String, i64>,
-    lastval: Option<i64>,
+    pub(crate) currval: HashMap<String, i64>,
+    pub(crate) lastval: Option<i64>,
     /// Bumped by every statement; the idle-in-transaction timer compares it.
     pub epoch: u64,
     /// Set when the session was ended from outside (idle timeout).

@@ -13,6 +13,7 @@
 
 mod common;
 
+use common::slt;
 use common::{python, Postgres, Server, TestCluster};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -70,7 +71,7 @@ type Checks = Vec<(String, Vec<String>)>;
 
 fn parse(stdout: &str) -> Checks {
     let mut checks: Checks = Vec::new();
-    let mut push = |name: String, value: String, checks: &mut Checks| match checks.iter_mut().find(|(n, _)| *n == name) {
+    let push = |name: String, value: String, checks: &mut Checks| match checks.iter_mut().find(|(n, _)| *n == name) {
         Some((_, values)) => values.push(value),
         None => checks.push((name, vec![value])),
     };
@@ -134,10 +135,36 @@ struct Gap {
     note: String,
 }
 
+/// A statement of the sqllogictest corpus allowed to fail on litegres, and why.
+#[derive(serde::Deserialize)]
+struct SltGap {
+    file: String,
+    sql: String,
+    target: String,
+    note: String,
+}
+
 #[derive(serde::Deserialize)]
 struct Gaps {
     #[serde(default)]
     gap: Vec<Gap>,
+    #[serde(default)]
+    slt: Vec<SltGap>,
+}
+
+/// Runs the corpus on one server: per file, its outcome.
+fn run_corpus(port: u16) -> Vec<(String, slt::FileOutcome)> {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    slt::files()
+        .into_iter()
+        .map(|file| {
+            let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("x").to_string();
+            let db = format!("slt_{stem}");
+            create_databases(port, std::slice::from_ref(&db));
+            let outcome = rt.block_on(slt::run_file(port, PASSWORD, &db, &file));
+            (format!("{stem}.slt"), outcome)
+        })
+        .collect()
 }
 
 fn create_databases(port: u16, names: &[String]) {
@@ -169,6 +196,15 @@ fn every_client_prints_on_litegres_what_it_prints_on_postgres() {
         Target { name: "litegres", title: "litegres", port: node.port },
         Target { name: "cluster", title: "litegres cluster (follower)", port: follower.port },
     ];
+    if std::env::var("LITEGRES_SLT_RECORD").is_ok_and(|v| v == "1") {
+        // Record mode: the corpus's expected results become PostgreSQL's.
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        for file in slt::files() {
+            let db = format!("slt_{}", file.file_stem().and_then(|s| s.to_str()).unwrap_or("x"));
+            create_databases(pg.port, std::slice::from_ref(&db));
+            rt.block_on(slt::record_file(pg.port, PASSWORD, &db, &file));
+        }
+    }
     let clients = clients();
     let dbs: Vec<String> = clients.iter().map(|c| format!("compat_{}", c.name.replace('-', "_"))).collect();
     for t in &targets {
@@ -187,6 +223,10 @@ fn every_client_prints_on_litegres_what_it_prints_on_postgres() {
         }
     });
     let results = results.into_inner().unwrap();
+    let corpus: Vec<Vec<(String, slt::FileOutcome)>> = std::thread::scope(|s| {
+        let runs: Vec<_> = targets.iter().map(|t| s.spawn(move || run_corpus(t.port))).collect();
+        runs.into_iter().map(|r| r.join().expect("corpus run")).collect()
+    });
     let gaps: Gaps = toml::from_str(&std::fs::read_to_string(root().join("compat-tests/known-gaps.toml")).expect("compat-tests/known-gaps.toml")).expect("known-gaps.toml");
     let gap_for = |client: &str, check: &str, target: &str| gaps.gap.iter().find(|g| g.client == client && g.check == check && (g.target == target || g.target == "*"));
 
@@ -234,13 +274,38 @@ fn every_client_prints_on_litegres_what_it_prints_on_postgres() {
     }
     report.push_str("# compat-tests results\n\nWritten by `cargo nextest run -p litegres --test compat` (part of the README's test command).\n");
     report.push_str(&format!("Each client program ran against PostgreSQL {version}, a litegres node and a follower of a 3-node litegres cluster, all with SCRAM-SHA-256 passwords and TLS offered. A check passes when litegres printed exactly what PostgreSQL printed.\n\n"));
-    report.push_str("| client | checks | litegres | litegres cluster (follower) |\n|---|---|---|---|\n");
+    report.push_str(&format!("| client | checks | {} | {} |\n|---|---|---|---|\n", targets[1].title, targets[2].title));
     for r in &rows {
         report.push_str(&format!("| {} |\n", r.join(" | ")));
     }
     let total: usize = rows.iter().map(|r| r[1].parse::<usize>().unwrap_or(0)).sum();
     let passed = |col: usize| rows.iter().map(|r| r[col].split('/').next().and_then(|n| n.parse::<usize>().ok()).unwrap_or(0)).sum::<usize>();
     report.push_str(&format!("| **all** | {total} | {}/{total} | {}/{total} |\n", passed(2), passed(3)));
+    report.push_str("\n## sqllogictest corpus\n\n");
+    report.push_str("`compat-tests/slt/*.slt`: statements and queries over ORM-style schemas, expected results recorded from PostgreSQL (`LITEGRES_SLT_RECORD=1`), errors compared by SQLSTATE.\n\n");
+    report.push_str(&format!("| file | records | {} | {} | {} |\n|---|---|---|---|---|\n", targets[0].title, targets[1].title, targets[2].title));
+    let mut totals = [0usize; 4];
+    for (fi, (file, reference)) in corpus[0].iter().enumerate() {
+        let mut row = format!("| {file} | {} |", reference.records);
+        totals[0] += reference.records;
+        for (ti, target) in targets.iter().enumerate() {
+            let outcome = &corpus[ti][fi].1;
+            let passed = outcome.records - outcome.failures.len();
+            totals[ti + 1] += passed;
+            row.push_str(&format!(" {passed} |"));
+            for (sql, error) in &outcome.failures {
+                let gap = gaps.slt.iter().find(|g| g.file == *file && g.sql.trim() == sql.trim() && (g.target == target.name || g.target == "*") && ti > 0);
+                match gap {
+                    Some(g) => gaps_hit.push(format!("- {file} / {} / `{}`: {}", target.name, sql.trim(), g.note)),
+                    None => unexpected.push(format!("{file} / {}:\n  {}\n  {}", target.name, sql.trim(), error.lines().take(12).collect::<Vec<_>>().join("\n  "))),
+                }
+            }
+        }
+        report.push_str(&row);
+        report.push('\n');
+    }
+    let rate = |n: usize| if totals[0] == 0 { 0.0 } else { 100.0 * n as f64 / totals[0] as f64 };
+    report.push_str(&format!("| **all** | {} | {} ({:.1}%) | {} ({:.1}%) | {} ({:.1}%) |\n", totals[0], totals[1], rate(totals[1]), totals[2], rate(totals[2]), totals[3], rate(totals[3])));
     report.push_str("\n## Known gaps\n\n");
     if gaps_hit.is_empty() {
         report.push_str("None: every check printed what PostgreSQL printed.\n");

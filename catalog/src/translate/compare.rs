@@ -37,7 +37,13 @@ impl Translator<'_> {
 
     /// SQL whose SQLite ordering is the PostgreSQL ordering of `e`: enum
     /// labels are stored as text but sort in declaration order.
+    /// Numeric values are canonical decimal text: they sort with the
+    /// `lg_numeric` collation (a column has it from its declaration, an
+    /// expression such as `sum(amount)` does not).
     pub fn sort_key(&self, e: &TExpr) -> String {
+        if e.ty.scalar == Scalar::Numeric && !e.ty.array && e.origin.is_none() {
+            return format!("({}) COLLATE lg_numeric", e.sql);
+        }
         let Scalar::Enum(er) = &e.ty.scalar else { return e.sql.clone() };
         if e.ty.array {
             return e.sql.clone();

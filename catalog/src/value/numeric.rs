@@ -233,7 +233,18 @@ pub fn arith(op: NumericOp, a: &str, b: &str) -> Result<String, ValueError> {
             x.checked_rem(y)
         }
     };
-    r.map(from_decimal).ok_or(ValueError::NumericOverflow)
+    // PostgreSQL's result scale: the larger operand scale for + - %, their
+    // sum for * (kept for a zero result too: 7.50 * 0 is 0.00).
+    let (sa, sb) = (DecimalText::parse(a)?.scale(), DecimalText::parse(b)?.scale());
+    let scale = match op {
+        NumericOp::Mul => sa + sb,
+        _ => sa.max(sb),
+    };
+    let mut r = r.ok_or(ValueError::NumericOverflow)?;
+    if scale <= 28 && r.scale() < scale {
+        r.rescale(scale);
+    }
+    Ok(from_decimal(r))
 }
 
 /// Base-10000 weight and first digit group of a decimal, as PostgreSQL's numeric code sees it.

@@ -1,6 +1,8 @@
 //! Starts real `litegres` processes on loopback ports for integration tests.
 #![allow(dead_code)]
 
+pub mod slt;
+
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
