@@ -20,9 +20,75 @@ pub enum Command {
         /// How many transactions the database had applied when this one ran:
         /// it applies only on exactly that state.
         base: u64,
+        /// How many `TransactionPart` entries just before this one carry its
+        /// first effects.
+        #[serde(default)]
+        parts: u32,
     },
+    /// The first effects of a large transaction, in order; its final
+    /// `Transaction` entry follows at once (same origin) and applies them
+    /// all. Keeping entries small keeps replication and heartbeats flowing
+    /// while a bulk load commits.
+    TransactionPart { database: String, steps: Vec<Step>, origin: Origin },
     CreateDatabase { name: String },
     DropDatabase { name: String },
+}
+
+/// Effects are split into parts of about this many bytes.
+pub const PART_BYTES: usize = 64 * 1024;
+
+/// Splits a transaction's effects into parts of about [`PART_BYTES`], in
+/// order (a run of rows may be cut between two parts; a schema statement
+/// never is).
+pub fn split_steps(steps: Vec<Step>) -> Vec<Vec<Step>> {
+    let mut parts = vec![Vec::new()];
+    let mut size = 0usize;
+    for step in steps {
+        match step {
+            Step::Sql(sql) => {
+                size += sql.len();
+                parts.last_mut().map(|p| p.push(Step::Sql(sql)));
+            }
+            Step::Rows(rows) => {
+                let mut run = Vec::new();
+                for row in rows {
+                    size += row.approx_size();
+                    run.push(row);
+                    if size >= PART_BYTES {
+                        parts.last_mut().map(|p| p.push(Step::Rows(std::mem::take(&mut run))));
+                        parts.push(Vec::new());
+                        size = 0;
+                    }
+                }
+                if !run.is_empty() {
+                    parts.last_mut().map(|p| p.push(Step::Rows(run)));
+                }
+            }
+        }
+    }
+    if parts.len() > 1 && parts.last().is_some_and(Vec::is_empty) {
+        parts.pop();
+    }
+    parts
+}
+
+impl RowChange {
+    /// About how many bytes the change takes in an entry.
+    pub fn approx_size(&self) -> usize {
+        let (table, values) = match self {
+            RowChange::Insert { table, values, .. } | RowChange::Update { table, values, .. } => (table, values.as_slice()),
+            RowChange::Delete { table, .. } => (table, &[][..]),
+        };
+        16 + table.len()
+            + values
+                .iter()
+                .map(|v| match v {
+                    SqlValue::Text(t) => 8 + t.len(),
+                    SqlValue::Blob(b) => 8 + b.len(),
+                    _ => 9,
+                })
+                .sum::<usize>()
+    }
 }
 
 /// Where a transaction entry was proposed.
@@ -93,8 +159,32 @@ impl Command {
     /// The database the command changes.
     pub fn database(&self) -> &str {
         match self {
-            Command::Transaction { database, .. } => database,
+            Command::Transaction { database, .. } | Command::TransactionPart { database, .. } => database,
             Command::CreateDatabase { name } | Command::DropDatabase { name } => name,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(i: i64, bytes: usize) -> RowChange {
+        RowChange::Insert { table: "t".into(), rowid: i, values: vec![SqlValue::Integer(i), SqlValue::Text("x".repeat(bytes))] }
+    }
+
+    #[test]
+    fn large_effects_split_in_order_and_small_ones_do_not() {
+        let small = vec![Step::Sql("CREATE TABLE t (x)".into()), Step::Rows(vec![row(1, 10)])];
+        assert_eq!(split_steps(small.clone()), vec![small]);
+        let big = vec![Step::Sql("CREATE TABLE t (x)".into()), Step::Rows((0..100).map(|i| row(i, 10_000)).collect()), Step::Sql("CREATE INDEX i ON t (x)".into())];
+        let parts = split_steps(big.clone());
+        assert!(parts.len() >= 3, "{} parts", parts.len());
+        // Concatenated, the parts are the effects, in order.
+        let rows: Vec<RowChange> = parts.iter().flatten().filter_map(|s| if let Step::Rows(r) = s { Some(r.clone()) } else { None }).flatten().collect();
+        assert_eq!(rows.len(), 100);
+        assert!(rows.windows(2).all(|w| matches!((&w[0], &w[1]), (RowChange::Insert { rowid: a, .. }, RowChange::Insert { rowid: b, .. }) if a < b)));
+        assert_eq!(parts.first().and_then(|p| p.first()), Some(&Step::Sql("CREATE TABLE t (x)".into())));
+        assert_eq!(parts.last().and_then(|p| p.last()), Some(&Step::Sql("CREATE INDEX i ON t (x)".into())));
     }
 }

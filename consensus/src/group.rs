@@ -37,6 +37,8 @@ pub(crate) struct Member {
     /// Set when the state machine reached its entry (committed by a
     /// quorum): the entry's id, base and effects, to replay if the group is settled.
     pub applied: Option<(LogId, u64, Vec<Step>)>,
+    /// The indexes of the parts entries that carried its first effects.
+    pub parts: Vec<u64>,
 }
 
 #[derive(Debug, Default)]
@@ -105,12 +107,12 @@ impl Group {
     pub(crate) fn join(&self, proposal: u64, schema: bool) -> u64 {
         let mut st = self.state.lock();
         let base = self.durable().seq + st.members.len() as u64;
-        st.members.push(Member { proposal, schema, applied: None });
+        st.members.push(Member { proposal, schema, applied: None, parts: Vec::new() });
         base
     }
 
     /// The state machine reached a transaction entry proposed on this node.
-    pub(crate) fn hold(&self, proposal: u64, log_id: LogId, base: u64, steps: Vec<Step>) -> Hold {
+    pub(crate) fn hold(&self, proposal: u64, log_id: LogId, base: u64, steps: Vec<Step>, parts: Vec<u64>) -> Hold {
         let mut st = self.state.lock();
         if st.broken {
             return Hold::NotMember(steps);
@@ -120,6 +122,7 @@ impl Group {
             return Hold::NotMember(steps);
         }
         next.applied = Some((log_id, base, steps));
+        next.parts = parts;
         let first = !st.finisher;
         st.finisher = true;
         drop(st);
@@ -256,10 +259,10 @@ mod tests {
         assert_eq!(g.join(8, true), 5);
         assert_eq!(g.writer_seq(), 6);
         // Proposal 8's entry cannot come before 7's.
-        assert!(matches!(g.hold(8, id(11), 5, vec![]), Hold::NotMember(_)));
-        assert!(matches!(g.hold(7, id(11), 4, vec![]), Hold::Held { first: true }));
+        assert!(matches!(g.hold(8, id(11), 5, vec![], vec![]), Hold::NotMember(_)));
+        assert!(matches!(g.hold(7, id(11), 4, vec![], vec![]), Hold::Held { first: true }));
         assert!(g.open_to_new() && !g.ready());
-        assert!(matches!(g.hold(8, id(12), 5, vec![]), Hold::Held { first: false }));
+        assert!(matches!(g.hold(8, id(12), 5, vec![], vec![]), Hold::Held { first: false }));
         assert!(g.ready());
         let members = g.take();
         assert_eq!(members.len(), 2);
@@ -277,7 +280,7 @@ mod tests {
         assert!(g.break_up());
         assert!(!g.open_to_new() && g.ready() && g.is_broken());
         // Its entries are applied the ordinary way from now on.
-        assert!(matches!(g.hold(1, id(1), 0, vec![]), Hold::NotMember(_)));
+        assert!(matches!(g.hold(1, id(1), 0, vec![], vec![]), Hold::NotMember(_)));
     }
 
     #[tokio::test]
@@ -293,7 +296,7 @@ mod tests {
         let g = Group::new(Durable { index: 3, seq: 3 });
         g.join(1, false);
         let (seq, generation) = (g.writer_seq(), g.generation());
-        g.hold(1, id(4), 3, vec![]);
+        g.hold(1, id(4), 3, vec![], vec![]);
         g.take();
         g.ended(Durable { index: 4, seq: 4 });
         assert!(g.wait_seq(seq, generation).await);

@@ -329,7 +329,14 @@ impl Session {
                 Plan::Sql(p) => p.params.clone(),
                 _ => Vec::new(),
             };
-            return self.forward(params, &types, binary).await;
+            let r = self.forward(params, &types, binary).await;
+            if r.is_ok() && matches!(plan, Plan::RollbackTo(_)) {
+                // The leader left its failed state; so does this session.
+                if let Some(t) = self.txn.as_mut() {
+                    t.failed = false;
+                }
+            }
+            return r;
         }
         match plan {
             Plan::Empty => Ok(Outcome::Empty),

@@ -40,10 +40,19 @@ struct Client {
 fn clients() -> Vec<Client> {
     let py = |name: &'static str, file: &str| Client { name, cmd: vec![python(), program(&format!("compat-tests/python/{file}"))] };
     let node = |name: &'static str, file: &str| Client { name, cmd: vec!["node".into(), program(&format!("compat-tests/{file}"))] };
+    // The Rust programs are a workspace of their own (compat-tests/rust),
+    // built into the same target directory by the test command.
+    let bins = std::env::current_exe().ok().and_then(|p| p.parent().and_then(|d| d.parent()).map(Path::to_path_buf)).expect("the test's target directory");
+    let rust = |name: &'static str, bin: &str| {
+        let path = bins.join(bin);
+        assert!(path.exists(), "{} is missing: the test command builds compat-tests/rust (cargo build --manifest-path compat-tests/rust/Cargo.toml)", path.display());
+        Client { name, cmd: vec![path.to_string_lossy().into_owned()] }
+    };
     let jar = "/usr/share/java/postgresql.jar";
     assert!(Path::new(jar).exists(), "{jar} is missing: the test command installs libpostgresql-jdbc-java");
     vec![
         Client { name: "psql", cmd: vec!["sh".into(), program("compat-tests/psql/run.sh"), program("compat-tests/psql/app.sql")] },
+        Client { name: "pgbench", cmd: vec!["sh".into(), program("compat-tests/pgbench/run.sh")] },
         py("psycopg3", "psycopg3_app.py"),
         py("psycopg2", "psycopg2_app.py"),
         py("pg8000", "pg8000_app.py"),
@@ -55,6 +64,8 @@ fn clients() -> Vec<Client> {
         node("knex", "node/knex_schema.js"),
         node("typeorm", "node/typeorm_sync.js"),
         node("prisma", "prisma/run.mjs"),
+        rust("tokio-postgres", "tokio_postgres_app"),
+        rust("sqlx", "sqlx_app"),
         Client { name: "jdbc", cmd: vec!["java".into(), "-cp".into(), jar.into(), program("compat-tests/jdbc/JdbcMetadata.java")] },
     ]
 }

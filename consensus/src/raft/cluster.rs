@@ -186,6 +186,10 @@ impl Cluster {
             snapshot_policy: SnapshotPolicy::LogsSinceLast(options.snapshot_every),
             max_in_snapshot_log_to_keep: options.snapshot_every.min(1000),
             snapshot_max_chunk_size: 4 * 1024 * 1024,
+            // openraft waits one heartbeat interval for an AppendEntries
+            // reply: entries of at most command::PART_BYTES, this many per
+            // request, keep each request small enough (about 1 MB).
+            max_payload_entries: 16,
             install_snapshot_timeout: 10_000,
             ..Default::default()
         };
@@ -576,8 +580,23 @@ impl Cluster {
                 return Err(CommitError::Conflict(format!("could not serialize access: {e}")));
             }
         };
-        // Proposed while the writer is held, so entries are in the order the transactions ran.
-        let sent = self.raft.client_write_ff(Command::Transaction { database: database.clone(), steps, origin: Origin { node: self.node_id, proposal }, base }).await;
+        // Proposed while the writer is held, so entries are in the order the
+        // transactions ran; a large transaction's parts come just before it.
+        let origin = Origin { node: self.node_id, proposal };
+        let mut parts = crate::command::split_steps(steps);
+        let last = parts.pop().unwrap_or_default();
+        let count = parts.len() as u32;
+        let mut sent = Ok(());
+        for part in parts {
+            if let Err(e) = self.raft.client_write_ff(Command::TransactionPart { database: database.clone(), steps: part, origin }).await {
+                sent = Err(e);
+                break;
+            }
+        }
+        let sent = match sent {
+            Ok(()) => self.raft.client_write_ff(Command::Transaction { database: database.clone(), steps: last, origin, base, parts: count }).await,
+            Err(e) => Err(e),
+        };
         drop(lease);
         let rx = match sent {
             Ok(rx) => rx,

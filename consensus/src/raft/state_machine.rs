@@ -43,6 +43,16 @@ pub enum ApplyEvent {
     Replaced,
 }
 
+/// The parts of a large transaction whose final entry has not come yet.
+struct Stash {
+    origin: Origin,
+    database: String,
+    steps: Vec<Step>,
+    /// Their entries' indexes: counted as in the files only once the final
+    /// entry is, so a restart replays them again.
+    indexes: Vec<u64>,
+}
+
 /// What was applied since the databases were last made durable.
 #[derive(Default)]
 struct Unsynced {
@@ -164,6 +174,7 @@ pub struct StateMachine {
     incoming: Arc<parking_lot::Mutex<Option<PathBuf>>>,
     unsynced: Arc<parking_lot::Mutex<Unsynced>>,
     counters: Arc<GroupCounters>,
+    stash: Arc<parking_lot::Mutex<Option<Stash>>>,
 }
 
 /// The header of a snapshot file: its metadata and the databases that follow, with their sizes.
@@ -192,6 +203,7 @@ impl StateMachine {
             incoming: Arc::default(),
             unsynced: Arc::default(),
             counters: Arc::default(),
+            stash: Arc::default(),
         })
     }
 
@@ -223,8 +235,41 @@ impl StateMachine {
     /// yet (not while held in a group).
     async fn apply_command(&self, log_id: LogId, command: Command) -> Result<(Applied, bool), StorageError> {
         match command {
-            Command::Transaction { database, steps, origin, base } => self.apply_transaction(log_id, &database, steps, origin, base).await,
+            Command::TransactionPart { database, steps, origin } => {
+                let mut stash = self.stash.lock();
+                if stash.as_ref().is_some_and(|s| s.origin != origin || s.database != database) {
+                    drop(stash);
+                    self.abandon_stash();
+                    stash = self.stash.lock();
+                }
+                let s = stash.get_or_insert_with(|| Stash { origin, database, steps: Vec::new(), indexes: Vec::new() });
+                s.steps.extend(steps);
+                s.indexes.push(log_id.index);
+                Ok((Applied::default(), false))
+            }
+            Command::Transaction { database, steps, origin, base, parts } => {
+                let taken = self.stash.lock().take();
+                let (steps, part_indexes) = match taken {
+                    Some(s) if s.origin == origin && s.database == database && s.indexes.len() == parts as usize => {
+                        let mut all = s.steps;
+                        all.extend(steps);
+                        (all, s.indexes)
+                    }
+                    other => {
+                        if let Some(s) = other {
+                            self.release_parts(&s.indexes);
+                        }
+                        if parts > 0 {
+                            // Its first effects were lost (a leadership change cut them off).
+                            return Ok((Applied { error: Some("could not serialize access: part of the transaction was lost".into()), conflict: true }, true));
+                        }
+                        (steps, Vec::new())
+                    }
+                };
+                self.apply_transaction(log_id, &database, steps, origin, base, part_indexes).await
+            }
             Command::CreateDatabase { name: created_name } => {
+                self.abandon_stash();
                 let store = self.store.clone();
                 let name = created_name.clone();
                 let created = tokio::task::spawn_blocking(move || -> Result<Result<(), String>, StorageError> {
@@ -249,6 +294,7 @@ impl StateMachine {
                 Ok((Applied { error: created.err(), conflict: false }, true))
             }
             Command::DropDatabase { name } => {
+                self.abandon_stash();
                 let store = self.store.clone();
                 let n = name.clone();
                 let dropped = tokio::task::spawn_blocking(move || match store.drop_database(&n, false) {
@@ -266,16 +312,33 @@ impl StateMachine {
         }
     }
 
-    async fn apply_transaction(&self, log_id: LogId, database: &str, mut steps: Vec<Step>, origin: Origin, base: u64) -> Result<(Applied, bool), StorageError> {
+    /// Parts that will never be applied (their transaction's final entry
+    /// did not follow): their entries count as done.
+    fn abandon_stash(&self) {
+        if let Some(s) = self.stash.lock().take() {
+            self.release_parts(&s.indexes);
+        }
+    }
+
+    fn release_parts(&self, indexes: &[u64]) {
+        if !indexes.is_empty() {
+            self.unsynced.lock().in_file(indexes);
+        }
+    }
+
+    async fn apply_transaction(&self, log_id: LogId, database: &str, mut steps: Vec<Step>, origin: Origin, base: u64, parts: Vec<u64>) -> Result<(Applied, bool), StorageError> {
         let db = match self.store.get(database) {
             Ok(db) => db,
             // Dropped since (a later entry of a replayed log, or a snapshot that no longer has it).
-            Err(StoreError::NoSuchDatabase(_)) => return Ok((Applied { error: Some(format!("database \"{database}\" does not exist")), conflict: false }, true)),
+            Err(StoreError::NoSuchDatabase(_)) => {
+                self.release_parts(&parts);
+                return Ok((Applied { error: Some(format!("database \"{database}\" does not exist")), conflict: false }, true));
+            }
             Err(e) => return Err(sm_write(e)),
         };
         self.unsynced.lock().databases.insert(database.to_string());
         if origin.node == self.node_id {
-            match db.group().hold(origin.proposal, log_id, base, steps) {
+            match db.group().hold(origin.proposal, log_id, base, steps, parts.clone()) {
                 Hold::Held { first } => {
                     if first {
                         self.spawn_finisher(db);
@@ -301,6 +364,7 @@ impl StateMachine {
             .map_err(sm_write)?;
         db.group().advanced(durable);
         drop(lease);
+        self.release_parts(&parts);
         if schema_changed && applied.error.is_none() {
             db.schema_changed();
             let _ = self.events.send(ApplyEvent::Schema(database.to_string()));
@@ -356,7 +420,7 @@ impl StateMachine {
         let broken = group.is_broken();
         let before = group.durable();
         let schema = members.iter().any(|m| m.schema && m.applied.is_some());
-        let reached: Vec<u64> = members.iter().filter_map(|m| m.applied.as_ref().map(|a| a.0.index)).collect();
+        let reached: Vec<u64> = members.iter().filter(|m| m.applied.is_some()).flat_map(|m| m.parts.iter().copied().chain(m.applied.as_ref().map(|a| a.0.index))).collect();
         let size = members.len() as u64;
         let (durable, committed) = tokio::task::spawn_blocking(move || commit_group(&lease, members, before, broken)).await.map_err(sm_write)?.map_err(sm_write)?;
         if committed {
@@ -633,6 +697,7 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
             any = true;
             let in_file = match entry.payload {
                 EntryPayload::Blank => {
+                    self.abandon_stash();
                     out.push(Applied::default());
                     true
                 }
@@ -642,6 +707,7 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
                     in_file
                 }
                 EntryPayload::Membership(m) => {
+                    self.abandon_stash();
                     membership = Some(StoredMembership::new(Some(entry.log_id), m));
                     out.push(Applied::default());
                     true
