@@ -94,5 +94,27 @@ public class JdbcMetadata {
                 out("boxes", r.getLong(1));
             }
         }
+        // Server-prepared from the first execution, numeric in the binary format.
+        String sep = url.contains("?") ? "&" : "?";
+        try (Connection b = DriverManager.getConnection(url + sep + "prepareThreshold=1&binaryTransferEnable=NUMERIC", user, password);
+             PreparedStatement p = b.prepareStatement("SELECT ?::numeric * 2, weight FROM j_box WHERE weight IS NOT NULL ORDER BY id")) {
+            List<String> got = new ArrayList<>();
+            for (String v : new String[] {"1.5", "-0.001", "123456789.123456789", "0"}) {
+                p.setBigDecimal(1, new BigDecimal(v));
+                try (ResultSet r = p.executeQuery()) {
+                    r.next();
+                    got.add(r.getBigDecimal(1).toPlainString() + "/" + r.getBigDecimal(2).toPlainString());
+                }
+            }
+            out("binary_numeric", got);
+        }
+        // TLS with the server's self-signed certificate (sslmode=require).
+        String tls = System.getenv("DATABASE_URL_TLS");
+        java.net.URI t = new java.net.URI(tls);
+        String tlsUrl = "jdbc:postgresql://" + t.getHost() + ":" + t.getPort() + t.getPath() + "?sslmode=require&sslfactory=org.postgresql.ssl.NonValidatingFactory";
+        try (Connection tc = DriverManager.getConnection(tlsUrl, user, password); Statement s = tc.createStatement(); ResultSet r = s.executeQuery("SELECT 40 + 2")) {
+            r.next();
+            out("tls", r.getInt(1));
+        }
     }
 }

@@ -46,7 +46,28 @@ async def main():
     stmt = await c.prepare("SELECT id FROM ticket WHERE tags @> $1 ORDER BY id")
     out("contains", [r["id"] for r in await stmt.fetch(["a"])])
     out("types", [(a.name, a.type.name, a.type.kind) for a in stmt.get_attributes()])
+    # COPY of Python records in the binary format is asyncpg's bulk load.
+    await c.execute("DROP TABLE IF EXISTS ticket_copy")
+    await c.execute("CREATE TABLE ticket_copy (id int PRIMARY KEY, note text, due date, price numeric(8,2))")
+    try:
+        result = await c.copy_records_to_table(
+            "ticket_copy",
+            records=[(1, "one", datetime.date(2024, 1, 1), decimal.Decimal("1.10")), (2, None, None, None)],
+            columns=["id", "note", "due", "price"],
+        )
+        out("copy_records", [result, [dict(r) for r in await c.fetch("SELECT * FROM ticket_copy ORDER BY id")]])
+    except asyncpg.PostgresError as e:
+        out("copy_records", ["error", e.sqlstate])
     await c.close()
+    # TLS, certificate not verified (sslmode=require).
+    import ssl
+
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    tls = await asyncpg.connect(os.environ["DATABASE_URL_TLS"].split("?")[0], ssl=ctx)
+    out("tls", await tls.fetchval("SELECT 'ok'::text"))
+    await tls.close()
 
 
 asyncio.run(main())

@@ -1,4 +1,5 @@
-//! COPY FROM STDIN and COPY TO STDOUT in PostgreSQL's text and CSV formats.
+//! COPY FROM STDIN in PostgreSQL's text, CSV and binary formats, and COPY
+//! TO STDOUT in text and CSV.
 //! Incoming data is parsed as it streams in and inserted row by row on the
 //! writer, so memory stays bounded whatever the size of the load.
 
@@ -16,7 +17,12 @@ pub struct CopyIn {
     rows: usize,
     line: usize,
     ended: bool,
+    /// Binary format: the file header was read.
+    header_read: bool,
 }
+
+/// The signature that starts PostgreSQL's binary COPY format.
+const BINARY_SIGNATURE: &[u8] = b"PGCOPY\n\xff\r\n\0";
 
 /// COPY TO output, ready to send.
 pub struct CopyOutData {
@@ -24,12 +30,25 @@ pub struct CopyOutData {
     pub chunks: Vec<CopyData>,
 }
 
+/// One field of a record: text, or a value in its type's binary format.
+#[derive(Debug, PartialEq)]
+enum Field {
+    Text(String),
+    Binary(Vec<u8>),
+}
+
 /// One record: the fields, None for NULL.
-type Record = Vec<Option<String>>;
+type Record = Vec<Option<Field>>;
+
+impl From<&str> for Field {
+    fn from(s: &str) -> Field {
+        Field::Text(s.to_string())
+    }
+}
 
 impl CopyIn {
     pub fn new(plan: CopyPlan) -> CopyIn {
-        CopyIn { plan, buf: Vec::new(), rows: 0, line: 0, ended: false }
+        CopyIn { plan, buf: Vec::new(), rows: 0, line: 0, ended: false, header_read: false }
     }
 
     pub fn feed(&mut self, conn: &Connection, data: &[u8], opts: &FormatOptions, schema: &Schema) -> Result<(), PgError> {
@@ -44,6 +63,22 @@ impl CopyIn {
 
     fn drain(&mut self, conn: &Connection, opts: &FormatOptions, schema: &Schema, last: bool) -> Result<(), PgError> {
         let mut pos = 0;
+        if self.plan.format == CopyFormat::Binary && !self.header_read {
+            // Signature, flags, then a header extension of the length given.
+            if self.buf.len() < BINARY_SIGNATURE.len() + 8 {
+                return if last { Err(PgError::Copy("COPY file signature not recognized".into())) } else { Ok(()) };
+            }
+            if &self.buf[..BINARY_SIGNATURE.len()] != BINARY_SIGNATURE {
+                return Err(PgError::Copy("COPY file signature not recognized".into()));
+            }
+            let at = BINARY_SIGNATURE.len() + 4;
+            let ext = u32::from_be_bytes([self.buf[at], self.buf[at + 1], self.buf[at + 2], self.buf[at + 3]]) as usize;
+            if self.buf.len() < at + 4 + ext {
+                return if last { Err(PgError::Copy("invalid COPY file header (missing extension)".into())) } else { Ok(()) };
+            }
+            pos = at + 4 + ext;
+            self.header_read = true;
+        }
         let mut stmt = conn.prepare_cached(&self.plan.sql).map_err(|e| PgError::from_sqlite(e, Some(schema)))?;
         while !self.ended {
             let Some((record, used)) = next_record(&self.buf[pos..], &self.plan, last)? else { break };
@@ -69,7 +104,8 @@ impl CopyIn {
             for (field, col) in record.iter().zip(&self.plan.columns) {
                 params.push(match field {
                     None => Value::Null,
-                    Some(text) => value::from_text(&col.ty, text, opts)?,
+                    Some(Field::Text(text)) => value::from_text(&col.ty, text, opts)?,
+                    Some(Field::Binary(bytes)) => value::from_binary(&col.ty, bytes, opts)?,
                 });
             }
             for (i, p) in params.iter().enumerate() {
@@ -107,8 +143,41 @@ fn next_record(buf: &[u8], plan: &CopyPlan, last: bool) -> Result<Option<(Option
             }
             Ok(Some((text_record(line, plan)?, end + 1)))
         }
-        CopyFormat::Binary => Err(PgError::Copy("binary COPY is not supported".into())),
+        CopyFormat::Binary => binary_record(buf),
     }
+}
+
+/// One tuple of the binary format: a field count (-1 ends the data), then
+/// each field's length (-1 for NULL) and bytes. None until it is complete.
+fn binary_record(buf: &[u8]) -> Result<Option<(Option<Record>, usize)>, PgError> {
+    if buf.len() < 2 {
+        return Ok(None);
+    }
+    let count = i16::from_be_bytes([buf[0], buf[1]]);
+    if count == -1 {
+        return Ok(Some((None, 2)));
+    }
+    if count < 0 {
+        return Err(PgError::Copy(format!("invalid field count {count} in binary COPY data")));
+    }
+    let mut at = 2;
+    let mut fields = Vec::with_capacity(count as usize);
+    for _ in 0..count {
+        let Some(len) = buf.get(at..at + 4) else { return Ok(None) };
+        let len = i32::from_be_bytes([len[0], len[1], len[2], len[3]]);
+        at += 4;
+        if len == -1 {
+            fields.push(None);
+            continue;
+        }
+        if len < 0 {
+            return Err(PgError::Copy(format!("invalid field length {len} in binary COPY data")));
+        }
+        let Some(bytes) = buf.get(at..at + len as usize) else { return Ok(None) };
+        fields.push(Some(Field::Binary(bytes.to_vec())));
+        at += len as usize;
+    }
+    Ok(Some((Some(fields), at)))
 }
 
 fn text_record(line: &[u8], plan: &CopyPlan) -> Result<Option<Record>, PgError> {
@@ -154,7 +223,7 @@ fn text_record(line: &[u8], plan: &CopyPlan) -> Result<Option<Record>, PgError> 
                 None => out.push('\\'),
             }
         }
-        fields.push(Some(out));
+        fields.push(Some(Field::Text(out)));
     }
     Ok(Some(fields))
 }
@@ -174,7 +243,7 @@ fn csv_record(buf: &[u8], plan: &CopyPlan, last: bool) -> Result<Option<(Option<
     }
     let finish_field = |cur: &mut Vec<u8>, quoted: bool, fields: &mut Record| -> Result<(), PgError> {
         let s = String::from_utf8(std::mem::take(cur)).map_err(|_| PgError::Value(value::ValueError::InvalidUtf8))?;
-        fields.push(if !quoted && s == plan.null { None } else { Some(s) });
+        fields.push(if !quoted && s == plan.null { None } else { Some(Field::Text(s)) });
         Ok(())
     };
     while i < buf.len() {
@@ -371,6 +440,22 @@ mod tests {
     }
 
     #[test]
+    fn binary_format_reads_tuples_nulls_and_the_end_marker() {
+        let mut data = Vec::new();
+        data.extend_from_slice(&2i16.to_be_bytes());
+        data.extend_from_slice(&4i32.to_be_bytes());
+        data.extend_from_slice(&7i32.to_be_bytes());
+        data.extend_from_slice(&(-1i32).to_be_bytes());
+        // Incomplete until the whole tuple is there.
+        assert!(binary_record(&data[..7]).unwrap().is_none());
+        let (rec, used) = binary_record(&data).unwrap().unwrap();
+        assert_eq!(used, data.len());
+        assert_eq!(rec.unwrap(), vec![Some(Field::Binary(7i32.to_be_bytes().to_vec())), None]);
+        assert!(matches!(binary_record(&(-1i16).to_be_bytes()).unwrap(), Some((None, 2))));
+        assert!(binary_record(&(-3i16).to_be_bytes()).is_err());
+    }
+
+    #[test]
     fn text_format_unescapes_and_reads_nulls() {
         let p = plan(CopyFormat::Text);
         let (rec, used) = next_record(b"1\ta\\tb\\\\c\t\\N\nrest", &p, false).unwrap().unwrap();
@@ -384,7 +469,7 @@ mod tests {
     fn csv_handles_quotes_newlines_and_empty_versus_null() {
         let p = plan(CopyFormat::Csv);
         let (rec, _) = next_record(b"1,\"a,\"\"b\"\"\nc\",,\"\"\n", &p, false).unwrap().unwrap();
-        assert_eq!(rec.unwrap(), vec![Some("1".into()), Some("a,\"b\"\nc".into()), None, Some(String::new())]);
+        assert_eq!(rec.unwrap(), vec![Some("1".into()), Some("a,\"b\"\nc".into()), None, Some("".into())]);
         assert!(next_record(b"1,\"open", &p, false).unwrap().is_none());
     }
 }

@@ -467,9 +467,6 @@ impl Session {
                         return Err(PgError::ReadOnlyTransaction("COPY FROM".into()));
                     }
                     let binary = cp.format == catalog::translate::CopyFormat::Binary;
-                    if binary {
-                        return Err(PgError::Translate(translate::TranslateError::Unsupported("COPY FROM in binary format".into())));
-                    }
                     if self.must_forward(true) {
                         // On a follower the rows are loaded by the leader, in one go at CopyDone.
                         self.copy_forward = Some(Vec::new());
