@@ -112,6 +112,17 @@ impl RemoteLocks {
         }
     }
 
+    /// This node now leads: its sessions' owners lived at the old leader,
+    /// whose locks are gone; those sessions end.
+    fn gained_leadership(&self, node: &Node) {
+        let flagged: Vec<i32> = self.flagged.lock().drain().map(|(pid, _)| pid).collect();
+        for pid in flagged {
+            tracing::warn!(pid, "this node now leads; the advisory locks this session held at the old leader are gone: ending the session");
+            terminate(node, pid);
+        }
+        self.released.lock().clear();
+    }
+
     /// Runs for the node's life: renews owners at the leader (as a follower),
     /// sweeps silent ones (as leader), and acts on leadership changes.
     pub fn spawn(node: &Arc<Node>) {
@@ -124,6 +135,9 @@ impl RemoteLocks {
                 let leads = node.cluster.is_leader();
                 if was_leader && !leads {
                     rl.lost_leadership(&node);
+                }
+                if !was_leader && leads {
+                    rl.gained_leadership(&node);
                 }
                 was_leader = leads;
                 if leads {
