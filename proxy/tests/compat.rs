@@ -62,6 +62,7 @@ fn clients() -> Vec<Client> {
         py("django", "django_migrate.py"),
         node("node-pg", "node/pg_app.js"),
         node("knex", "node/knex_schema.js"),
+        node("drizzle", "node/drizzle_app.js"),
         node("typeorm", "node/typeorm_sync.js"),
         node("prisma", "prisma/run.mjs"),
         rust("tokio-postgres", "tokio_postgres_app"),

@@ -64,7 +64,7 @@ fn args_of(f: &Function) -> Result<Args, TranslateError> {
     Ok(a)
 }
 
-fn is_aggregate(name: &str) -> bool {
+pub(crate) fn is_aggregate(name: &str) -> bool {
     matches!(
         name,
         "count" | "sum" | "avg" | "min" | "max" | "string_agg" | "array_agg" | "json_agg" | "jsonb_agg" | "bool_and" | "bool_or" | "every"

@@ -632,7 +632,10 @@ impl Translator<'_> {
             && q.order_by.is_none()
             && q.limit_clause.is_none();
         if !plain {
-            return Err(unsupported());
+            return self.lateral_aggregate(q, alias).map_err(|e| match e {
+                TranslateError::Unsupported(_) => unsupported(),
+                other => other,
+            });
         }
         let mut columns = Vec::new();
         for item in &s.projection {
@@ -644,6 +647,49 @@ impl Translator<'_> {
             let t = self.expr(e)?;
             let t = if t.ty.is_unknown() { self.coerce(t, &PgType::TEXT)? } else { t };
             columns.push(ScopeColumn { name: name.unwrap_or(t.name.clone()), ty: t.ty.clone(), table_oid: 0, attnum: 0, expr: Some(t.sql) });
+        }
+        apply_alias_columns(&mut columns, alias);
+        let name = alias.map(|a| fold(&a.name)).unwrap_or_else(|| "subquery".into());
+        let sql_alias = self.fresh_alias();
+        self.scopes.add(ScopeRel { oid: 0, name, schema: None, sql_alias: sql_alias.clone(), columns });
+        Ok(format!("(SELECT 1) AS {}", ident(&sql_alias)))
+    }
+
+    /// A LATERAL subquery that yields exactly one row because every output
+    /// is an aggregate over its FROM (no GROUP BY): ORMs build nested
+    /// results this way (`LEFT JOIN LATERAL (SELECT coalesce(json_agg(...),
+    /// '[]') AS data FROM child WHERE child.parent_id = parent.id) ON true`).
+    /// Each output column becomes the correlated scalar subquery computing
+    /// it.
+    fn lateral_aggregate(&mut self, q: &Query, alias: Option<&TableAlias>) -> Result<String, TranslateError> {
+        let unsupported = || TranslateError::Unsupported("LATERAL subquery".into());
+        let SetExpr::Select(s) = q.body.as_ref() else { return Err(unsupported()) };
+        let single_row = !s.from.is_empty()
+            && s.having.is_none()
+            && s.distinct.is_none()
+            && matches!(&s.group_by, GroupByExpr::Expressions(e, _) if e.is_empty())
+            && q.order_by.is_none()
+            && q.limit_clause.is_none();
+        if !single_row {
+            return Err(unsupported());
+        }
+        let mut columns = Vec::new();
+        for item in &s.projection {
+            let (e, name) = match item {
+                SelectItem::UnnamedExpr(e) => (e, None),
+                SelectItem::ExprWithAlias { expr, alias } => (expr, Some(fold(alias))),
+                _ => return Err(unsupported()),
+            };
+            if !has_aggregate(e) {
+                return Err(unsupported());
+            }
+            let mut one = q.clone();
+            if let SetExpr::Select(sel) = one.body.as_mut() {
+                sel.projection = vec![SelectItem::UnnamedExpr(e.clone())];
+            }
+            let t = self.expr(&sqlparser::ast::Expr::Subquery(Box::new(one)))?;
+            let column_name = name.unwrap_or_else(|| if t.name.is_empty() { "?column?".into() } else { t.name.clone() });
+            columns.push(ScopeColumn { name: column_name, ty: t.ty.clone(), table_oid: 0, attnum: 0, expr: Some(t.sql) });
         }
         apply_alias_columns(&mut columns, alias);
         let name = alias.map(|a| fold(&a.name)).unwrap_or_else(|| "subquery".into());
@@ -705,4 +751,17 @@ fn order_suffix(o: &sqlparser::ast::OrderByOptions) -> Result<String, TranslateE
     };
     let nulls_first = o.nulls_first.unwrap_or(desc);
     Ok(format!("{}{}", if desc { " DESC" } else { "" }, if nulls_first { " NULLS FIRST" } else { " NULLS LAST" }))
+}
+
+/// Whether `e` is computed by an aggregate: an aggregate call is met before
+/// any subquery (whose rows could make the result several rows).
+fn has_aggregate(e: &sqlparser::ast::Expr) -> bool {
+    use sqlparser::ast::{visit_expressions, Expr};
+    use std::ops::ControlFlow;
+    let found = visit_expressions(e, |x| match x {
+        Expr::Function(f) if f.over.is_none() && super::func::is_aggregate(&f.name.to_string().to_ascii_lowercase()) => ControlFlow::Break(true),
+        Expr::Subquery(_) | Expr::Exists { .. } | Expr::InSubquery { .. } => ControlFlow::Break(false),
+        _ => ControlFlow::Continue(()),
+    });
+    found == ControlFlow::Break(true)
 }
