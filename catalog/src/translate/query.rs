@@ -617,60 +617,23 @@ impl Translator<'_> {
         Ok(format!("json_each({}) AS {}", items[0].sql, ident(&j)))
     }
 
-    /// `LATERAL (SELECT expr, ...) AS o(a, ...)` with no FROM: one row of
-    /// values computed from the preceding FROM items. SQLite has no LATERAL,
-    /// so references to `o.a` are replaced by the expressions themselves.
+    /// A LATERAL subquery that yields exactly one row: a row of expressions
+    /// (`LATERAL (SELECT a + 1 AS b)`), or aggregates over its FROM with no
+    /// GROUP BY, as ORMs nest results (`LEFT JOIN LATERAL (SELECT
+    /// coalesce(json_agg(...), '[]') AS data FROM child WHERE child.parent_id
+    /// = parent.id) ON true`). Its columns become expressions of the outer
+    /// query: the expression itself, or the correlated scalar subquery
+    /// computing the aggregate.
     fn lateral_values(&mut self, q: &Query, alias: Option<&TableAlias>) -> Result<String, TranslateError> {
-        let unsupported = || TranslateError::Unsupported("LATERAL subqueries other than a single row of expressions".into());
+        let unsupported = || TranslateError::Unsupported("LATERAL subqueries other than a single row of expressions or aggregates".into());
         let SetExpr::Select(s) = q.body.as_ref() else { return Err(unsupported()) };
-        let plain = s.from.is_empty()
-            && s.selection.is_none()
-            && s.having.is_none()
-            && s.distinct.is_none()
-            && matches!(&s.group_by, GroupByExpr::Expressions(e, _) if e.is_empty())
-            && q.with.is_none()
-            && q.order_by.is_none()
-            && q.limit_clause.is_none();
-        if !plain {
-            return self.lateral_aggregate(q, alias).map_err(|e| match e {
-                TranslateError::Unsupported(_) => unsupported(),
-                other => other,
-            });
-        }
-        let mut columns = Vec::new();
-        for item in &s.projection {
-            let (e, name) = match item {
-                SelectItem::UnnamedExpr(e) => (e, None),
-                SelectItem::ExprWithAlias { expr, alias } => (expr, Some(fold(alias))),
-                _ => return Err(unsupported()),
-            };
-            let t = self.expr(e)?;
-            let t = if t.ty.is_unknown() { self.coerce(t, &PgType::TEXT)? } else { t };
-            columns.push(ScopeColumn { name: name.unwrap_or(t.name.clone()), ty: t.ty.clone(), table_oid: 0, attnum: 0, expr: Some(t.sql) });
-        }
-        apply_alias_columns(&mut columns, alias);
-        let name = alias.map(|a| fold(&a.name)).unwrap_or_else(|| "subquery".into());
-        let sql_alias = self.fresh_alias();
-        self.scopes.add(ScopeRel { oid: 0, name, schema: None, sql_alias: sql_alias.clone(), columns });
-        Ok(format!("(SELECT 1) AS {}", ident(&sql_alias)))
-    }
-
-    /// A LATERAL subquery that yields exactly one row because every output
-    /// is an aggregate over its FROM (no GROUP BY): ORMs build nested
-    /// results this way (`LEFT JOIN LATERAL (SELECT coalesce(json_agg(...),
-    /// '[]') AS data FROM child WHERE child.parent_id = parent.id) ON true`).
-    /// Each output column becomes the correlated scalar subquery computing
-    /// it.
-    fn lateral_aggregate(&mut self, q: &Query, alias: Option<&TableAlias>) -> Result<String, TranslateError> {
-        let unsupported = || TranslateError::Unsupported("LATERAL subquery".into());
-        let SetExpr::Select(s) = q.body.as_ref() else { return Err(unsupported()) };
-        let single_row = !s.from.is_empty()
-            && s.having.is_none()
+        let one_row = s.having.is_none()
             && s.distinct.is_none()
             && matches!(&s.group_by, GroupByExpr::Expressions(e, _) if e.is_empty())
             && q.order_by.is_none()
             && q.limit_clause.is_none();
-        if !single_row {
+        let expressions = s.from.is_empty() && s.selection.is_none() && q.with.is_none();
+        if !one_row {
             return Err(unsupported());
         }
         let mut columns = Vec::new();
@@ -680,14 +643,18 @@ impl Translator<'_> {
                 SelectItem::ExprWithAlias { expr, alias } => (expr, Some(fold(alias))),
                 _ => return Err(unsupported()),
             };
-            if !has_aggregate(e) {
+            let t = if expressions {
+                let t = self.expr(e)?;
+                if t.ty.is_unknown() { self.coerce(t, &PgType::TEXT)? } else { t }
+            } else if has_aggregate(e) {
+                let mut one = q.clone();
+                if let SetExpr::Select(sel) = one.body.as_mut() {
+                    sel.projection = vec![SelectItem::UnnamedExpr(e.clone())];
+                }
+                self.expr(&sqlparser::ast::Expr::Subquery(Box::new(one)))?
+            } else {
                 return Err(unsupported());
-            }
-            let mut one = q.clone();
-            if let SetExpr::Select(sel) = one.body.as_mut() {
-                sel.projection = vec![SelectItem::UnnamedExpr(e.clone())];
-            }
-            let t = self.expr(&sqlparser::ast::Expr::Subquery(Box::new(one)))?;
+            };
             let column_name = name.unwrap_or_else(|| if t.name.is_empty() { "?column?".into() } else { t.name.clone() });
             columns.push(ScopeColumn { name: column_name, ty: t.ty.clone(), table_oid: 0, attnum: 0, expr: Some(t.sql) });
         }
