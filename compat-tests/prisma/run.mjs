@@ -1,7 +1,8 @@
-// Prisma's CLI against a server: `db push` of template/prisma/schema.prisma,
+// Prisma against a server: `db push` of template/prisma/schema.prisma,
 // `db pull` of what it made, `migrate dev` on an empty database (with its
 // shadow database), `migrate deploy` of that migration to another empty
-// database, then `migrate status`. Prints one JSON line per fact so the run
+// database, `migrate status`, then the generated client (template/client.ts)
+// on the deployed database. Prints one JSON line per fact so the run
 // can be compared between litegres and PostgreSQL. Prisma's schema engine
 // comes from ../../../shared/tools/prisma-offline (no internet here).
 import { execFileSync } from "node:child_process";
@@ -73,6 +74,17 @@ try {
   out("migrate deploy", deploy.ok ? lines(deploy.stdout).filter((l) => /applied|migration/i.test(l) && !l.includes("Datasource")).map((l) => l.replace(/\d{14}_init/, "<ts>_init")) : deploy.stdout);
   const status = prisma(dir, "p_deploy", ["migrate", "status"]);
   out("migrate status", status.ok ? lines(status.stdout).filter((l) => /up to date|not yet been applied|found/i.test(l)) : status.stdout);
+
+  // The generated client against the deployed database.
+  const generate = prisma(dir, "p_deploy", ["generate"]);
+  out("generate", generate.ok ? "ok" : generate.stdout);
+  try {
+    const stdout = execFileSync("npx", ["tsx", "client.ts"], { cwd: dir, env: { ...process.env, DATABASE_URL: urlFor("p_deploy") }, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    process.stdout.write(stdout);
+  } catch (e) {
+    process.stdout.write(e.stdout || "");
+    out("client", (e.stderr || "").split("\n").slice(0, 8).join("\n"));
+  }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
