@@ -56,6 +56,10 @@ async function main() {
   const cols = await knex("k_user").columnInfo();
   out("columnInfo", Object.fromEntries(Object.entries(cols).map(([k, v]) => [k, [v.type, v.maxLength, v.nullable]])));
   await knex.destroy();
+  // Over TLS (certificate not verified, as sslmode=require).
+  const tls = require("knex")({ client: "pg", connection: { connectionString: process.env.DATABASE_URL_TLS.replace("sslmode=require", "sslmode=no-verify"), ssl: { rejectUnauthorized: false } } });
+  out("tls", (await tls.raw("SELECT 6 * 7 AS answer")).rows);
+  await tls.destroy();
 }
 
 main().catch((e) => {

@@ -58,6 +58,11 @@ async function main() {
   await teams.delete({ name: "red" });
   out("after_cascade", await players.count());
   await ds.destroy();
+  // Over TLS (certificate not verified).
+  const tls = new DataSource({ type: "postgres", url: process.env.DATABASE_URL_TLS.replace("sslmode=require", "sslmode=no-verify"), ssl: { rejectUnauthorized: false }, entities: [Team, Player], logging: false });
+  await tls.initialize();
+  out("tls", await tls.getRepository(Team).count());
+  await tls.destroy();
 }
 
 main().catch((e) => {

@@ -110,3 +110,9 @@ with Session(engine) as s:
     s.delete(s.get(Customer, ann.id))
     s.commit()
     out("orm.after_delete", s.scalar(sa.select(sa.func.count()).select_from(orders)))
+
+# The same engine over TLS (sslmode=require: encrypted, certificate not verified).
+tls = sa.create_engine(os.environ["DATABASE_URL_TLS"].replace("postgresql://", "postgresql+psycopg2://"))
+with tls.connect() as c:
+    out("tls", [c.scalar(sa.text("SELECT count(*) FROM customer")), c.connection.dbapi_connection.info.ssl_in_use])
+tls.dispose()

@@ -12,8 +12,12 @@ DATABASES = {
         "PASSWORD": url.password or "",
         "HOST": url.hostname,
         "PORT": url.port,
+        "OPTIONS": dict(urllib.parse.parse_qsl(url.query)),
     }
 }
+# The same database over TLS (sslmode=require), as a second alias.
+tls = urllib.parse.urlparse(os.environ["DATABASE_URL_TLS"])
+DATABASES["tls"] = {**DATABASES["default"], "OPTIONS": dict(urllib.parse.parse_qsl(tls.query))}
 INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth", "shop"]
 USE_TZ = True
 TIME_ZONE = "UTC"
