@@ -38,7 +38,8 @@ struct Client {
 }
 
 fn clients() -> Vec<Client> {
-    let py = |name: &'static str, file: &str| Client { name, cmd: vec![python(), program(&format!("compat-tests/python/{file}"))] };
+    // One folder per client: compat-tests/<language>/<client>/app.*
+    let py = |name: &'static str, dir: &str| Client { name, cmd: vec![python(), program(&format!("compat-tests/python/{dir}/app.py"))] };
     let node = |name: &'static str, file: &str| Client { name, cmd: vec!["node".into(), program(&format!("compat-tests/{file}"))] };
     // The Rust programs are a workspace of their own (compat-tests/rust),
     // built into the same target directory by the test command.
@@ -53,17 +54,17 @@ fn clients() -> Vec<Client> {
     vec![
         Client { name: "psql", cmd: vec!["sh".into(), program("compat-tests/psql/run.sh"), program("compat-tests/psql/app.sql")] },
         Client { name: "pgbench", cmd: vec!["sh".into(), program("compat-tests/pgbench/run.sh")] },
-        py("psycopg3", "psycopg3_app.py"),
-        py("psycopg2", "psycopg2_app.py"),
-        py("pg8000", "pg8000_app.py"),
-        py("asyncpg", "asyncpg_enum.py"),
-        py("sqlalchemy", "sqlalchemy_inspect.py"),
-        py("alembic", "alembic_cycle.py"),
-        py("django", "django_migrate.py"),
-        node("node-pg", "node/pg_app.js"),
-        node("knex", "node/knex_schema.js"),
-        node("drizzle", "node/drizzle_app.js"),
-        node("typeorm", "node/typeorm_sync.js"),
+        py("psycopg3", "psycopg3"),
+        py("psycopg2", "psycopg2"),
+        py("pg8000", "pg8000"),
+        py("asyncpg", "asyncpg"),
+        py("sqlalchemy", "sqlalchemy"),
+        py("alembic", "alembic"),
+        py("django", "django"),
+        node("node-pg", "node/pg/app.js"),
+        node("knex", "node/knex/app.js"),
+        node("drizzle", "node/drizzle/app.js"),
+        node("typeorm", "node/typeorm/app.js"),
         node("prisma", "prisma/run.mjs"),
         rust("tokio-postgres", "tokio_postgres_app"),
         rust("sqlx", "sqlx_app"),

@@ -4,7 +4,8 @@ parameters and results, and COPY in both directions."""
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# The shared scenario sits one folder up (after site-packages on the path).
+sys.path.append(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import psycopg
 
 import app_scenario

@@ -8,7 +8,7 @@ import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "django_project"))
+sys.path.insert(0, os.path.join(HERE, "project"))
 os.environ["DJANGO_SETTINGS_MODULE"] = "settings"
 
 import django

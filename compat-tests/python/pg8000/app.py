@@ -5,7 +5,8 @@ import ssl
 import sys
 import urllib.parse
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# The shared scenario sits one folder up (after site-packages on the path).
+sys.path.append(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import pg8000.dbapi
 
 import app_scenario
