@@ -112,18 +112,15 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
     let session = |name: &str, n: i32, f: fn(&Context<'_>) -> rusqlite::Result<SqlValue>| conn.create_scalar_function(name, n, volatile, f);
     session("lg_now", 0, |_| Ok(SqlValue::Text(stamp(ctx_do(|c| c.runtime.txn_start_micros)?))))?;
     session("lg_clock_timestamp", 0, |_| Ok(SqlValue::Text(stamp(chrono::Utc::now().timestamp_micros()))))?;
-    session("lg_localtimestamp", 0, |_| {
-        let (us, off) = ctx_do(|c| (c.runtime.txn_start_micros, c.runtime.format.zone.offset_seconds))?;
-        Ok(SqlValue::Text(stamp(us + off as i64 * 1_000_000)))
-    })?;
-    session("lg_current_date", 0, |_| {
-        let (us, off) = ctx_do(|c| (c.runtime.txn_start_micros, c.runtime.format.zone.offset_seconds))?;
-        Ok(SqlValue::Text(stamp(us + off as i64 * 1_000_000)[..10].to_string()))
-    })?;
-    session("lg_current_time", 0, |_| {
-        let (us, off) = ctx_do(|c| (c.runtime.txn_start_micros, c.runtime.format.zone.offset_seconds))?;
-        Ok(SqlValue::Text(stamp(us + off as i64 * 1_000_000)[11..].to_string()))
-    })?;
+    // The transaction's start as wall-clock time in the session's zone.
+    fn local_start() -> rusqlite::Result<String> {
+        let (us, zone) = ctx_do(|c| (c.runtime.txn_start_micros, c.runtime.format.zone.clone()))?;
+        let utc = chrono::DateTime::from_timestamp_micros(us).map(|t| t.naive_utc()).unwrap_or_default();
+        Ok(stamp(us + zone.offset_at_utc(&utc) as i64 * 1_000_000))
+    }
+    session("lg_localtimestamp", 0, |_| Ok(SqlValue::Text(local_start()?)))?;
+    session("lg_current_date", 0, |_| Ok(SqlValue::Text(local_start()?[..10].to_string())))?;
+    session("lg_current_time", 0, |_| Ok(SqlValue::Text(local_start()?[11..].to_string())))?;
     session("lg_random", 0, |_| Ok(SqlValue::Real(rand::random::<f64>())))?;
     session("lg_uuid", 0, |_| Ok(SqlValue::Text(uuid::Uuid::new_v4().hyphenated().to_string())))?;
     session("lg_version", 0, |_| Ok(SqlValue::Text(crate::version_string())))?;

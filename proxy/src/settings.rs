@@ -158,8 +158,9 @@ impl Settings {
 
     /// Checks and normalises a value for `name`.
     fn validate(name: &str, value: &str) -> Result<String, PgError> {
-        let bad = || PgError::InvalidSetting { name: name.to_string(), value: value.to_string() };
         let key = Self::key(name);
+        // PostgreSQL names the parameter as it spells it (TimeZone, not timezone).
+        let bad = || PgError::InvalidSetting { name: key.clone(), value: value.to_string() };
         Ok(match key.as_str() {
             "TimeZone" => SessionZone::parse(value).ok_or_else(bad)?.name,
             "DateStyle" => {

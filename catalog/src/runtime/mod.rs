@@ -367,14 +367,17 @@ pub fn cast(v: ValueRef<'_>, from: &PgType, to: &PgType, ctx: &RuntimeCtx) -> Re
 /// zone is wall-clock time in the session's zone.
 fn datetime_cast(s: &str, from: &Scalar, to: &Scalar, opts: &FormatOptions) -> Result<Value, ValueError> {
     use value::datetime;
-    let offset = chrono::Duration::seconds(opts.zone.offset_seconds as i64);
+    let zone = &opts.zone;
     let local = match from {
-        Scalar::Timestamptz => datetime::load_timestamptz(s)?.naive_utc() + offset,
+        Scalar::Timestamptz => {
+            let utc = datetime::load_timestamptz(s)?.naive_utc();
+            utc + chrono::Duration::seconds(zone.offset_at_utc(&utc) as i64)
+        }
         Scalar::Date => datetime::parse_date(s)?.and_hms_opt(0, 0, 0).ok_or_else(|| ValueError::invalid("date", s))?,
         _ => datetime::load_timestamp(s)?,
     };
     Ok(Value::Text(match to {
-        Scalar::Timestamptz => datetime::store_timestamp(local - offset),
+        Scalar::Timestamptz => datetime::store_timestamp(local - chrono::Duration::seconds(zone.offset_of_local(&local) as i64)),
         Scalar::Date => datetime::store_date(local.date()),
         Scalar::Time => datetime::store_time(local.time()),
         _ => datetime::store_timestamp(local),

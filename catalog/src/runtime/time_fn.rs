@@ -33,8 +33,8 @@ fn ty(a: &[ValueRef<'_>], i: usize) -> PgType {
 fn as_timestamp(v: &str, t: &PgType, ctx: &RuntimeCtx) -> Result<NaiveDateTime, ValueError> {
     match t.scalar {
         Scalar::Timestamptz => {
-            let utc = datetime::load_timestamptz(v)?;
-            Ok(utc.naive_utc() + chrono::Duration::seconds(ctx.format.zone.offset_seconds as i64))
+            let utc = datetime::load_timestamptz(v)?.naive_utc();
+            Ok(utc + chrono::Duration::seconds(ctx.format.zone.offset_at_utc(&utc) as i64))
         }
         Scalar::Date => Ok(datetime::parse_date(v)?.and_hms_opt(0, 0, 0).ok_or_else(|| ValueError::invalid("date", v))?),
         Scalar::Time => Ok(chrono::NaiveDate::from_ymd_opt(2000, 1, 1).ok_or_else(|| ValueError::invalid("time", v))?.and_time(datetime::parse_time(v)?)),
@@ -45,7 +45,7 @@ fn as_timestamp(v: &str, t: &PgType, ctx: &RuntimeCtx) -> Result<NaiveDateTime, 
 fn from_timestamp(t: NaiveDateTime, to: &PgType, ctx: &RuntimeCtx) -> Value {
     match to.scalar {
         Scalar::Timestamptz => {
-            let utc = t - chrono::Duration::seconds(ctx.format.zone.offset_seconds as i64);
+            let utc = t - chrono::Duration::seconds(ctx.format.zone.offset_of_local(&t) as i64);
             Value::Text(datetime::store_timestamp(utc))
         }
         Scalar::Date => Value::Text(datetime::store_date(t.date())),
@@ -237,7 +237,7 @@ fn to_char(a: &[ValueRef<'_>], ctx: &RuntimeCtx) -> Result<Value, ValueError> {
             "US" => format!("{:06}", ts.nanosecond() / 1000),
             "AM" | "PM" => (if ts.hour() < 12 { "AM" } else { "PM" }).to_string(),
             "am" | "pm" => (if ts.hour() < 12 { "am" } else { "pm" }).to_string(),
-            "TZ" => if t.scalar == Scalar::Timestamptz { ctx.format.zone.name.to_uppercase() } else { String::new() },
+            "TZ" => if t.scalar == Scalar::Timestamptz { ctx.format.zone.abbreviation(&ts) } else { String::new() },
             _ => String::new(),
         });
         i += tok.chars().count();
@@ -276,12 +276,11 @@ fn at_time_zone(a: &[ValueRef<'_>], _: &RuntimeCtx) -> Result<Value, ValueError>
     let (Some(v), Some(z)) = (text(a, 0), text(a, 2)) else { return Ok(Value::Null) };
     let t = ty(a, 1);
     let zone = datetime::SessionZone::parse(&z).ok_or_else(|| ValueError::Unsupported(format!("time zone \"{z}\" not recognized")))?;
-    let off = chrono::Duration::seconds(zone.offset_seconds as i64);
     if t.scalar == Scalar::Timestamptz {
         let utc = datetime::load_timestamptz(&v)?.naive_utc();
-        Ok(Value::Text(datetime::store_timestamp(utc + off)))
+        Ok(Value::Text(datetime::store_timestamp(utc + chrono::Duration::seconds(zone.offset_at_utc(&utc) as i64))))
     } else {
         let local = datetime::load_timestamp(&v)?;
-        Ok(Value::Text(datetime::store_timestamp(local - off)))
+        Ok(Value::Text(datetime::store_timestamp(local - chrono::Duration::seconds(zone.offset_of_local(&local) as i64))))
     }
 }

@@ -14,37 +14,72 @@ use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveDateTime
 pub const STORED_TS: &str = "%Y-%m-%d %H:%M:%S%.6f";
 const PG_EPOCH_DAYS_FROM_CE: i32 = 730_120; // 2000-01-01
 
-/// A session time zone: UTC or a fixed offset (named zones resolve to these).
+/// A session time zone: UTC, a fixed offset, or a zone of the IANA
+/// database (`Europe/Berlin`), whose offset depends on the instant.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionZone {
     pub name: String,
+    /// For a fixed zone, seconds east of UTC.
     pub offset_seconds: i32,
+    pub tz: Option<chrono_tz::Tz>,
 }
 
 impl Default for SessionZone {
     fn default() -> Self {
-        SessionZone { name: "UTC".into(), offset_seconds: 0 }
+        SessionZone { name: "UTC".into(), offset_seconds: 0, tz: None }
     }
 }
 
 impl SessionZone {
-    /// Accepts `UTC`, `GMT`, `Etc/UTC`, `Z` and fixed offsets. As in
+    /// Accepts `UTC`, `GMT`, `Etc/UTC`, `Z`, fixed offsets and IANA zone
+    /// names (any case, shown as the database spells them). As in
     /// PostgreSQL, a signed offset (`+05:30`, `UTC+3`) is a POSIX zone, whose
     /// sign counts hours *west* of Greenwich; a bare number (`5`) is east.
     pub fn parse(name: &str) -> Option<SessionZone> {
         let n = name.trim().trim_matches('\'');
         let lower = n.to_ascii_lowercase();
         if matches!(lower.as_str(), "utc" | "gmt" | "etc/utc" | "etc/gmt" | "z" | "zulu" | "universal" | "etc/universal" | "uct") {
-            return Some(SessionZone { name: if lower == "gmt" { "GMT".into() } else { "UTC".into() }, offset_seconds: 0 });
+            return Some(SessionZone { name: if lower == "gmt" { "GMT".into() } else { "UTC".into() }, offset_seconds: 0, tz: None });
         }
         let posix = lower.strip_prefix("utc").or_else(|| lower.strip_prefix("gmt")).unwrap_or(&lower);
-        let secs = parse_offset(posix)?;
-        let east = if posix.starts_with(['+', '-']) { -secs } else { secs };
-        Some(SessionZone { name: n.to_string(), offset_seconds: east })
+        if let Some(secs) = parse_offset(posix) {
+            let east = if posix.starts_with(['+', '-']) { -secs } else { secs };
+            return Some(SessionZone { name: n.to_string(), offset_seconds: east, tz: None });
+        }
+        let tz = chrono_tz::Tz::from_str_insensitive(n).ok()?;
+        Some(SessionZone { name: tz.name().to_string(), offset_seconds: 0, tz: Some(tz) })
     }
 
-    fn offset(&self) -> FixedOffset {
-        FixedOffset::east_opt(self.offset_seconds).unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"))
+    /// Seconds east of UTC at the instant `utc`.
+    pub fn offset_at_utc(&self, utc: &NaiveDateTime) -> i32 {
+        use chrono::Offset;
+        match &self.tz {
+            Some(tz) => tz.offset_from_utc_datetime(utc).fix().local_minus_utc(),
+            None => self.offset_seconds,
+        }
+    }
+
+    /// The zone's abbreviation at the wall-clock time `local` (`EDT`), or
+    /// its name for a fixed zone (to_char's TZ).
+    pub fn abbreviation(&self, local: &NaiveDateTime) -> String {
+        use chrono_tz::OffsetName;
+        let Some(tz) = &self.tz else { return self.name.to_uppercase() };
+        let utc = *local - chrono::Duration::seconds(self.offset_of_local(local) as i64);
+        tz.offset_from_utc_datetime(&utc).abbreviation().map(str::to_string).unwrap_or_default()
+    }
+
+    /// Seconds east of UTC for the wall-clock time `local`. As PostgreSQL
+    /// does, an ambiguous time (clocks set back) takes the offset in force
+    /// after the transition, a time that does not exist (clocks set
+    /// forward) the offset in force before it.
+    pub fn offset_of_local(&self, local: &NaiveDateTime) -> i32 {
+        use chrono::{LocalResult, Offset};
+        let Some(tz) = &self.tz else { return self.offset_seconds };
+        match tz.offset_from_local_datetime(local) {
+            LocalResult::Single(o) => o.fix().local_minus_utc(),
+            LocalResult::Ambiguous(a, b) => a.fix().local_minus_utc().min(b.fix().local_minus_utc()),
+            LocalResult::None => tz.offset_from_utc_datetime(&(*local - chrono::Duration::hours(24))).fix().local_minus_utc(),
+        }
     }
 }
 
@@ -176,7 +211,7 @@ fn round_to_micros(t: NaiveDateTime) -> NaiveDateTime {
 pub fn parse_timestamptz(s: &str, zone: &SessionZone) -> Result<DateTime<Utc>, ValueError> {
     let (local, offset) = parse_datetime_parts(s, "timestamp with time zone")?;
     let local = round_to_micros(local);
-    let off = FixedOffset::east_opt(offset.unwrap_or(zone.offset_seconds)).ok_or_else(|| bad("timestamp with time zone", s))?;
+    let off = FixedOffset::east_opt(offset.unwrap_or_else(|| zone.offset_of_local(&local))).ok_or_else(|| bad("timestamp with time zone", s))?;
     let dt = off.from_local_datetime(&local).single().ok_or_else(|| bad("timestamp with time zone", s))?;
     Ok(dt.with_timezone(&Utc))
 }
@@ -222,10 +257,12 @@ pub fn out_timestamp(stored: &str) -> Result<String, ValueError> {
 }
 
 pub fn out_timestamptz(stored: &str, zone: &SessionZone) -> Result<String, ValueError> {
-    let t = load_timestamptz(stored)?.with_timezone(&zone.offset());
+    let utc = load_timestamptz(stored)?;
+    let off = zone.offset_at_utc(&utc.naive_utc());
+    let t = utc.naive_utc() + chrono::Duration::seconds(off as i64);
     let mut s = t.format("%Y-%m-%d %H:%M:%S").to_string();
     fmt_frac(t.nanosecond() / 1000, &mut s);
-    s.push_str(&fmt_offset(zone.offset_seconds));
+    s.push_str(&fmt_offset(off));
     Ok(s)
 }
 

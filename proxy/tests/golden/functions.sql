@@ -35,3 +35,11 @@ SELECT has_table_privilege('f1', 'SELECT'), has_schema_privilege('public', 'USAG
 SELECT (information_schema._pg_expandarray(ARRAY[5,6])).n, (information_schema._pg_expandarray(ARRAY[5,6])).x;
 SELECT pg_get_expr(adbin, adrelid) FROM pg_attrdef WHERE adrelid = 'f1'::regclass;
 SELECT '{"a":1,"b":{"c":2}}'::jsonb || '{"b":3,"d":4}'::jsonb AS merged, '[1,2]'::jsonb || '[3]'::jsonb AS arrays, '[1]'::jsonb || '{"x":1}'::jsonb AS appended, '1'::jsonb || '2'::jsonb AS scalars, '{"a":1}'::jsonb || '[2]'::jsonb AS prepended;
+SET TimeZone = 'america/new_york';
+SHOW TimeZone;
+SELECT '2024-03-10 01:30:00-05'::timestamptz, '2024-07-01 12:00:00+00'::timestamptz, '2024-03-10 02:30'::timestamptz, '2024-11-03 01:30'::timestamptz;
+SELECT '2024-07-01 12:00'::timestamp::timestamptz, '2024-07-01 12:00+00'::timestamptz::timestamp, '2024-01-15 12:00+00'::timestamptz::date;
+SELECT '2024-07-01 12:00+00'::timestamptz AT TIME ZONE 'Asia/Tokyo', '2024-07-01 12:00'::timestamp AT TIME ZONE 'Europe/Paris';
+SELECT date_trunc('day', '2024-07-01 03:00+00'::timestamptz), extract(hour FROM '2024-07-01 12:00+00'::timestamptz), to_char('2024-07-01 12:00+00'::timestamptz, 'HH24:MI TZ');
+SET TimeZone = 'Europe/Nowhere';
+RESET TimeZone;
