@@ -90,10 +90,13 @@ fn main() -> anyhow::Result<()> {
                 .init();
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().thread_stack_size(8 * 1024 * 1024).build()?;
             runtime.block_on(async move {
-                let pg = tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
-                let http = tokio::net::TcpListener::bind(config.http_listen).await.with_context(|| format!("listening on {}", config.http_listen))?;
-                tracing::info!(listen = %config.listen, http = %config.http_listen, data_dir = %config.data_dir.display(), "litegres ready");
+                // Clients are accepted only once the node is open (storage, Raft
+                // and its listener): a port that answers is a node that works.
+                let (listen, http_listen, data_dir) = (config.listen, config.http_listen, config.data_dir.clone());
                 let node = litegres::open_node(config).await?;
+                let pg = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
+                let http = tokio::net::TcpListener::bind(http_listen).await.with_context(|| format!("listening on {http_listen}"))?;
+                tracing::info!(listen = %listen, http = %http_listen, data_dir = %data_dir.display(), "litegres ready");
                 litegres::run(node, pg, http, shutdown_signal()).await
             })
         }

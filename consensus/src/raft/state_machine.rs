@@ -422,7 +422,13 @@ impl StateMachine {
         let schema = members.iter().any(|m| m.schema && m.applied.is_some());
         let reached: Vec<u64> = members.iter().filter(|m| m.applied.is_some()).flat_map(|m| m.parts.iter().copied().chain(m.applied.as_ref().map(|a| a.0.index))).collect();
         let size = members.len() as u64;
-        let (durable, committed) = tokio::task::spawn_blocking(move || commit_group(&lease, members, before, broken)).await.map_err(sm_write)?.map_err(sm_write)?;
+        // The writer is released only after the group's end is published:
+        // a transaction that took it earlier would count the group's
+        // transactions neither in the file nor in the group.
+        let (durable, committed, lease) = tokio::task::spawn_blocking(move || commit_group(&lease, members, before, broken).map(|(d, c)| (d, c, lease)))
+            .await
+            .map_err(sm_write)?
+            .map_err(sm_write)?;
         if committed {
             self.counters.committed.fetch_add(1, Ordering::Relaxed);
             self.counters.transactions.fetch_add(size, Ordering::Relaxed);
@@ -430,6 +436,7 @@ impl StateMachine {
             self.counters.settled.fetch_add(1, Ordering::Relaxed);
         }
         group.ended(durable);
+        drop(lease);
         let last = {
             let mut u = self.unsynced.lock();
             u.in_file(&reached);
@@ -611,6 +618,7 @@ fn apply_to(lease: &WriteLease, log_id: LogId, base: u64, steps: &[Step]) -> rus
         Ok((Applied { error: Some(error), conflict }, Durable { index: log_id.index, seq: now.seq }))
     };
     if now.seq != base {
+        tracing::warn!(index = log_id.index, base, holds = now.seq, "an entry ran on a state this database does not hold: rejected");
         return record_only("could not serialize access: the transaction ran on changes that were not committed".into(), true);
     }
     // Triggers and foreign-key actions already ran where the transaction
@@ -625,7 +633,10 @@ fn apply_to(lease: &WriteLease, log_id: LogId, base: u64, steps: &[Step]) -> rus
     };
     let outcome = match run() {
         Ok(()) => Ok((Applied::default(), Durable { index: log_id.index, seq: now.seq + 1 })),
-        Err(e) => record_only(e.to_string(), false),
+        Err(e) => {
+            tracing::warn!(index = log_id.index, error = %e, "an entry's effects could not be applied");
+            record_only(e.to_string(), false)
+        }
     };
     lease.execute_batch("PRAGMA foreign_keys = ON")?;
     lease.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_TRIGGER, true)?;
@@ -637,7 +648,11 @@ fn apply_to(lease: &WriteLease, log_id: LogId, base: u64, steps: &[Step]) -> rus
 /// entries that were. Returns what the file then holds, and whether the
 /// group committed as it ran.
 fn commit_group(lease: &WriteLease, members: Vec<Member>, before: Durable, broken: bool) -> rusqlite::Result<(Durable, bool)> {
-    let complete = !members.is_empty() && members.iter().all(|m| m.applied.is_some());
+    // Each member must have run on the state the group gives it (the bases
+    // count up from the file's): else it is replayed, and checked, exactly
+    // as every other node applies it.
+    let in_order = members.iter().enumerate().all(|(i, m)| m.applied.as_ref().is_some_and(|a| a.1 == before.seq + i as u64));
+    let complete = !members.is_empty() && in_order;
     if complete && !broken && !lease.is_autocommit() {
         if let Some((last, _, _)) = members.last().and_then(|m| m.applied.as_ref()) {
             let seq = before.seq + members.len() as u64;
