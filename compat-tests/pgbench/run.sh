@@ -17,5 +17,8 @@ for mode in simple extended prepared; do
     check "$kind.$mode" "[\"${processed:-none}\", \"${failed:-none}\"]"
   done
 done
+# Over TLS (sslmode=require in the URL).
+out=$(pgbench -S -t 10 "$DATABASE_URL_TLS" 2>&1)
+check tls "\"$(printf '%s\n' "$out" | sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p')\""
 balanced=$(psql -X -A -t "$url" -c "SELECT (SELECT sum(abalance) FROM pgbench_accounts) = (SELECT sum(bbalance) FROM pgbench_branches) AND (SELECT sum(abalance) FROM pgbench_accounts) = (SELECT sum(tbalance) FROM pgbench_tellers)" 2>&1)
 check books_balance "\"$balanced\""

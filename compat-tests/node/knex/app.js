@@ -53,6 +53,10 @@ async function main() {
   } catch (e) {
     out("unique_violation", [e.code, e.constraint]);
   }
+  // An upsert and pagination.
+  await knex("k_user").insert([{ email: "bo@example.com" }, { email: "ann@example.com", prefs: { theme: "light" } }]).onConflict("email").merge(["prefs"]);
+  out("upsert", await knex("k_user").select("email", "prefs").orderBy("email"));
+  out("pagination", await knex("k_order").select("total").orderBy("total", "desc").limit(1).offset(1));
   const cols = await knex("k_user").columnInfo();
   out("columnInfo", Object.fromEntries(Object.entries(cols).map(([k, v]) => [k, [v.type, v.maxLength, v.nullable]])));
   await knex.destroy();

@@ -55,6 +55,27 @@ async function main() {
   out("count_pro", await players.count({ where: { level: "pro" } }));
   await players.update({ nick: "bo" }, { level: "legend" });
   out("levels", (await players.find({ order: { level: "ASC" } })).map((p) => p.level));
+  // Pagination, an upsert, a unique violation, a transaction rolled back.
+  await players.save(["cy", "di", "ed"].map((nick) => ({ nick, team: red })));
+  out("pagination", (await players.find({ order: { nick: "ASC" }, skip: 1, take: 2 })).map((p) => p.nick));
+  await teams.upsert([{ name: "red", founded: "1999-01-01" }, { name: "blue" }], ["name"]);
+  out("upsert", (await teams.find({ order: { name: "ASC" } })).map((t) => [t.name, t.founded]));
+  try {
+    await teams.insert({ name: "blue" });
+    out("unique_violation", "no error");
+  } catch (e) {
+    out("unique_violation", [e.code, e.constraint === undefined ? null : typeof e.constraint]);
+  }
+  try {
+    await ds.transaction(async (m) => {
+      await m.getRepository("Player").delete({ nick: "cy" });
+      throw new Error("abort");
+    });
+  } catch (e) {
+    out("rolled_back", [e.message, await players.count()]);
+  }
+  const inserted = await ds.createQueryBuilder().insert().into("t_team").values({ name: "green" }).returning(["id", "name"]).execute();
+  out("returning", inserted.raw.map((r) => r.name));
   await teams.delete({ name: "red" });
   out("after_cascade", await players.count());
   await ds.destroy();

@@ -120,3 +120,9 @@ with tempfile.TemporaryDirectory() as d:
         out(f"{t}.columns", [{k: str(v) for k, v in col.items() if k in ("name", "type", "nullable", "default")} for col in insp.get_columns(t)])
         out(f"{t}.indexes", sorted((i["name"], i["column_names"], i["unique"]) for i in insp.get_indexes(t)))
         out(f"{t}.fks", [(f["constrained_columns"], f["referred_table"], f["options"]) for f in insp.get_foreign_keys(t)])
+
+# The migrated database over TLS (sslmode=require).
+tls = sa.create_engine(os.environ["DATABASE_URL_TLS"].replace("postgresql://", "postgresql+psycopg2://"))
+with tls.connect() as c:
+    out("tls", [c.scalar(sa.text("SELECT count(*) FROM alembic_version")), c.connection.dbapi_connection.info.ssl_in_use])
+tls.dispose()

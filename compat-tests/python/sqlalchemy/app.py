@@ -107,6 +107,23 @@ with Session(engine) as s:
     except sa.exc.IntegrityError as e:
         out("orm.not_null", e.orig.pgcode)
         s.rollback()
+    # An upsert (PostgreSQL's INSERT ... ON CONFLICT), a unique violation, pagination.
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+    up = pg_insert(customer).values(email="ann@example.com", name="Ann B.", balance=1)
+    up = up.on_conflict_do_update(index_elements=["email"], set_={"name": up.excluded.name}).returning(customer.c.name, customer.c.balance)
+    out("orm.upsert", [list(r) for r in s.execute(up).all()])
+    s.commit()
+    try:
+        s.execute(sa.insert(customer).values(email="ann@example.com", name="dup", balance=0))
+        s.commit()
+    except sa.exc.IntegrityError as e:
+        out("orm.unique_violation", e.orig.pgcode)
+        s.rollback()
+    for i in range(5):
+        s.execute(sa.insert(customer).values(email=f"c{i}@example.com", name=f"C{i}", balance=i))
+    s.commit()
+    out("orm.page", s.scalars(sa.select(customer.c.email).order_by(customer.c.email).limit(2).offset(2)).all())
     s.delete(s.get(Customer, ann.id))
     s.commit()
     out("orm.after_delete", s.scalar(sa.select(sa.func.count()).select_from(orders)))
