@@ -93,6 +93,30 @@ public class JdbcMetadata {
                 r.next();
                 out("boxes", r.getLong(1));
             }
+            // An upsert with RETURNING, then pagination.
+            try (PreparedStatement p = c.prepareStatement("INSERT INTO j_box (label, weight) VALUES (?, ?) ON CONFLICT (label) DO UPDATE SET weight = excluded.weight RETURNING label, weight")) {
+                List<String> got = new ArrayList<>();
+                for (String[] v : new String[][] {{"small", "2.000"}, {"large", "9.5"}}) {
+                    p.setString(1, v[0]);
+                    p.setBigDecimal(2, new BigDecimal(v[1]));
+                    try (ResultSet r = p.executeQuery()) {
+                        r.next();
+                        got.add(r.getString(1) + "=" + r.getBigDecimal(2).toPlainString());
+                    }
+                }
+                out("upsert", got);
+            }
+            try (PreparedStatement p = c.prepareStatement("SELECT name FROM j_item ORDER BY pos DESC LIMIT ? OFFSET ?")) {
+                p.setInt(1, 2);
+                p.setInt(2, 1);
+                List<String> got = new ArrayList<>();
+                try (ResultSet r = p.executeQuery()) {
+                    while (r.next()) {
+                        got.add(r.getString(1));
+                    }
+                }
+                out("pagination", got);
+            }
         }
         // Server-prepared from the first execution, numeric in the binary format.
         String sep = url.contains("?") ? "&" : "?";

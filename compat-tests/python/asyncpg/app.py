@@ -46,6 +46,15 @@ async def main():
     stmt = await c.prepare("SELECT id FROM ticket WHERE tags @> $1 ORDER BY id")
     out("contains", [r["id"] for r in await stmt.fetch(["a"])])
     out("types", [(a.name, a.type.name, a.type.kind) for a in stmt.get_attributes()])
+    # Pagination, an upsert with RETURNING, a unique violation, a join with aggregates.
+    await c.execute("CREATE UNIQUE INDEX IF NOT EXISTS ticket_due ON ticket (due)")
+    out("page", [r["id"] for r in await c.fetch("SELECT id FROM ticket ORDER BY id LIMIT $1 OFFSET $2", 2, 1)])
+    out("upsert", [dict(r) for r in await c.fetch("INSERT INTO ticket (m, due, price) VALUES ('ok', $1, 1) ON CONFLICT (due) DO UPDATE SET price = excluded.price RETURNING id, price", datetime.date(2024, 2, 29))])
+    try:
+        await c.execute("INSERT INTO ticket (m, due) VALUES ('ok', $1)", datetime.date(1999, 12, 31))
+    except asyncpg.UniqueViolationError as e:
+        out("unique_violation", [e.sqlstate, e.constraint_name])
+    out("aggregate", [dict(r) for r in await c.fetch("SELECT m, count(*) AS n, sum(price) AS total FROM ticket GROUP BY m ORDER BY m")])
     # COPY of Python records in the binary format is asyncpg's bulk load.
     await c.execute("DROP TABLE IF EXISTS ticket_copy")
     await c.execute("CREATE TABLE ticket_copy (id int PRIMARY KEY, note text, due date, price numeric(8,2))")

@@ -68,6 +68,29 @@ try:
 except Exception as e:
     out("orm.protect", type(e).__name__)
 out("orm.count_after", Product.objects.count())
+# Pagination, an upsert, a unique violation by SQLSTATE.
+from django.core.paginator import Paginator
+from django.db import IntegrityError as DjIntegrityError
+
+for i in range(4):
+    Tag.objects.create(label=f"t{i}")
+page = Paginator(Tag.objects.order_by("label"), 2).page(2)
+out("orm.page", [t.label for t in page.object_list])
+saw = Product.objects.get(sku="S-2")
+item, created = Product.objects.update_or_create(sku="S-2", defaults={"stock": 7})
+out("orm.update_or_create", [item.sku, item.stock, created])
+Product.objects.bulk_create(
+    [Product(sku="S-2", title="Saw", price="31.00", category=saw.category), Product(sku="N-9", title="Nail", price="0.10", category=saw.category)],
+    update_conflicts=True,
+    unique_fields=["sku"],
+    update_fields=["price"],
+)
+out("orm.bulk_upsert", list(Product.objects.order_by("sku").values_list("sku", "price")))
+try:
+    with transaction.atomic():
+        Product.objects.create(sku="N-9", title="dup", price="1", category=saw.category)
+except DjIntegrityError as e:
+    out("orm.unique_violation", getattr(e.__cause__, "pgcode", None) or getattr(e.__cause__, "sqlstate", None))
 
 buf = io.StringIO()
 call_command("inspectdb", "shop_category", "shop_product", "shop_tag", "shop_product_tags", stdout=buf)
