@@ -7,7 +7,7 @@
 set -u
 url="$DATABASE_URL"
 check() { printf '["%s", %s]\n' "$1" "$2"; }
-if out=$(pgbench -i -s 1 -q "$url" 2>&1); then check init '"ok"'; else check init "$(printf '%s' "$out" | tail -1 | sed 's/"/\\"/g; s/^/"/; s/$/"/')"; fi
+if out=$(pgbench -i -s 1 -q "$url" 2>&1); then check init '"ok"'; else check init "$(printf '%s' "$out" | grep -m1 -i 'error' | sed 's/"/\\"/g; s/^/"/; s/$/"/')"; fi
 for mode in simple extended prepared; do
   for kind in select-only tpcb; do
     flag=""; [ "$kind" = select-only ] && flag="-S"

@@ -202,7 +202,7 @@ fn every_client_prints_on_litegres_what_it_prints_on_postgres() {
     // choose the same paths on both (and print the same version).
     let flags = ["--server-version", &version, "--auth", "scram-sha-256", "--password", PASSWORD, "--tls-cert", cert_path.to_str().unwrap(), "--tls-key", key_path.to_str().unwrap()];
     let node = Server::start_with(&flags);
-    let cluster = TestCluster::start_with(3, &flags);
+    let cluster = TestCluster::start_steady(3, &flags);
     let follower = &cluster.nodes[cluster.followers()[0]];
     let targets = [
         Target { name: "postgresql", title: "PostgreSQL", port: pg.port },

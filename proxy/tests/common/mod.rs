@@ -430,12 +430,22 @@ impl TestCluster {
 
     /// `extra` flags go to every node.
     pub fn start_with(n: usize, extra: &[&str]) -> TestCluster {
+        TestCluster::start_timed(n, extra, "100", "600")
+    }
+
+    /// A cluster whose leader is not expected to change: slower heartbeats
+    /// and elections, so a loaded machine does not depose the leader.
+    pub fn start_steady(n: usize, extra: &[&str]) -> TestCluster {
+        TestCluster::start_timed(n, extra, "300", "3000")
+    }
+
+    fn start_timed(n: usize, extra: &[&str], heartbeat_ms: &str, election_ms: &str) -> TestCluster {
         let raft_ports: Vec<u16> = (0..n).map(|_| free_port()).collect();
         let mut nodes = Vec::new();
         for (i, port) in raft_ports.iter().enumerate() {
             let listen = format!("127.0.0.1:{port}");
             let id = (i + 1).to_string();
-            let mut args = vec!["--node-id", &id, "--raft-listen", &listen, "--cluster-secret", CLUSTER_SECRET, "--heartbeat-ms", "100", "--election-timeout-ms", "600"];
+            let mut args = vec!["--node-id", &id, "--raft-listen", &listen, "--cluster-secret", CLUSTER_SECRET, "--heartbeat-ms", heartbeat_ms, "--election-timeout-ms", election_ms];
             let seed = format!("127.0.0.1:{}", raft_ports[0]);
             if i == 0 {
                 args.push("--bootstrap");
