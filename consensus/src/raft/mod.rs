@@ -4,6 +4,7 @@
 //! the databases, the network between nodes, and [`Cluster`], the handle the
 //! rest of the node uses.
 
+mod apply;
 mod cluster;
 mod log_store;
 mod network;
