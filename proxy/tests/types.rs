@@ -140,6 +140,9 @@ async fn invalid_values_are_refused_with_postgres_codes() {
     assert_eq!(common::code(&e), "22003");
     let e = c.batch_execute("INSERT INTO everything (i2) VALUES (70000)").await.unwrap_err();
     assert_eq!(common::code(&e), "22003");
+    // As PostgreSQL: text that is no date is 22007, an impossible date 22008.
     let e = c.batch_execute("INSERT INTO everything (dt) VALUES ('not a date')").await.unwrap_err();
-    assert_eq!(common::code(&e), "22P02");
+    assert_eq!(common::code(&e), "22007");
+    let e = c.batch_execute("INSERT INTO everything (dt) VALUES ('2024-02-30')").await.unwrap_err();
+    assert_eq!(common::code(&e), "22008");
 }

@@ -51,6 +51,8 @@ pub enum ValueError {
     InvalidText { ty: String, input: String },
     #[error("date/time field value out of range: \"{input}\"")]
     InvalidDatetime { ty: &'static str, input: String },
+    #[error("invalid input syntax for type {ty}: \"{input}\"")]
+    InvalidDatetimeSyntax { ty: &'static str, input: String },
     #[error("invalid input value for enum {ty}: \"{input}\"")]
     InvalidEnum { ty: String, input: String },
     #[error("value too long for type character varying({0})")]
@@ -85,8 +87,16 @@ impl ValueError {
     pub fn invalid(ty: &str, input: &str) -> ValueError {
         ValueError::InvalidText { ty: ty.to_string(), input: input.to_string() }
     }
+    /// Date/time input PostgreSQL refuses: a well-formed value with a field
+    /// out of range (`2024-02-30`, 22008), or text that is no date at all (22007).
     pub fn invalid_datetime(ty: &'static str, input: &str) -> ValueError {
-        ValueError::InvalidText { ty: ty.to_string(), input: input.to_string() }
+        let t = input.trim();
+        let numeric_shape = !t.is_empty() && t.chars().all(|c| c.is_ascii_digit() || " -:./+T".contains(c)) && t.chars().any(|c| c.is_ascii_digit());
+        if numeric_shape {
+            ValueError::InvalidDatetime { ty, input: input.to_string() }
+        } else {
+            ValueError::InvalidDatetimeSyntax { ty, input: input.to_string() }
+        }
     }
 
     pub fn sqlstate(&self) -> SqlState {
@@ -95,6 +105,7 @@ impl ValueError {
                 SqlState::INVALID_TEXT_REPRESENTATION
             }
             ValueError::InvalidDatetime { .. } => SqlState::DATETIME_FIELD_OVERFLOW,
+            ValueError::InvalidDatetimeSyntax { .. } => SqlState::INVALID_DATETIME_FORMAT,
             ValueError::VarcharTooLong(_) | ValueError::CharTooLong(_) => SqlState::STRING_DATA_RIGHT_TRUNCATION,
             ValueError::NumericFieldOverflow { .. } | ValueError::NumericOverflow | ValueError::IntegerOutOfRange(_) => {
                 SqlState::NUMERIC_VALUE_OUT_OF_RANGE
