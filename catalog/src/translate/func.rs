@@ -572,6 +572,12 @@ fn scalar(t: &mut Translator<'_>, name: &str, e: &[Expr]) -> Result<TExpr, Trans
             let other = typed(t, &e[other_idx], &other_ty)?;
             TExpr::new(call(&format!("lg_{name}"), &[&arr.sql, &array_element_sql(&other)]), arr_ty)
         }
+        "pg_typeof" => {
+            // The argument's type is known here: its OID, printed as the type's name.
+            need_args(name, e, 1, 1)?;
+            let x = t.expr(&e[0])?;
+            TExpr::new(x.ty.wire().oid().to_string(), PgType::scalar(Scalar::Regtype))
+        }
         "version" => TExpr::new("lg_version()".into(), PgType::TEXT),
         "current_database" => TExpr::new(string(t.ctx.database), PgType::NAME),
         "current_schema" => bare_keyword(t, "current_schema")?.unwrap_or_else(|| TExpr::new("NULL".into(), PgType::NAME)),

@@ -43,3 +43,9 @@ SELECT '2024-07-01 12:00+00'::timestamptz AT TIME ZONE 'Asia/Tokyo', '2024-07-01
 SELECT date_trunc('day', '2024-07-01 03:00+00'::timestamptz), extract(hour FROM '2024-07-01 12:00+00'::timestamptz), to_char('2024-07-01 12:00+00'::timestamptz, 'HH24:MI TZ');
 SET TimeZone = 'Europe/Nowhere';
 RESET TimeZone;
+CREATE TYPE mood2 AS ENUM ('a', 'b');
+CREATE TABLE pt (i2 smallint, n numeric(10,2), d double precision, tz timestamptz, j jsonb, m mood2, arr int[]);
+INSERT INTO pt VALUES (1, 2, 3, now(), '{}', 'a', '{1}');
+SELECT pg_typeof(i2), pg_typeof(n), pg_typeof(d), pg_typeof(tz), pg_typeof(j), pg_typeof(m), pg_typeof(arr), pg_typeof(1), pg_typeof(1.5), pg_typeof('x'::text), pg_typeof(now()) FROM pt;
+SELECT pg_typeof(i2)::text = 'smallint' FROM pt;
+DROP TABLE pt; DROP TYPE mood2;
