@@ -18,6 +18,7 @@ pub const JSON_SCALARS: &[FunctionDef] = &[
     FunctionDef { name: "lg_jsonb_exists_all", args: 2, f: |a, _| exists_many(a, false) },
     FunctionDef { name: "lg_jsonb_set", args: 4, f: |a, _| set(a, false) },
     FunctionDef { name: "lg_jsonb_concat", args: 2, f: concat },
+    FunctionDef { name: "lg_jsonb_delete", args: 2, f: delete },
     FunctionDef { name: "lg_jsonb_insert", args: 4, f: |a, _| set(a, true) },
     FunctionDef { name: "lg_jsonb_strip_nulls", args: 1, f: strip_nulls },
     FunctionDef { name: "lg_json_strip_nulls", args: 1, f: strip_nulls },
@@ -91,6 +92,32 @@ fn concat(a: &[ValueRef<'_>], _: &RuntimeCtx) -> Result<Value, ValueError> {
         }
     };
     Ok(out(Some(&joined), false))
+}
+
+/// `jsonb - text`: an object without that key, an array without the string
+/// elements equal to it; `jsonb - int`: an array without that element
+/// (negative counts from the end).
+fn delete(a: &[ValueRef<'_>], _: &RuntimeCtx) -> Result<Value, ValueError> {
+    let Some(d) = doc(a, 0)? else { return Ok(Value::Null) };
+    let out_doc = match (d, &a[1]) {
+        (_, ValueRef::Null) => return Ok(Value::Null),
+        (J::Object(mut m), ValueRef::Text(k)) => {
+            m.remove(*k);
+            J::Object(m)
+        }
+        (J::Array(items), ValueRef::Text(k)) => J::Array(items.into_iter().filter(|v| v.as_str() != Some(k)).collect()),
+        (J::Array(mut items), ValueRef::Int(i)) => {
+            let idx = if *i < 0 { items.len() as i64 + i } else { *i };
+            if idx >= 0 && (idx as usize) < items.len() {
+                items.remove(idx as usize);
+            }
+            J::Array(items)
+        }
+        (J::Object(_), ValueRef::Int(_)) => return Err(ValueError::Unsupported("cannot delete from object using integer index".into())),
+        (other, _) if !other.is_object() && !other.is_array() => return Err(ValueError::Unsupported("cannot delete from scalar".into())),
+        (other, _) => other,
+    };
+    Ok(out(Some(&out_doc), false))
 }
 
 fn get(a: &[ValueRef<'_>], as_text: bool) -> Result<Value, ValueError> {

@@ -29,6 +29,11 @@ pub fn numeric_unary(_t: &mut Translator<'_>, name: &str, x: TExpr) -> Result<TE
 pub fn arithmetic(t: &mut Translator<'_>, left: &Expr, op: &BinaryOperator, right: &Expr) -> Result<TExpr, TranslateError> {
     let l = t.expr(left)?;
     let r = t.expr(right)?;
+    if matches!(op, BinaryOperator::Minus) && l.ty == PgType::JSONB {
+        // jsonb - text removes a key (or string elements), jsonb - int an array element.
+        let r = if r.ty.is_unknown() { t.coerce(r, &PgType::TEXT)? } else { r };
+        return Ok(TExpr::new(call("lg_jsonb_delete", &[&l.sql, &r.sql]), PgType::JSONB).agg(l.aggregate || r.aggregate));
+    }
     let datetime = |ty: &PgType| matches!(ty.scalar, Scalar::Date | Scalar::Timestamp | Scalar::Timestamptz | Scalar::Time | Scalar::Interval) && !ty.array;
     // An untyped operand takes the other's type, except `datetime + 'literal'`, which is an interval.
     let (l, r) = match (l.ty.is_unknown(), r.ty.is_unknown()) {

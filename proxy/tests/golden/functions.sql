@@ -49,3 +49,4 @@ INSERT INTO pt VALUES (1, 2, 3, now(), '{}', 'a', '{1}');
 SELECT pg_typeof(i2), pg_typeof(n), pg_typeof(d), pg_typeof(tz), pg_typeof(j), pg_typeof(m), pg_typeof(arr), pg_typeof(1), pg_typeof(1.5), pg_typeof('x'::text), pg_typeof(now()) FROM pt;
 SELECT pg_typeof(i2)::text = 'smallint' FROM pt;
 DROP TABLE pt; DROP TYPE mood2;
+SELECT '{"a": 1, "b": 2}'::jsonb - 'a' AS no_a, '["x", "y", "x"]'::jsonb - 'x' AS no_x, '[1, 2, 3]'::jsonb - 1 AS no_second, '[1, 2, 3]'::jsonb - -1 AS no_last, '{"a": 1}'::jsonb - 'zz' AS same;
