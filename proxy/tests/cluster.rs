@@ -800,12 +800,12 @@ async fn a_bulk_load_through_a_follower_commits_without_disturbing_the_leader() 
     // One transaction of several megabytes: its entry is split into parts
     // so that replication (and the heartbeats behind it) keeps flowing.
     f.batch_execute("CREATE TABLE bulk (id int PRIMARY KEY, payload text)").await.unwrap();
-    f.batch_execute("BEGIN; INSERT INTO bulk SELECT g, repeat(md5(g::text), 4) FROM generate_series(1, 40000) g; UPDATE bulk SET payload = upper(payload) WHERE id % 2 = 0; COMMIT").await.unwrap();
+    f.batch_execute("BEGIN; INSERT INTO bulk SELECT g, repeat(md5(g::text), 8) FROM generate_series(1, 100000) g; UPDATE bulk SET payload = upper(payload) WHERE id % 2 = 0; COMMIT").await.unwrap();
     converge(&cluster).await;
     for n in &cluster.nodes {
         let c = n.client().await;
         let row = c.query_one("SELECT count(*), sum(length(payload)), count(*) FILTER (WHERE payload = upper(payload)) FROM bulk", &[]).await.unwrap();
-        assert_eq!((row.get::<_, i64>(0), row.get::<_, i64>(1), row.get::<_, i64>(2)), (40_000, 40_000 * 128, 20_000));
+        assert_eq!((row.get::<_, i64>(0), row.get::<_, i64>(1), row.get::<_, i64>(2)), (100_000, 100_000 * 256, 50_000));
     }
     assert_eq!(term(&cluster), before, "the bulk load cost the leader its leadership");
     assert_eq!(cluster.leader(), leader);
