@@ -17,9 +17,9 @@ pub enum Command {
         /// The node and proposal that produced it: on that node the
         /// transaction's effects are already in its group (see [`crate::group`]).
         origin: Origin,
-        /// How many transactions the database had applied when this one ran:
-        /// it applies only on exactly that state.
-        base: u64,
+        /// The state of the database this transaction ran on: it applies
+        /// only on exactly that state.
+        base: Base,
         /// How many `TransactionPart` entries just before this one carry its
         /// first effects.
         #[serde(default)]
@@ -91,11 +91,23 @@ impl RowChange {
     }
 }
 
-/// Where a transaction entry was proposed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// Where a transaction entry was proposed. Unique to one transaction:
+/// a node numbers its proposals from a random start each time it starts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Origin {
     pub node: u64,
     pub proposal: u64,
+}
+
+/// A state of a database: how many transactions it has applied, and the
+/// last of them. A count alone does not name a state: when an entry is
+/// rejected, another transaction can take its place at the same count, and
+/// an entry that ran on the rejected one's data would then apply on data it
+/// never saw.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Base {
+    pub seq: u64,
+    pub last: Origin,
 }
 
 /// A run of row changes, or a schema statement between them. Row changes

@@ -1,6 +1,6 @@
 //! One database: a SQLite file with one writer connection and a read pool.
 
-use crate::command::Step;
+use crate::command::{Base, Origin, Step};
 use crate::effects::{self, Mark, SharedRecorder};
 use crate::group::{Durable, Group};
 use crate::pool::{ReadConn, ReadPool};
@@ -78,13 +78,13 @@ impl WriteLease {
 
     /// Ends the session's transaction as part of the group; returns the
     /// state it ran on (the entry's `base`). Fails if SQLite rolled it back.
-    pub fn join(&mut self, proposal: u64, schema: bool) -> rusqlite::Result<u64> {
+    pub fn join(&mut self, origin: Origin, schema: bool) -> rusqlite::Result<Base> {
         self.txn = false;
         if self.guard.is_autocommit() {
             return Err(rusqlite::Error::ModuleError("the transaction was rolled back by the storage engine".into()));
         }
         self.guard.execute_batch(&format!("RELEASE {TXN_SAVEPOINT}"))?;
-        Ok(self.group.join(proposal, schema))
+        Ok(self.group.join(origin, schema))
     }
 
     /// Ends a session's transaction that changed nothing. If it ran on
@@ -160,16 +160,33 @@ impl DerefMut for WriteLease {
 /// The last Raft log entry applied to this database, written in the same
 /// transaction as the entry's changes, so a restart knows exactly which
 /// entries of the log the file already holds.
-/// `seq` counts the transactions applied: an entry names the count it ran
-/// on and applies only there (see [`crate::group`]).
-pub(crate) const APPLIED_TABLE: &str =
-    "CREATE TABLE IF NOT EXISTS __lg_applied (id INTEGER PRIMARY KEY CHECK (id = 0), term INTEGER NOT NULL, node INTEGER NOT NULL, idx INTEGER NOT NULL, seq INTEGER NOT NULL DEFAULT 0)";
+/// `seq` counts the transactions applied and `last_node`/`last_proposal`
+/// name the last of them: an entry names the state it ran on and applies
+/// only there (see [`crate::group`]).
+pub(crate) const APPLIED_TABLE: &str = "CREATE TABLE IF NOT EXISTS __lg_applied (id INTEGER PRIMARY KEY CHECK (id = 0), term INTEGER NOT NULL, node INTEGER NOT NULL, idx INTEGER NOT NULL, seq INTEGER NOT NULL DEFAULT 0, last_node INTEGER NOT NULL DEFAULT 0, last_proposal INTEGER NOT NULL DEFAULT 0)";
 
-/// What the file holds: the last entry applied and how many transactions.
+/// Creates `__lg_applied`, or adds the columns a file written by an
+/// earlier litegres lacks.
+fn ensure_applied_table(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(APPLIED_TABLE)?;
+    let has_last: bool = conn.query_row("SELECT count(*) > 0 FROM pragma_table_info('__lg_applied') WHERE name = 'last_proposal'", [], |r| r.get(0))?;
+    if !has_last {
+        conn.execute_batch(
+            "ALTER TABLE __lg_applied ADD COLUMN last_node INTEGER NOT NULL DEFAULT 0;
+             ALTER TABLE __lg_applied ADD COLUMN last_proposal INTEGER NOT NULL DEFAULT 0",
+        )?;
+    }
+    Ok(())
+}
+
+/// What the file holds: the last entry applied, how many transactions and the last of them.
 pub(crate) fn durable_in(conn: &Connection) -> rusqlite::Result<Durable> {
     use rusqlite::OptionalExtension;
-    let row = conn.query_row("SELECT idx, seq FROM __lg_applied WHERE id = 0", [], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))).optional()?;
-    Ok(row.map_or(Durable::default(), |(index, seq)| Durable { index: index as u64, seq: seq as u64 }))
+    // Proposals are u64 stored bit for bit in SQLite's i64.
+    let row = conn
+        .query_row("SELECT idx, seq, last_node, last_proposal FROM __lg_applied WHERE id = 0", [], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?, r.get::<_, i64>(3)?)))
+        .optional()?;
+    Ok(row.map_or(Durable::default(), |(index, seq, node, proposal)| Durable { index: index as u64, seq: seq as u64, last: Origin { node: node as u64, proposal: proposal as u64 } }))
 }
 
 fn configure_writer(conn: &Connection) -> rusqlite::Result<()> {
@@ -198,7 +215,7 @@ impl Database {
         configure_writer(&writer).map_err(open_err)?;
         init(&writer).map_err(open_err)?;
         bootstrap(&writer).map_err(open_err)?;
-        writer.execute_batch(APPLIED_TABLE).map_err(open_err)?;
+        ensure_applied_table(&writer).map_err(open_err)?;
         let durable = durable_in(&writer).map_err(open_err)?;
         let recorder = SharedRecorder::default();
         effects::install(&mut writer, recorder.clone()).map_err(open_err)?;

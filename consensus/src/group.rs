@@ -11,32 +11,40 @@
 //! share the next fsync and one SQLite commit.
 //!
 //! Every entry names the state it ran on (`base`: how many transactions the
-//! database had applied), and every node applies an entry only on exactly
-//! that state. If an entry of a group is lost (leadership moved before it
+//! database had applied and which was the last), and every node applies an
+//! entry only on exactly that state. If an entry of a group is lost (leadership moved before it
 //! was appended), the ones after it, which ran on its data, are rejected the
 //! same way everywhere; the leader then rolls the group back and replays
 //! what did commit ("settling").
 
-use crate::command::Step;
+use crate::command::{Base, Origin, Step};
 use crate::raft::LogId;
 use tokio::sync::watch;
 
-/// What a database's file holds: the last entry committed to it and how
-/// many transactions it has applied.
+/// What a database's file holds: the last entry committed to it, how
+/// many transactions it has applied and which was the last.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Durable {
     pub index: u64,
     pub seq: u64,
+    pub last: Origin,
+}
+
+impl Durable {
+    /// The state the file holds, as entries name it.
+    pub fn base(&self) -> Base {
+        Base { seq: self.seq, last: self.last }
+    }
 }
 
 /// One transaction of a group, in the order the transactions ran.
 #[derive(Debug)]
 pub(crate) struct Member {
-    pub proposal: u64,
+    pub origin: Origin,
     pub schema: bool,
     /// Set when the state machine reached its entry (committed by a
     /// quorum): the entry's id, base and effects, to replay if the group is settled.
-    pub applied: Option<(LogId, u64, Vec<Step>)>,
+    pub applied: Option<(LogId, Base, Vec<Step>)>,
     /// The indexes of the parts entries that carried its first effects.
     pub parts: Vec<u64>,
 }
@@ -104,21 +112,22 @@ impl Group {
     }
 
     /// Adds a finished transaction; returns the state it ran on.
-    pub(crate) fn join(&self, proposal: u64, schema: bool) -> u64 {
+    pub(crate) fn join(&self, origin: Origin, schema: bool) -> Base {
         let mut st = self.state.lock();
-        let base = self.durable().seq + st.members.len() as u64;
-        st.members.push(Member { proposal, schema, applied: None, parts: Vec::new() });
+        let durable = self.durable();
+        let base = Base { seq: durable.seq + st.members.len() as u64, last: st.members.last().map_or(durable.last, |m| m.origin) };
+        st.members.push(Member { origin, schema, applied: None, parts: Vec::new() });
         base
     }
 
     /// The state machine reached a transaction entry proposed on this node.
-    pub(crate) fn hold(&self, proposal: u64, log_id: LogId, base: u64, steps: Vec<Step>, parts: Vec<u64>) -> Hold {
+    pub(crate) fn hold(&self, origin: Origin, log_id: LogId, base: Base, steps: Vec<Step>, parts: Vec<u64>) -> Hold {
         let mut st = self.state.lock();
         if st.broken {
             return Hold::NotMember(steps);
         }
         let Some(next) = st.members.iter_mut().find(|m| m.applied.is_none()) else { return Hold::NotMember(steps) };
-        if next.proposal != proposal {
+        if next.origin != origin {
             return Hold::NotMember(steps);
         }
         next.applied = Some((log_id, base, steps));
@@ -252,53 +261,67 @@ mod tests {
         LogId::new(CommittedLeaderId::new(1, 1), index)
     }
 
+    fn o(proposal: u64) -> Origin {
+        Origin { node: 1, proposal }
+    }
+
+    fn at(index: u64, seq: u64, last: u64) -> Durable {
+        Durable { index, seq, last: o(last) }
+    }
+
+    fn base(seq: u64, last: u64) -> Base {
+        Base { seq, last: o(last) }
+    }
+
     #[test]
     fn entries_are_held_in_the_order_the_transactions_ran() {
-        let g = Group::new(Durable { index: 10, seq: 4 });
-        assert_eq!(g.join(7, false), 4);
-        assert_eq!(g.join(8, true), 5);
+        let g = Group::new(at(10, 4, 3));
+        // Each ran on the file's state and the members before it.
+        assert_eq!(g.join(o(7), false), base(4, 3));
+        assert_eq!(g.join(o(8), true), base(5, 7));
         assert_eq!(g.writer_seq(), 6);
         // Proposal 8's entry cannot come before 7's.
-        assert!(matches!(g.hold(8, id(11), 5, vec![], vec![]), Hold::NotMember(_)));
-        assert!(matches!(g.hold(7, id(11), 4, vec![], vec![]), Hold::Held { first: true }));
+        assert!(matches!(g.hold(o(8), id(11), base(5, 7), vec![], vec![]), Hold::NotMember(_)));
+        assert!(matches!(g.hold(o(7), id(11), base(4, 3), vec![], vec![]), Hold::Held { first: true }));
         assert!(g.open_to_new() && !g.ready());
-        assert!(matches!(g.hold(8, id(12), 5, vec![], vec![]), Hold::Held { first: false }));
+        assert!(matches!(g.hold(o(8), id(12), base(5, 7), vec![], vec![]), Hold::Held { first: false }));
         assert!(g.ready());
         let members = g.take();
         assert_eq!(members.len(), 2);
-        g.ended(Durable { index: 12, seq: 6 });
-        assert_eq!((g.durable(), g.writer_seq(), g.generation()), (Durable { index: 12, seq: 6 }, 6, 1));
+        g.ended(at(12, 6, 8));
+        assert_eq!((g.durable(), g.writer_seq(), g.generation()), (at(12, 6, 8), 6, 1));
         assert!(g.is_empty() && g.open_to_new());
+        assert_eq!(g.join(o(9), false), base(6, 8));
     }
 
     #[test]
     fn a_broken_group_takes_nothing_more_and_is_ready_to_settle() {
         let g = Group::new(Durable::default());
         assert!(!g.break_up(), "an empty group has nothing to settle");
-        g.join(1, false);
-        g.join(2, false);
+        g.join(o(1), false);
+        g.join(o(2), false);
         assert!(g.break_up());
         assert!(!g.open_to_new() && g.ready() && g.is_broken());
         // Its entries are applied the ordinary way from now on.
-        assert!(matches!(g.hold(1, id(1), 0, vec![], vec![]), Hold::NotMember(_)));
+        assert!(matches!(g.hold(o(1), id(1), Base::default(), vec![], vec![]), Hold::NotMember(_)));
     }
 
     #[tokio::test]
     async fn a_reader_of_a_settled_group_learns_that_what_it_read_may_be_lost() {
-        let g = Group::new(Durable { index: 3, seq: 3 });
-        g.join(1, false);
+        let g = Group::new(at(3, 3, 0));
+        g.join(o(1), false);
         let (seq, generation) = (g.writer_seq(), g.generation());
         g.break_up();
         g.take();
-        g.ended(Durable { index: 3, seq: 3 });
+        g.ended(at(3, 3, 0));
         assert!(!g.wait_seq(seq, generation).await);
         // Once the file holds what it read, it is fine.
-        let g = Group::new(Durable { index: 3, seq: 3 });
-        g.join(1, false);
+        let g = Group::new(at(3, 3, 0));
+        g.join(o(1), false);
         let (seq, generation) = (g.writer_seq(), g.generation());
-        g.hold(1, id(4), 3, vec![], vec![]);
+        g.hold(o(1), id(4), base(3, 0), vec![], vec![]);
         g.take();
-        g.ended(Durable { index: 4, seq: 4 });
+        g.ended(at(4, 4, 1));
         assert!(g.wait_seq(seq, generation).await);
     }
 }

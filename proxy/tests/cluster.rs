@@ -446,11 +446,20 @@ async fn bank_transfers_survive_a_leader_crash_without_loss_or_double_apply() {
     let acked = acked.lock().unwrap().clone();
     assert!(!acked.is_empty(), "no transfer went through");
     converge(&cluster).await;
+    // Every node's state, printed with any failure below.
+    let mut states = String::new();
+    for (i, n) in cluster.nodes.iter().enumerate() {
+        let c = n.client().await;
+        let total: i64 = c.query_one("SELECT sum(bal)::bigint FROM acct", &[]).await.unwrap().get(0);
+        let count: i64 = c.query_one("SELECT count(*) FROM transfers", &[]).await.unwrap().get(0);
+        let accts = dump(&c, "acct").await.join(" ");
+        states.push_str(&format!("node {i}: sum {total}, {count} transfers, {accts}\n"));
+    }
     let mut first: Option<Vec<String>> = None;
     for n in &cluster.nodes {
         let c = n.client().await;
         let total: i64 = c.query_one("SELECT sum(bal)::bigint FROM acct", &[]).await.unwrap().get(0);
-        assert_eq!(total, 10_000, "money was created or destroyed");
+        assert_eq!(total, 10_000, "money was created or destroyed; {} acknowledged\n{states}", acked.len());
         let tids: Vec<String> = c.query("SELECT tid FROM transfers", &[]).await.unwrap().iter().map(|r| r.get(0)).collect();
         let unique: std::collections::HashSet<&String> = tids.iter().collect();
         assert_eq!(unique.len(), tids.len(), "a transfer was applied twice");

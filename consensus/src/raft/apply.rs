@@ -4,26 +4,32 @@
 //! transaction count go into `__lg_applied` in the same SQLite transaction.
 
 use super::LogId;
-use crate::command::{Applied, Step};
+use crate::command::{Applied, Base, Origin, Step};
 use crate::database::{durable_in, APPLIED_TABLE};
 use crate::group::{Durable, Member};
 use crate::{effects, WriteLease};
 use rusqlite::{params, Connection};
 
-pub(super) fn mark_applied(conn: &Connection, log_id: LogId, seq: u64) -> rusqlite::Result<()> {
+/// Records that the file holds entry `log_id` and the state `state`.
+pub(super) fn mark_applied(conn: &Connection, log_id: LogId, state: Base) -> rusqlite::Result<()> {
     conn.execute_batch(APPLIED_TABLE)?;
     conn.execute(
-        "INSERT INTO __lg_applied (id, term, node, idx, seq) VALUES (0, ?1, ?2, ?3, ?4) ON CONFLICT (id) DO UPDATE SET term = excluded.term, node = excluded.node, idx = excluded.idx, seq = excluded.seq",
-        params![log_id.leader_id.term as i64, log_id.leader_id.node_id as i64, log_id.index as i64, seq as i64],
+        "INSERT INTO __lg_applied (id, term, node, idx, seq, last_node, last_proposal) VALUES (0, ?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (id) DO UPDATE SET term = excluded.term, node = excluded.node, idx = excluded.idx, seq = excluded.seq, last_node = excluded.last_node, last_proposal = excluded.last_proposal",
+        params![log_id.leader_id.term as i64, log_id.leader_id.node_id as i64, log_id.index as i64, state.seq as i64, state.last.node as i64, state.last.proposal as i64],
     )?;
     Ok(())
 }
 
+fn durable(log_id: LogId, state: Base) -> Durable {
+    Durable { index: log_id.index, seq: state.seq, last: state.last }
+}
+
 /// Applies a transaction's steps with `lease` in one SQLite transaction that
 /// also records the entry, if the database is in the state the transaction
-/// ran on (`base`). Returns the outcome (the same on every node) and what
-/// the file then holds.
-pub(super) fn apply_to(lease: &WriteLease, log_id: LogId, base: u64, steps: &[Step]) -> rusqlite::Result<(Applied, Durable)> {
+/// `origin` ran on (`base`). Returns the outcome (the same on every node)
+/// and what the file then holds.
+pub(super) fn apply_to(lease: &WriteLease, log_id: LogId, origin: Origin, base: Base, steps: &[Step]) -> rusqlite::Result<(Applied, Durable)> {
     let now = durable_in(lease)?;
     if now.index >= log_id.index {
         return Ok((Applied::default(), now));
@@ -33,26 +39,27 @@ pub(super) fn apply_to(lease: &WriteLease, log_id: LogId, base: u64, steps: &[St
             lease.execute_batch("ROLLBACK")?;
         }
         lease.execute_batch("BEGIN IMMEDIATE")?;
-        mark_applied(lease, log_id, now.seq)?;
+        mark_applied(lease, log_id, now.base())?;
         lease.execute_batch("COMMIT")?;
-        Ok((Applied { error: Some(error), conflict }, Durable { index: log_id.index, seq: now.seq }))
+        Ok((Applied { error: Some(error), conflict }, durable(log_id, now.base())))
     };
-    if now.seq != base {
-        tracing::warn!(index = log_id.index, base, holds = now.seq, "an entry ran on a state this database does not hold: rejected");
+    if now.base() != base {
+        tracing::warn!(index = log_id.index, base = base.seq, holds = now.seq, "an entry ran on a state this database does not hold: rejected");
         return record_only("could not serialize access: the transaction ran on changes that were not committed".into(), true);
     }
     // Triggers and foreign-key actions already ran where the transaction
     // did; their effects are among the recorded rows.
     lease.execute_batch("PRAGMA foreign_keys = OFF")?;
     lease.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_TRIGGER, false)?;
+    let after = Base { seq: now.seq + 1, last: origin };
     let run = || -> rusqlite::Result<()> {
         lease.execute_batch("BEGIN IMMEDIATE")?;
         effects::replay(lease, steps)?;
-        mark_applied(lease, log_id, now.seq + 1)?;
+        mark_applied(lease, log_id, after)?;
         lease.execute_batch("COMMIT")
     };
     let outcome = match run() {
-        Ok(()) => Ok((Applied::default(), Durable { index: log_id.index, seq: now.seq + 1 })),
+        Ok(()) => Ok((Applied::default(), durable(log_id, after))),
         Err(e) => {
             tracing::warn!(index = log_id.index, error = %e, "an entry's effects could not be applied");
             record_only(e.to_string(), false)
@@ -68,16 +75,19 @@ pub(super) fn apply_to(lease: &WriteLease, log_id: LogId, base: u64, steps: &[St
 /// entries that were. Returns what the file then holds, and whether the
 /// group committed as it ran.
 pub(super) fn commit_group(lease: &WriteLease, members: Vec<Member>, before: Durable, broken: bool) -> rusqlite::Result<(Durable, bool)> {
-    // Each member must have run on the state the group gives it (the bases
-    // count up from the file's): else it is replayed, and checked, exactly
+    // Each member must have run on the state the group gives it (the file's,
+    // then each member's in turn): else it is replayed, and checked, exactly
     // as every other node applies it.
-    let in_order = members.iter().enumerate().all(|(i, m)| m.applied.as_ref().is_some_and(|a| a.1 == before.seq + i as u64));
-    let complete = !members.is_empty() && in_order;
-    if complete && !broken && !lease.is_autocommit() {
+    let mut state = before.base();
+    let mut in_order = !members.is_empty();
+    for m in &members {
+        in_order &= m.applied.as_ref().is_some_and(|a| a.1 == state);
+        state = Base { seq: state.seq + 1, last: m.origin };
+    }
+    if in_order && !broken && !lease.is_autocommit() {
         if let Some((last, _, _)) = members.last().and_then(|m| m.applied.as_ref()) {
-            let seq = before.seq + members.len() as u64;
-            match mark_applied(lease, *last, seq).and_then(|_| lease.execute_batch("COMMIT")) {
-                Ok(()) => return Ok((Durable { index: last.index, seq }, true)),
+            match mark_applied(lease, *last, state).and_then(|_| lease.execute_batch("COMMIT")) {
+                Ok(()) => return Ok((durable(*last, state), true)),
                 Err(e) => tracing::warn!(error = %e, "committing a group failed; replaying its entries"),
             }
         }
@@ -86,12 +96,50 @@ pub(super) fn commit_group(lease: &WriteLease, members: Vec<Member>, before: Dur
         lease.execute_batch("ROLLBACK")?;
     }
     let mut durable = before;
-    for (log_id, base, steps) in members.into_iter().filter_map(|m| m.applied) {
-        let (applied, now) = apply_to(lease, log_id, base, &steps)?;
+    for (origin, (log_id, base, steps)) in members.into_iter().filter_map(|m| m.applied.map(|a| (m.origin, a))) {
+        let (applied, now) = apply_to(lease, log_id, origin, base, &steps)?;
         if let Some(e) = applied.error {
             tracing::error!(index = log_id.index, error = %e, "an entry of a settled group could not be replayed");
         }
         durable = now;
     }
     Ok((durable, false))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Database;
+    use openraft::CommittedLeaderId;
+    use std::sync::Arc;
+
+    fn id(index: u64) -> LogId {
+        LogId::new(CommittedLeaderId::new(1, 1), index)
+    }
+
+    fn o(proposal: u64) -> Origin {
+        Origin { node: 1, proposal }
+    }
+
+    #[tokio::test]
+    async fn an_entry_applies_only_on_the_very_state_it_ran_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::open("d", &dir.path().join("d.db"), Arc::new(|_| Ok(())), &|_| Ok(()), 1).unwrap();
+        let lease = db.write().await;
+        let sql = |s: &str| vec![Step::Sql(s.to_string())];
+        let (a, _) = apply_to(&lease, id(1), o(10), Base::default(), &sql("CREATE TABLE t (x text)")).unwrap();
+        assert!(a.error.is_none());
+        let (a, _) = apply_to(&lease, id(2), o(11), Base { seq: 1, last: o(10) }, &sql("INSERT INTO t VALUES ('b')")).unwrap();
+        assert!(a.error.is_none());
+        // Ran beside 11 on the same state: rejected.
+        let (a, now) = apply_to(&lease, id(3), o(12), Base { seq: 1, last: o(10) }, &sql("INSERT INTO t VALUES ('c')")).unwrap();
+        assert!(a.conflict);
+        assert_eq!(now.base(), Base { seq: 2, last: o(11) });
+        // Ran on 12's data: the count matches the file's, the state does not.
+        let (a, _) = apply_to(&lease, id(4), o(13), Base { seq: 2, last: o(12) }, &sql("INSERT INTO t VALUES ('d')")).unwrap();
+        assert!(a.conflict, "an entry built on a rejected one must be rejected too");
+        let rows: Vec<String> = lease.prepare("SELECT x FROM t").unwrap().query_map([], |r| r.get(0)).unwrap().map(|r| r.unwrap()).collect();
+        assert_eq!(rows, ["b"]);
+        assert_eq!(durable_in(&lease).unwrap(), Durable { index: 4, seq: 2, last: o(11) });
+    }
 }

@@ -211,7 +211,7 @@ impl Cluster {
             log_counters,
             events,
             applied,
-            next_proposal: AtomicU64::new(1),
+            next_proposal: AtomicU64::new(first_proposal()),
             ready_term: AtomicU64::new(0),
             cluster_id,
             creds,
@@ -572,7 +572,8 @@ impl Cluster {
         }
         let proposal = self.next_proposal.fetch_add(1, Ordering::SeqCst);
         let schema = steps.iter().any(Step::changes_schema);
-        let base = match tokio::task::block_in_place(|| lease.join(proposal, schema)) {
+        let origin = Origin { node: self.node_id, proposal };
+        let base = match tokio::task::block_in_place(|| lease.join(origin, schema)) {
             Ok(base) => base,
             Err(e) => {
                 drop(lease);
@@ -582,7 +583,6 @@ impl Cluster {
         };
         // Proposed while the writer is held, so entries are in the order the
         // transactions ran; a large transaction's parts come just before it.
-        let origin = Origin { node: self.node_id, proposal };
         let mut parts = crate::command::split_steps(steps);
         let last = parts.pop().unwrap_or_default();
         let count = parts.len() as u32;
@@ -716,6 +716,19 @@ impl Cluster {
     pub async fn shutdown(&self) {
         let _ = self.shutdown.send(true);
         let _ = self.raft.shutdown().await;
+    }
+}
+
+/// Where this run of the node starts numbering its proposals: a random
+/// point, so that an origin names one transaction even across restarts
+/// (a count from 1 would name a transaction of an earlier run again).
+fn first_proposal() -> u64 {
+    use ring::rand::SecureRandom;
+    let mut bytes = [0u8; 8];
+    match ring::rand::SystemRandom::new().fill(&mut bytes) {
+        // The top bit clear leaves room to count up without wrapping.
+        Ok(()) => u64::from_le_bytes(bytes) >> 1,
+        Err(_) => std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64),
     }
 }
 

@@ -18,7 +18,7 @@
 //! replaces all databases at once ([`crate::Store::replace_all`]).
 
 use super::{storage_error, Entry, LogId, NodeId, StorageError, TypeConfig};
-use crate::command::{Applied, Command, Origin, Step};
+use crate::command::{Applied, Base, Command, Origin, Step};
 use super::apply::{apply_to, commit_group, mark_applied};
 use crate::group::Hold;
 use crate::{Database, Store, StoreError, WriteLease};
@@ -283,7 +283,7 @@ impl StateMachine {
                     }
                     let db = store.get(&name).map_err(sm_write)?;
                     let conn = Connection::open(db.path()).map_err(sm_write)?;
-                    mark_applied(&conn, log_id, 0).map_err(sm_write)?;
+                    mark_applied(&conn, log_id, Base::default()).map_err(sm_write)?;
                     Ok(Ok(()))
                 })
                 .await
@@ -326,7 +326,7 @@ impl StateMachine {
         }
     }
 
-    async fn apply_transaction(&self, log_id: LogId, database: &str, mut steps: Vec<Step>, origin: Origin, base: u64, parts: Vec<u64>) -> Result<(Applied, bool), StorageError> {
+    async fn apply_transaction(&self, log_id: LogId, database: &str, mut steps: Vec<Step>, origin: Origin, base: Base, parts: Vec<u64>) -> Result<(Applied, bool), StorageError> {
         let db = match self.store.get(database) {
             Ok(db) => db,
             // Dropped since (a later entry of a replayed log, or a snapshot that no longer has it).
@@ -338,7 +338,7 @@ impl StateMachine {
         };
         self.unsynced.lock().databases.insert(database.to_string());
         if origin.node == self.node_id {
-            match db.group().hold(origin.proposal, log_id, base, steps, parts.clone()) {
+            match db.group().hold(origin, log_id, base, steps, parts.clone()) {
                 Hold::Held { first } => {
                     if first {
                         self.spawn_finisher(db);
@@ -358,7 +358,7 @@ impl StateMachine {
             self.end_group(&db, lease).await?;
         };
         let schema_changed = steps.iter().any(Step::changes_schema);
-        let (lease, (applied, durable)) = tokio::task::spawn_blocking(move || apply_to(&lease, log_id, base, &steps).map(|r| (lease, r)))
+        let (lease, (applied, durable)) = tokio::task::spawn_blocking(move || apply_to(&lease, log_id, origin, base, &steps).map(|r| (lease, r)))
             .await
             .map_err(sm_write)?
             .map_err(sm_write)?;
