@@ -305,10 +305,15 @@ impl<'a> Translator<'a> {
                 Ok(TExpr::new(format!("({} {not}IN ({sql}))", l.sql), PgType::BOOL).agg(l.aggregate))
             }
             Expr::Between { expr, negated, low, high } => {
+                // PostgreSQL reads `x BETWEEN lo AND hi` as `x >= lo AND
+                // x <= hi`, in that order: a parameter in `lo` takes x's
+                // type before `hi` (`$1 + 9`) is typed.
                 let x = self.expr(expr)?;
                 let lo = self.expr(low)?;
-                let hi = self.expr(high)?;
                 let target = if x.ty.is_unknown() { lo.ty.clone() } else { x.ty.clone() };
+                let lo = self.coerce(lo, &target)?;
+                let hi = self.expr(high)?;
+                let target = if target.is_unknown() { hi.ty.clone() } else { target };
                 let x = self.coerce(x, &target)?;
                 let lo = self.coerce(lo, &target)?;
                 let hi = self.coerce(hi, &target)?;

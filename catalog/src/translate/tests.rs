@@ -70,6 +70,9 @@ fn parameters_take_the_type_of_what_they_meet() {
     let p = plan_with("SELECT $1", &[Some(PgType::INT4)]);
     assert_eq!(p.params, vec![PgType::INT4]);
     assert_eq!(plan("SELECT $1").params, vec![PgType::TEXT]);
+    // The low bound types the parameter before the high bound's arithmetic does.
+    assert_eq!(plan("SELECT email FROM users WHERE id BETWEEN $1 AND $1 + 9").params, vec![PgType::INT8]);
+    assert_eq!(plan("SELECT email FROM users WHERE id = $1 + 9").params, vec![PgType::INT4]);
 }
 
 #[test]
