@@ -15,7 +15,7 @@ use pgwire::api::cancel::CancelHandler;
 use pgwire::api::copy::CopyHandler;
 use pgwire::api::portal::{Format, Portal};
 use pgwire::api::query::{send_describe_response, send_ready_for_query, ExtendedQueryHandler, SimpleQueryHandler};
-use pgwire::api::results::{DescribePortalResponse, DescribeStatementResponse, FieldFormat, FieldInfo, QueryResponse, Response, Tag};
+use pgwire::api::results::{CopyResponse, DescribePortalResponse, DescribeStatementResponse, FieldFormat, FieldInfo, QueryResponse, Response, Tag};
 use pgwire::api::stmt::{QueryParser, StoredStatement};
 use pgwire::api::store::{Entry, PortalStore};
 use pgwire::api::{ClientInfo, ClientPortalStore, PgWireConnectionState, PgWireServerHandlers, Type, DEFAULT_NAME};
@@ -544,7 +544,11 @@ impl ExtendedQueryHandler for QueryHandler {
             }
             Outcome::Command(tag) => Ok(Response::Execution(raw_tag(&tag))),
             Outcome::Empty => Ok(Response::EmptyQuery),
-            Outcome::CopyIn { .. } | Outcome::CopyOut(_) => Err(PgError::Translate(catalog::translate::TranslateError::Unsupported("COPY in the extended protocol".into())).into()),
+            // Drivers that run every statement through Parse/Bind/Execute
+            // (tokio-postgres's copy_in/copy_out) COPY this way: the data
+            // follows Execute, and the client sends Sync after CopyDone.
+            Outcome::CopyIn { columns, binary } => Ok(Response::CopyIn(CopyResponse::new(i8::from(binary), columns, stream::empty()))),
+            Outcome::CopyOut(data) => Ok(Response::CopyOut(CopyResponse::new(0, data.columns, stream::iter(data.chunks.into_iter().map(Ok))))),
         }
     }
 }

@@ -55,3 +55,35 @@ line\",
     let (_, out, _) = s.psql(&["-A", "-t"], "SELECT count(*) FROM c;");
     assert_eq!(out.trim(), "6");
 }
+
+/// tokio-postgres runs COPY through Parse/Bind/Execute: the data follows
+/// Execute and the client sends Sync after CopyDone.
+#[tokio::test(flavor = "multi_thread")]
+async fn copy_in_and_out_through_the_extended_protocol() {
+    use futures::{SinkExt, StreamExt};
+    let s = Server::start();
+    let mut c = s.client().await;
+    c.batch_execute("CREATE TABLE e (id bigint PRIMARY KEY, note text)").await.unwrap();
+    let sink = c.copy_in("COPY e (id, note) FROM STDIN").await.unwrap();
+    futures::pin_mut!(sink);
+    sink.send(bytes::Bytes::from_static(b"1\tone\n2\t\\N\n")).await.unwrap();
+    sink.send(bytes::Bytes::from_static(b"3\tthree\n")).await.unwrap();
+    assert_eq!(sink.finish().await.unwrap(), 3);
+    // Inside a transaction that then rolls back: nothing stays.
+    let tx = c.transaction().await.unwrap();
+    let sink = tx.copy_in("COPY e FROM STDIN").await.unwrap();
+    futures::pin_mut!(sink);
+    sink.send(bytes::Bytes::from_static(b"4\tfour\n")).await.unwrap();
+    assert_eq!(sink.finish().await.unwrap(), 1);
+    assert_eq!(tx.query_one("SELECT count(*) FROM e", &[]).await.unwrap().get::<_, i64>(0), 4);
+    tx.rollback().await.unwrap();
+    // Bad data fails the COPY with PostgreSQL's code; the connection carries on.
+    let sink = c.copy_in("COPY e FROM STDIN").await.unwrap();
+    futures::pin_mut!(sink);
+    sink.send(bytes::Bytes::from_static(b"x\tbad\n")).await.unwrap();
+    let err = sink.finish().await.unwrap_err();
+    assert_eq!(common::code(&err), "22P02");
+    let out = c.copy_out("COPY (SELECT id, note FROM e ORDER BY id) TO STDOUT").await.unwrap();
+    let chunks: Vec<bytes::Bytes> = out.map(|r| r.unwrap()).collect().await;
+    assert_eq!(chunks.concat(), b"1\tone\n2\t\\N\n3\tthree\n");
+}
