@@ -96,13 +96,11 @@ const KNOWN: &[Known] = &[
     Known { name: "litegres.read_consistency", default: "session", report: false, read_only: false },
 ];
 
+/// A setting PostgreSQL knows, by name in any case. Read on every
+/// statement (the session's formats), so it allocates nothing.
 fn known(name: &str) -> Option<&'static Known> {
-    let lower = name.to_ascii_lowercase();
-    let lower = match lower.as_str() {
-        "timezone" | "time zone" => "timezone".to_string(),
-        other => other.to_string(),
-    };
-    KNOWN.iter().find(|k| k.name.to_ascii_lowercase() == lower)
+    let name = if name.eq_ignore_ascii_case("time zone") { "timezone" } else { name };
+    KNOWN.iter().find(|k| k.name.eq_ignore_ascii_case(name))
 }
 
 /// Parses a duration setting into milliseconds (bare numbers are milliseconds).
