@@ -3,6 +3,7 @@
 //! Transaction status in ReadyForQuery always comes from the session.
 
 use crate::auth::Startup;
+use crate::deferred::Deferred;
 use crate::error::PgError;
 use crate::exec;
 use crate::node::Node;
@@ -23,7 +24,7 @@ use pgwire::error::{PgWireError, PgWireResult};
 use pgwire::messages::cancel::CancelRequest;
 use pgwire::messages::copy::{CopyData, CopyDone, CopyFail, CopyInResponse, CopyOutResponse};
 use pgwire::messages::data::{DataRow, ParameterDescription, RowDescription};
-use pgwire::messages::extendedquery::{Describe, Execute, Parse, ParseComplete, Sync as PgSync, TARGET_TYPE_BYTE_STATEMENT};
+use pgwire::messages::extendedquery::{Bind, BindComplete, Describe, Execute, Parse, ParseComplete, Sync as PgSync, TARGET_TYPE_BYTE_STATEMENT};
 use pgwire::messages::response::{CommandComplete, EmptyQueryResponse, ReadyForQuery};
 use pgwire::messages::simplequery::Query;
 use pgwire::messages::startup::ParameterStatus;
@@ -377,7 +378,35 @@ impl ExtendedQueryHandler for QueryHandler {
         }
         let stmt = StoredStatement::new(name, Arc::new(prepared), hints.iter().map(|h| h.as_ref().map(PgType::wire)).collect());
         client.portal_store().put_statement(Arc::new(stmt));
-        client.send(PgWireBackendMessage::ParseComplete(ParseComplete::new())).await?;
+        // Written with the replies that follow, at Sync (see crate::deferred).
+        client.feed(PgWireBackendMessage::ParseComplete(ParseComplete::new())).await?;
+        Ok(())
+    }
+
+    /// The wire layer's Bind, its reply held until Sync (see crate::deferred).
+    async fn on_bind<C>(&self, client: &mut C, message: Bind) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let statement_name = message.statement_name.as_deref().unwrap_or(DEFAULT_NAME);
+        let portal_name = message.portal_name.as_deref().unwrap_or(DEFAULT_NAME);
+        match client.portal_store().get_statement(statement_name) {
+            Some(Entry::Value(statement)) => {
+                let portal = Portal::try_new(&message, statement)?;
+                client.portal_store().put_portal(Arc::new(portal));
+            }
+            Some(Entry::Empty) => {
+                if !message.parameters.is_empty() {
+                    return Err(PgError::Protocol(format!("bind message supplies {} parameters, but prepared statement \"{statement_name}\" requires 0", message.parameters.len())).into());
+                }
+                client.portal_store().put_empty_portal(portal_name);
+            }
+            None => return Err(PgWireError::StatementNotFound(statement_name.to_owned())),
+        }
+        client.feed(PgWireBackendMessage::BindComplete(BindComplete::new())).await?;
         Ok(())
     }
 
@@ -392,6 +421,7 @@ impl ExtendedQueryHandler for QueryHandler {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
+        let client = &mut Deferred(client);
         if message.target_type != TARGET_TYPE_BYTE_STATEMENT {
             return self._on_describe(client, message).await;
         }
@@ -401,7 +431,7 @@ impl ExtendedQueryHandler for QueryHandler {
         };
         let described = self.do_describe_statement(client, &stmt).await?;
         let oids = described.parameters.iter().map(|t| t.oid()).collect();
-        client.send(PgWireBackendMessage::ParameterDescription(ParameterDescription::new(oids))).await?;
+        client.feed(PgWireBackendMessage::ParameterDescription(ParameterDescription::new(oids))).await?;
         send_describe_response(client, &DescribePortalResponse::new(described.fields)).await
     }
 
@@ -412,10 +442,14 @@ impl ExtendedQueryHandler for QueryHandler {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        let r = self._on_execute(client, message).await;
+        let r = self._on_execute(&mut Deferred(client), message).await;
         if let Some(s) = self.conn.session.lock().await.as_mut() {
             send_status(client, s).await?;
             client.set_transaction_status(s.status());
+        }
+        if matches!(client.state(), PgWireConnectionState::CopyInProgress(_)) {
+            // The client sends its COPY data only once it has read CopyInResponse.
+            client.flush().await?;
         }
         r
     }

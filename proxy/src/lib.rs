@@ -11,6 +11,7 @@ pub mod admin;
 pub mod auth;
 pub mod config;
 pub mod copy;
+pub mod deferred;
 pub mod error;
 pub mod exec;
 pub mod forward;
