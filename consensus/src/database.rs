@@ -336,6 +336,11 @@ impl Database {
         Ok(self.readers.get()?)
     }
 
+    /// An idle read connection if one is ready, without blocking.
+    pub fn try_read(&self) -> Option<ReadConn> {
+        self.readers.try_get()
+    }
+
     /// Closes idle readers (before the file is removed).
     pub(crate) fn close_readers(&self) {
         self.readers.close_all();

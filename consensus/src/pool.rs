@@ -46,6 +46,12 @@ impl ReadPool {
         Arc::new(ReadPool { idle: Mutex::new(Vec::new()), available: Condvar::new(), open, max: max.max(1), created: Mutex::new(0) })
     }
 
+    /// An idle connection, if one is ready now; never blocks.
+    pub(crate) fn try_get(self: &Arc<Self>) -> Option<ReadConn> {
+        let c = self.idle.lock().pop()?;
+        Some(ReadConn { conn: Some(c), pool: self.clone() })
+    }
+
     /// Checks out a connection, opening one if the pool is below its size, else waiting. Blocking.
     pub(crate) fn get(self: &Arc<Self>) -> rusqlite::Result<ReadConn> {
         loop {

@@ -17,6 +17,7 @@ pub mod exec;
 pub mod forward;
 pub mod functions;
 pub mod handler;
+pub mod inline;
 pub mod locks;
 pub mod node;
 pub mod remote_locks;

@@ -12,6 +12,7 @@
 //!   until ROLLBACK or ROLLBACK TO SAVEPOINT.
 
 use crate::copy::{CopyIn, CopyOutData};
+use crate::inline::InlineCache;
 use crate::error::PgError;
 use crate::exec::{self, Output, Run};
 use crate::functions::ExecCtx;
@@ -99,6 +100,8 @@ pub struct Session {
     pub(crate) remote_seq: u64,
     /// COPY FROM data gathered on a follower, sent to the leader at CopyDone.
     pub(crate) copy_forward: Option<Vec<u8>>,
+    /// Which statements run on this connection's task (see [`crate::inline`]).
+    inline: InlineCache,
 }
 
 fn now_micros() -> i64 {
@@ -107,6 +110,15 @@ fn now_micros() -> i64 {
 
 fn in_blocking<R>(f: impl FnOnce() -> R) -> R {
     tokio::task::block_in_place(f)
+}
+
+/// Where one statement runs (see [`crate::inline`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Placement {
+    InPlace,
+    Blocking,
+    /// Not decided for this schema generation yet: off the task, then decided.
+    Undecided(u64),
 }
 
 impl Session {
@@ -141,6 +153,7 @@ impl Session {
             remote: None,
             remote_seq: 0,
             copy_forward: None,
+            inline: InlineCache::default(),
             live: {
                 let node = Arc::downgrade(&node_for_live);
                 Arc::new(move |name: &str, settings: &Settings| node.upgrade().map(|n| n.live_rows(name, settings)).unwrap_or_else(|| "[]".into()))
@@ -642,7 +655,8 @@ impl Session {
             return Err(PgError::InFailedTransaction);
         }
         let multi = !plan.pre.is_empty() || !plan.post.is_empty();
-        let result = in_blocking(|| -> Result<(Output, Option<catalog::schema::Schema>), PgError> {
+        let place = self.placement(plan)?;
+        let mut run = || -> Result<(Output, Option<catalog::schema::Schema>), PgError> {
             // A statement made of several SQLite statements is atomic on its own.
             if multi {
                 lease.execute_batch("SAVEPOINT lg_stmt").map_err(|e| PgError::from_sqlite(e, None))?;
@@ -664,9 +678,11 @@ impl Session {
                 lease.execute_batch(end).map_err(|e| PgError::from_sqlite(e, None))?;
             }
             let r = r?;
+            self.learn_placement(place, plan, &lease);
             let schema = if plan.access == Access::Ddl { Some(load_schema(&lease).map_err(|e| PgError::from_sqlite(e, None))?) } else { None };
             Ok((r, schema))
-        });
+        };
+        let result = if place == Placement::InPlace { run() } else { in_blocking(run) };
         self.lease = Some(lease);
         let (out, schema) = result?;
         if let Some(schema) = schema {
@@ -681,28 +697,61 @@ impl Session {
     async fn read(&mut self, plan: &SqlPlan, params: &[Value], binary: &(dyn Fn(usize) -> bool + Sync), max_rows: usize) -> Result<Outcome, PgError> {
         let returns_rows = plan.returns_rows;
         let wrap = |out: Output| if returns_rows { Outcome::Rows(out) } else { Outcome::Command(out.tag) };
+        let place = self.placement(plan)?;
+        let run = |s: &mut Session, conn: &rusqlite::Connection| {
+            let r = s.run_on(conn, plan, params, binary, max_rows);
+            s.learn_placement(place, plan, conn);
+            r
+        };
         // Inside a transaction that holds the writer (or a snapshot), read there.
         if let Some(lease) = self.lease.take() {
             if lease.lost_transaction() {
                 self.lease = Some(lease);
                 return Err(PgError::InFailedTransaction);
             }
-            let r = in_blocking(|| self.run_on(&lease, plan, params, binary, max_rows));
+            let r = if place == Placement::InPlace { run(self, &lease) } else { in_blocking(|| run(self, &lease)) };
             self.lease = Some(lease);
             return r.map(wrap);
         }
         if let Some(snap) = self.snapshot.take() {
-            let r = in_blocking(|| self.run_on(&snap, plan, params, binary, max_rows));
+            let r = if place == Placement::InPlace { run(self, &snap) } else { in_blocking(|| run(self, &snap)) };
             self.snapshot = Some(snap);
             return r.map(wrap);
         }
         crate::replica::wait_for_consistency(self.node.cluster.clone(), self.settings.get("litegres.read_consistency"), self.last_write_index).await?;
         let db = self.db.clone();
+        if place == Placement::InPlace {
+            // Only an idle pooled connection: opening one, or waiting for one, blocks.
+            if let Some(conn) = db.try_read() {
+                return run(self, &conn).map(wrap);
+            }
+        }
         in_blocking(|| {
             let conn = db.read().map_err(PgError::from_store)?;
-            self.run_on(&conn, plan, params, binary, max_rows)
+            run(self, &conn)
         })
         .map(wrap)
+    }
+
+    /// Where a statement runs: in place when its plan is known to read a
+    /// bounded number of rows, else on a blocking thread (see [`crate::inline`]).
+    fn placement(&mut self, plan: &SqlPlan) -> Result<Placement, PgError> {
+        if !plan.pre.is_empty() || !plan.post.is_empty() || plan.access == Access::Ddl {
+            return Ok(Placement::Blocking);
+        }
+        let generation = self.schema()?.generation;
+        Ok(match self.inline.get(generation, &plan.sql) {
+            Some(true) => Placement::InPlace,
+            Some(false) => Placement::Blocking,
+            None => Placement::Undecided(generation),
+        })
+    }
+
+    /// After a statement ran off the task for want of a decision: decides for next time.
+    fn learn_placement(&mut self, place: Placement, plan: &SqlPlan, conn: &rusqlite::Connection) {
+        if let Placement::Undecided(generation) = place {
+            self.inline.learn(generation, &plan.sql, conn);
+        }
     }
 
     /// Runs `f` with this session installed for SQL functions (defaults such as now() and nextval()).
