@@ -245,22 +245,6 @@ fn main() -> Result<()> {
             });
         }
     }
-    let copy_label = format!("COPY {} rows", plan.copy_rows);
-    let insert_label = format!("INSERT {} rows, {} per statement", plan.insert_rows, plan.insert_batch);
-    for t in &targets {
-        eprintln!("bulk loads on {}", t.name);
-        for (label, which) in [(&copy_label, 0), (&insert_label, 1)] {
-            let meter = Meter::start(t);
-            let secs = match which {
-                0 => rt.block_on(bulk::copy(t, plan.copy_rows)),
-                _ => rt.block_on(bulk::insert_batches(t, plan.insert_rows, plan.insert_batch)),
-            }
-            .with_context(|| format!("{label} on {}", t.name))?;
-            let usage = meter.finish(t);
-            eprintln!("  {label}: {secs:.2} s");
-            results.measures.push(Measure { workload: label.clone(), mode: "-".into(), clients: 1, target: t.name.into(), tps: None, seconds: Some(secs), p50_us: None, p99_us: None, usage: Some(usage), failed: 0 });
-        }
-    }
     for t in &targets {
         let mem = rt.block_on(async {
             let mut held = Vec::new();
@@ -276,6 +260,22 @@ fn main() -> Result<()> {
         })?;
         eprintln!("{} connections on {}: {:?} MB", plan.connections, t.name, mem.iter().map(|b| b / 1_000_000).collect::<Vec<_>>());
         results.connections.push((t.name.to_string(), plan.connections, mem));
+    }
+    let copy_label = format!("COPY {} rows", plan.copy_rows);
+    let insert_label = format!("INSERT {} rows, {} per statement", plan.insert_rows, plan.insert_batch);
+    for t in &targets {
+        eprintln!("bulk loads on {}", t.name);
+        for (label, which) in [(&copy_label, 0), (&insert_label, 1)] {
+            let meter = Meter::start(t);
+            let secs = match which {
+                0 => rt.block_on(bulk::copy(t, plan.copy_rows)),
+                _ => rt.block_on(bulk::insert_batches(t, plan.insert_rows, plan.insert_batch)),
+            }
+            .with_context(|| format!("{label} on {}", t.name))?;
+            let usage = meter.finish(t);
+            eprintln!("  {label}: {secs:.2} s");
+            results.measures.push(Measure { workload: label.clone(), mode: "-".into(), clients: 1, target: t.name.into(), tps: None, seconds: Some(secs), p50_us: None, p99_us: None, usage: Some(usage), failed: 0 });
+        }
     }
     drop(targets);
     let dir = opts.out.parent().filter(|p| !p.as_os_str().is_empty()).map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));

@@ -19,6 +19,7 @@ pub mod functions;
 pub mod handler;
 pub mod inline;
 pub mod locks;
+pub mod memory;
 pub mod node;
 pub mod remote_locks;
 pub mod replica;
@@ -59,6 +60,7 @@ pub async fn open_node(config: Config) -> anyhow::Result<Arc<Node>> {
     node.clone().follow_applied();
     forward::ForwardHost::install(&node);
     remote_locks::RemoteLocks::spawn(&node);
+    memory::spawn_trimmer();
     Ok(node)
 }
 
