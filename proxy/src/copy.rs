@@ -21,6 +21,9 @@ pub struct CopyIn {
     header_read: bool,
 }
 
+/// COPY data is inserted once this much has gathered (and at CopyDone).
+const FEED_BYTES: usize = 256 * 1024;
+
 /// The signature that starts PostgreSQL's binary COPY format.
 const BINARY_SIGNATURE: &[u8] = b"PGCOPY\n\xff\r\n\0";
 
@@ -51,8 +54,16 @@ impl CopyIn {
         CopyIn { plan, buf: Vec::new(), rows: 0, line: 0, ended: false, header_read: false }
     }
 
-    pub fn feed(&mut self, conn: &Connection, data: &[u8], opts: &FormatOptions, schema: &Schema) -> Result<(), PgError> {
+    /// Gathers COPY data; true once enough has gathered to be worth
+    /// inserting. Clients send a CopyData message per row (pgbench, psql):
+    /// taking the writer for each would cost more than the row.
+    pub fn buffer(&mut self, data: &[u8]) -> bool {
         self.buf.extend_from_slice(data);
+        self.buf.len() >= FEED_BYTES
+    }
+
+    /// Inserts the complete records gathered so far.
+    pub fn feed(&mut self, conn: &Connection, opts: &FormatOptions, schema: &Schema) -> Result<(), PgError> {
         self.drain(conn, opts, schema, false)
     }
 
@@ -377,7 +388,7 @@ impl crate::session::Session {
             return Ok(());
         }
         let mut copy = self.copy_in.take().ok_or_else(|| PgError::Protocol("no COPY in progress".into()))?;
-        let r = self.with_writer(|s, conn| s.with_exec_ctx(|s| copy.feed(conn, data, &s.format(), &s.schema()?.schema)));
+        let r = if copy.buffer(data) { self.with_writer(|s, conn| s.with_exec_ctx(|s| copy.feed(conn, &s.format(), &s.schema()?.schema))) } else { Ok(()) };
         self.copy_in = Some(copy);
         r
     }
