@@ -6,6 +6,9 @@
 //! number of rows: every step a SEARCH by equality on a key (or no table
 //! at all). The decision is made once per statement text, from
 //! `EXPLAIN QUERY PLAN`, and kept per session until the schema changes.
+//! Planning reads the schema, never table data, so it is done in place too:
+//! a statement with its values written in (the simple protocol), planned
+//! anew each time, still costs less than a thread hop.
 
 use rusqlite::Connection;
 use std::collections::HashMap;
@@ -17,26 +20,26 @@ pub struct InlineCache {
     known: HashMap<String, bool>,
 }
 
+/// SQL functions that may wait (pg_sleep, advisory locks held elsewhere):
+/// a statement calling one never runs in place, whatever its plan.
+const WAITING_FUNCTIONS: &[&str] = &["lg_sleep(", "lg_advisory("];
+
 /// Statements remembered per session; past this the cache starts over.
 const MAX_STATEMENTS: usize = 1024;
 
 impl InlineCache {
-    /// Whether `sql` is known to be cheap under schema `generation` (None: not decided yet).
-    pub fn get(&mut self, generation: u64, sql: &str) -> Option<bool> {
+    /// Whether `sql` reads a bounded number of rows under schema
+    /// `generation`; planned with `conn` the first time.
+    pub fn is_cheap(&mut self, generation: u64, sql: &str, conn: &Connection) -> bool {
         if generation != self.generation {
             self.generation = generation;
             self.known.clear();
         }
-        self.known.get(sql).copied()
-    }
-
-    /// Decides for `sql` with `conn` (a blocking call: run off the task).
-    pub fn learn(&mut self, generation: u64, sql: &str, conn: &Connection) -> bool {
-        let cheap = plan_of(conn, sql).is_some_and(|steps| is_bounded(&steps));
-        if generation != self.generation {
-            self.generation = generation;
-            self.known.clear();
+        if let Some(cheap) = self.known.get(sql) {
+            return *cheap;
         }
+        let waits = WAITING_FUNCTIONS.iter().any(|f| sql.contains(f));
+        let cheap = !waits && plan_of(conn, sql).is_some_and(|steps| is_bounded(&steps));
         if self.known.len() >= MAX_STATEMENTS {
             self.known.clear();
         }
@@ -79,7 +82,7 @@ mod tests {
     use super::*;
 
     fn plan(conn: &Connection, sql: &str) -> bool {
-        InlineCache::default().learn(1, sql, conn)
+        InlineCache::default().is_cheap(1, sql, conn)
     }
 
     #[test]
@@ -96,6 +99,8 @@ mod tests {
         assert!(plan(&c, "UPDATE a SET v = ?1 WHERE id = ?2"));
         assert!(plan(&c, "INSERT INTO a (k, v) VALUES (?1, ?2)"));
         assert!(plan(&c, "SELECT 1"));
+        c.create_scalar_function("lg_sleep", 1, rusqlite::functions::FunctionFlags::SQLITE_UTF8, |_| Ok(0)).unwrap();
+        assert!(!plan(&c, "SELECT lg_sleep(1)"), "a function that waits would hold up the runtime");
         assert!(!plan(&c, "SELECT v FROM a"), "a scan");
         assert!(!plan(&c, "SELECT v FROM a WHERE id > ?1"), "a range");
         assert!(!plan(&c, "SELECT * FROM a JOIN b ON b.a_id = a.id WHERE a.id = ?1"), "a scan of b");
@@ -110,11 +115,9 @@ mod tests {
         c.execute_batch("CREATE TABLE a (id INTEGER PRIMARY KEY, k int)").unwrap();
         let mut cache = InlineCache::default();
         let sql = "SELECT id FROM a WHERE k = ?1";
-        assert_eq!(cache.get(1, sql), None);
-        assert!(!cache.learn(1, sql, &c));
-        assert_eq!(cache.get(1, sql), Some(false));
+        assert!(!cache.is_cheap(1, sql, &c));
         c.execute_batch("CREATE INDEX a_k ON a (k)").unwrap();
-        assert_eq!(cache.get(2, sql), None, "a new schema forgets");
-        assert!(cache.learn(2, sql, &c));
+        assert!(!cache.is_cheap(1, sql, &c), "kept for the same schema generation");
+        assert!(cache.is_cheap(2, sql, &c), "a new generation plans again");
     }
 }

@@ -112,14 +112,7 @@ fn in_blocking<R>(f: impl FnOnce() -> R) -> R {
     tokio::task::block_in_place(f)
 }
 
-/// Where one statement runs (see [`crate::inline`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Placement {
-    InPlace,
-    Blocking,
-    /// Not decided for this schema generation yet: off the task, then decided.
-    Undecided(u64),
-}
+
 
 impl Session {
     pub fn new(node: Arc<Node>, pid: i32, user: &str, database: &str, db: Arc<Database>, cancel: Arc<CancelTarget>) -> Session {
@@ -655,7 +648,8 @@ impl Session {
             return Err(PgError::InFailedTransaction);
         }
         let multi = !plan.pre.is_empty() || !plan.post.is_empty();
-        let place = self.placement(plan)?;
+        // Undecidable (no schema): off the task, where the statement's own error surfaces.
+        let in_place = self.in_place(plan, &lease).unwrap_or(false);
         let mut run = || -> Result<(Output, Option<catalog::schema::Schema>), PgError> {
             // A statement made of several SQLite statements is atomic on its own.
             if multi {
@@ -678,11 +672,10 @@ impl Session {
                 lease.execute_batch(end).map_err(|e| PgError::from_sqlite(e, None))?;
             }
             let r = r?;
-            self.learn_placement(place, plan, &lease);
             let schema = if plan.access == Access::Ddl { Some(load_schema(&lease).map_err(|e| PgError::from_sqlite(e, None))?) } else { None };
             Ok((r, schema))
         };
-        let result = if place == Placement::InPlace { run() } else { in_blocking(run) };
+        let result = if in_place { run() } else { in_blocking(run) };
         self.lease = Some(lease);
         let (out, schema) = result?;
         if let Some(schema) = schema {
@@ -697,34 +690,35 @@ impl Session {
     async fn read(&mut self, plan: &SqlPlan, params: &[Value], binary: &(dyn Fn(usize) -> bool + Sync), max_rows: usize) -> Result<Outcome, PgError> {
         let returns_rows = plan.returns_rows;
         let wrap = |out: Output| if returns_rows { Outcome::Rows(out) } else { Outcome::Command(out.tag) };
-        let place = self.placement(plan)?;
-        let run = |s: &mut Session, conn: &rusqlite::Connection| {
-            let r = s.run_on(conn, plan, params, binary, max_rows);
-            s.learn_placement(place, plan, conn);
-            r
-        };
+        let run = |s: &mut Session, conn: &rusqlite::Connection| s.run_on(conn, plan, params, binary, max_rows);
         // Inside a transaction that holds the writer (or a snapshot), read there.
         if let Some(lease) = self.lease.take() {
             if lease.lost_transaction() {
                 self.lease = Some(lease);
                 return Err(PgError::InFailedTransaction);
             }
-            let r = if place == Placement::InPlace { run(self, &lease) } else { in_blocking(|| run(self, &lease)) };
+            let r = match self.in_place(plan, &lease) {
+                Ok(true) => run(self, &lease),
+                Ok(false) => in_blocking(|| run(self, &lease)),
+                Err(e) => Err(e),
+            };
             self.lease = Some(lease);
             return r.map(wrap);
         }
         if let Some(snap) = self.snapshot.take() {
-            let r = if place == Placement::InPlace { run(self, &snap) } else { in_blocking(|| run(self, &snap)) };
+            let r = match self.in_place(plan, &snap) {
+                Ok(true) => run(self, &snap),
+                Ok(false) => in_blocking(|| run(self, &snap)),
+                Err(e) => Err(e),
+            };
             self.snapshot = Some(snap);
             return r.map(wrap);
         }
         crate::replica::wait_for_consistency(self.node.cluster.clone(), self.settings.get("litegres.read_consistency"), self.last_write_index).await?;
         let db = self.db.clone();
-        if place == Placement::InPlace {
-            // Only an idle pooled connection: opening one, or waiting for one, blocks.
-            if let Some(conn) = db.try_read() {
-                return run(self, &conn).map(wrap);
-            }
+        // Only an idle pooled connection may be used in place: opening one, or waiting for one, blocks.
+        if let Some(conn) = db.try_read() {
+            return if self.in_place(plan, &conn)? { run(self, &conn) } else { in_blocking(|| run(self, &conn)) }.map(wrap);
         }
         in_blocking(|| {
             let conn = db.read().map_err(PgError::from_store)?;
@@ -733,25 +727,14 @@ impl Session {
         .map(wrap)
     }
 
-    /// Where a statement runs: in place when its plan is known to read a
-    /// bounded number of rows, else on a blocking thread (see [`crate::inline`]).
-    fn placement(&mut self, plan: &SqlPlan) -> Result<Placement, PgError> {
+    /// Whether a statement runs in place (its plan on `conn` reads a
+    /// bounded number of rows) rather than on a blocking thread (see [`crate::inline`]).
+    fn in_place(&mut self, plan: &SqlPlan, conn: &rusqlite::Connection) -> Result<bool, PgError> {
         if !plan.pre.is_empty() || !plan.post.is_empty() || plan.access == Access::Ddl {
-            return Ok(Placement::Blocking);
+            return Ok(false);
         }
         let generation = self.schema()?.generation;
-        Ok(match self.inline.get(generation, &plan.sql) {
-            Some(true) => Placement::InPlace,
-            Some(false) => Placement::Blocking,
-            None => Placement::Undecided(generation),
-        })
-    }
-
-    /// After a statement ran off the task for want of a decision: decides for next time.
-    fn learn_placement(&mut self, place: Placement, plan: &SqlPlan, conn: &rusqlite::Connection) {
-        if let Placement::Undecided(generation) = place {
-            self.inline.learn(generation, &plan.sql, conn);
-        }
+        Ok(self.inline.is_cheap(generation, &plan.sql, conn))
     }
 
     /// Runs `f` with this session installed for SQL functions (defaults such as now() and nextval()).
