@@ -157,19 +157,7 @@ fn measure_pgbench(results: &mut Results, target: &Target, script: Script, mode:
     let meter = Meter::start(target);
     let o = pgbench::run(target, script, mode, clients, length)?;
     let usage = meter.finish(target);
-    eprintln!("  {:<18} {:>9.0} tps  p50 {:>8.3} ms", target.name, o.tps, o.latencies.percentile(50.0) / 1000.0);
-    results.measures.push(Measure {
-        workload: script.label().into(),
-        mode: mode.into(),
-        clients,
-        target: target.name.into(),
-        tps: Some(o.tps),
-        seconds: None,
-        p50_us: Some(o.latencies.percentile(50.0)),
-        p99_us: Some(o.latencies.percentile(99.0)),
-        usage: Some(usage),
-        failed: o.failed,
-    });
+    results.measures.push(Measure::timed(script.label(), mode, clients, target.name, o.tps, &o.latencies, Some(usage), o.failed));
     Ok(())
 }
 
@@ -204,19 +192,7 @@ fn main() -> Result<()> {
                 }
                 if *mode == "prepared" {
                     let o = floor.run(script, clients, floor_length, plan.floor_max)?;
-                    eprintln!("  {:<18} {:>9.0} tps  p50 {:>8.3} ms", SQLITE, o.tps, o.latencies.percentile(50.0) / 1000.0);
-                    results.measures.push(Measure {
-                        workload: script.label().into(),
-                        mode: mode.to_string(),
-                        clients,
-                        target: SQLITE.into(),
-                        tps: Some(o.tps),
-                        seconds: None,
-                        p50_us: Some(o.latencies.percentile(50.0)),
-                        p99_us: Some(o.latencies.percentile(99.0)),
-                        usage: None,
-                        failed: 0,
-                    });
+                    results.measures.push(Measure::timed(script.label(), mode, clients, SQLITE, o.tps, &o.latencies, None, 0));
                 }
             }
         }
@@ -230,19 +206,7 @@ fn main() -> Result<()> {
             let meter = Meter::start(t);
             let o = rt.block_on(mix::run(t, plan.mix_users, clients, plan.mix_length, plan.mix_max_ops)).with_context(|| format!("the ORM mix on {}", t.name))?;
             let usage = meter.finish(t);
-            eprintln!("  {:<18} {:>9.0} ops/s p50 {:>8.3} ms", t.name, o.ops_per_second, o.latencies.percentile(50.0) / 1000.0);
-            results.measures.push(Measure {
-                workload: "ORM mix".into(),
-                mode: "prepared".into(),
-                clients,
-                target: t.name.into(),
-                tps: Some(o.ops_per_second),
-                seconds: None,
-                p50_us: Some(o.latencies.percentile(50.0)),
-                p99_us: Some(o.latencies.percentile(99.0)),
-                usage: Some(usage),
-                failed: 0,
-            });
+            results.measures.push(Measure::timed("ORM mix", "prepared", clients, t.name, o.ops_per_second, &o.latencies, Some(usage), 0));
         }
     }
     for t in &targets {

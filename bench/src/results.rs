@@ -1,5 +1,6 @@
 //! The measurements of one bench run, and the comparisons drawn from them.
 
+use crate::latency::Latencies;
 use crate::meter::Usage;
 
 /// One workload run on one target.
@@ -19,6 +20,16 @@ pub struct Measure {
     /// None for the in-process SQLite floor (its cost is this process's).
     pub usage: Option<Usage>,
     pub failed: u64,
+}
+
+impl Measure {
+    /// A timed run: its throughput and latencies (printed as it is recorded).
+    #[allow(clippy::too_many_arguments)]
+    pub fn timed(workload: &str, mode: &str, clients: u32, target: &str, tps: f64, latencies: &Latencies, usage: Option<Usage>, failed: u64) -> Measure {
+        let (p50, p99) = (latencies.percentile(50.0), latencies.percentile(99.0));
+        eprintln!("  {target:<20} {tps:>9.0}/s  p50 {:>8.3} ms  p99 {:>8.3} ms", p50 / 1000.0, p99 / 1000.0);
+        Measure { workload: workload.into(), mode: mode.into(), clients, target: target.into(), tps: Some(tps), seconds: None, p50_us: Some(p50), p99_us: Some(p99), usage, failed }
+    }
 }
 
 pub const POSTGRES: &str = "PostgreSQL";
