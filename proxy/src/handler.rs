@@ -51,6 +51,8 @@ pub struct Connection {
     pub pid: parking_lot::Mutex<Option<i32>>,
     /// Names of the protocol-level prepared statements (for DEALLOCATE ALL).
     statements: parking_lot::Mutex<std::collections::HashSet<String>>,
+    /// The idle-in-transaction timer armed after the last statement (see `server::arm_idle_timer`).
+    pub idle_timer: parking_lot::Mutex<Option<tokio::task::AbortHandle>>,
 }
 
 impl Connection {
@@ -83,6 +85,9 @@ impl Drop for Connection {
                 crate::forward::abandon(&self.node, key);
             }
         }
+        if let Some(timer) = self.idle_timer.lock().take() {
+            timer.abort();
+        }
         if let Some(pid) = *self.pid.lock() {
             self.node.cancel.lock().remove(&pid);
             self.node.activity.lock().remove(&pid);
@@ -105,6 +110,7 @@ impl Handlers {
             session: tokio::sync::Mutex::new(None),
             pid: parking_lot::Mutex::new(None),
             statements: parking_lot::Mutex::new(Default::default()),
+            idle_timer: parking_lot::Mutex::new(None),
         });
         Handlers { startup: Arc::new(Startup::new(node.clone(), conn.clone())), query: Arc::new(QueryHandler { conn }) }
     }

@@ -60,15 +60,22 @@ pub async fn run(node: Arc<Node>, listener: TcpListener, shutdown: impl Future<O
 
 /// Ends a transaction that holds the writer and then sits idle longer than
 /// `idle_in_transaction_session_timeout`, so one forgotten client cannot
-/// block every writer. The session is told with 25P03 and closed.
+/// block every writer. The session is told with 25P03 and closed. Armed
+/// after every statement: the timer of the statement before is cancelled,
+/// so a connection has at most one (each used to sleep out the whole
+/// timeout: a busy writer piled up hundreds of thousands of them).
 pub fn arm_idle_timer(conn: &Arc<Connection>, session: &Session) {
+    let mut armed = conn.idle_timer.lock();
+    if let Some(previous) = armed.take() {
+        previous.abort();
+    }
     let timeout = session.settings.millis("idle_in_transaction_session_timeout");
     if timeout == 0 || !session.holds_writer() {
         return;
     }
     let epoch = session.epoch;
     let conn = Arc::downgrade(conn);
-    tokio::spawn(async move {
+    *armed = Some(tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(timeout)).await;
         let Some(conn) = conn.upgrade() else { return };
         let mut guard = conn.session.lock().await;
@@ -79,5 +86,5 @@ pub fn arm_idle_timer(conn: &Arc<Connection>, session: &Session) {
                 s.terminated = Some(crate::error::PgError::IdleInTransactionTimeout);
             }
         }
-    });
+    }).abort_handle());
 }
