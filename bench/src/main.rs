@@ -111,7 +111,7 @@ impl Plan {
         };
         format!(
             "- pgbench -i -s {scale}; select-only (-S) and TPC-B-like, modes {modes}, clients {clients}, {length}, `-n` (no vacuum between runs), `-j` = min(clients, 4); \
-             each configuration runs on PostgreSQL, the litegres node and the 3-node cluster (clients on its leader) in turn, then on SQLite in-process (prepared rows only).\n\
+             each configuration runs on PostgreSQL, the litegres node and the 3-node cluster (clients on its leader; heartbeat 300 ms, election timeout 3 s) in turn, then on SQLite in-process (prepared rows only).\n\
              - ORM-style mix through tokio-postgres with prepared statements over {users} users with 5 orders each: 60 % point read by primary key, \
              15 % join with aggregation over 10 users, 15 % INSERT … RETURNING, 10 % read-then-UPDATE in an interactive transaction; {mix:?} per client count.\n\
              - Bulk: COPY FROM STDIN of {copy} rows (64 KB messages) into a table with a primary key; INSERT of {ins} rows in multi-row statements of {batch}.\n\

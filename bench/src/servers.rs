@@ -206,14 +206,20 @@ fn http_get(port: u16, path: &str) -> Option<String> {
 }
 
 /// Three litegres nodes on loopback: node 1 bootstraps, the others join;
-/// clients connect to the leader.
+/// clients connect to the leader. Heartbeats every 300 ms and elections
+/// after 3 s of silence: on a machine loaded by the bench itself (or by
+/// tests beside the smoke run) shorter timeouts can depose the leader
+/// mid-run, and the numbers would measure elections.
 pub fn start_cluster(litegres: &Path) -> Result<Target> {
     let dir = tempfile::Builder::new().prefix("litegres-bench-cluster").tempdir()?;
     let raft: Vec<u16> = (0..3).map(|_| free_port()).collect::<Result<_>>()?;
     let mut children = Vec::new();
     let mut ports = Vec::new();
     for (i, r) in raft.iter().enumerate() {
-        let mut args: Vec<String> = ["--node-id", &(i + 1).to_string(), "--raft-listen", &format!("127.0.0.1:{r}"), "--cluster-secret", "bench-cluster-secret"].iter().map(|s| s.to_string()).collect();
+        let mut args: Vec<String> = ["--node-id", &(i + 1).to_string(), "--raft-listen", &format!("127.0.0.1:{r}"), "--cluster-secret", "bench-cluster-secret", "--heartbeat-ms", "300", "--election-timeout-ms", "3000"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         if i == 0 {
             args.push("--bootstrap".into());
         } else {
