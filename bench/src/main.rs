@@ -143,7 +143,7 @@ fn machine() -> String {
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     let mem = std::fs::read_to_string("/proc/meminfo").ok().and_then(|s| s.lines().next().and_then(|l| l.split_whitespace().nth(1)).and_then(|k| k.parse::<f64>().ok())).map_or("?".into(), |kb| format!("{:.1} GiB", kb / 1024.0 / 1024.0));
     let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").map(|s| s.trim().to_string()).unwrap_or_default();
-    let fs = std::process::Command::new("df").args(["-T", "--output=fstype"]).arg(std::env::temp_dir()).output().ok().map(|o| String::from_utf8_lossy(&o.stdout).lines().nth(1).unwrap_or("").trim().to_string()).unwrap_or_default();
+    let fs = std::process::Command::new("df").args(["--output=fstype"]).arg(std::env::temp_dir()).output().ok().map(|o| String::from_utf8_lossy(&o.stdout).lines().nth(1).unwrap_or("").trim().to_string()).unwrap_or_default();
     format!("{cpu}, {cores} cores usable, {mem} RAM, Linux {kernel}; data directories on {fs} ({})", std::env::temp_dir().display())
 }
 
