@@ -253,15 +253,17 @@ impl Group {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use openraft::CommittedLeaderId;
 
-    fn id(index: u64) -> LogId {
+    /// A log id of term 1 (also for the apply tests).
+    pub(crate) fn id(index: u64) -> LogId {
         LogId::new(CommittedLeaderId::new(1, 1), index)
     }
 
-    fn o(proposal: u64) -> Origin {
+    /// A proposal of node 1.
+    pub(crate) fn o(proposal: u64) -> Origin {
         Origin { node: 1, proposal }
     }
 

@@ -109,17 +109,9 @@ pub(super) fn commit_group(lease: &WriteLease, members: Vec<Member>, before: Dur
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::group::tests::{id, o};
     use crate::Database;
-    use openraft::CommittedLeaderId;
     use std::sync::Arc;
-
-    fn id(index: u64) -> LogId {
-        LogId::new(CommittedLeaderId::new(1, 1), index)
-    }
-
-    fn o(proposal: u64) -> Origin {
-        Origin { node: 1, proposal }
-    }
 
     #[tokio::test]
     async fn an_entry_applies_only_on_the_very_state_it_ran_on() {
