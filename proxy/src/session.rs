@@ -12,10 +12,10 @@
 //!   until ROLLBACK or ROLLBACK TO SAVEPOINT.
 
 use crate::copy::{CopyIn, CopyOutData};
-use crate::inline::InlineCache;
 use crate::error::PgError;
 use crate::exec::{self, Output, Run};
 use crate::functions::ExecCtx;
+use crate::inline::InlineCache;
 use crate::node::{load_schema, CancelTarget, Node, PlanKey, SchemaSnapshot};
 use crate::settings::Settings;
 use catalog::runtime::RuntimeCtx;
@@ -112,7 +112,14 @@ fn in_blocking<R>(f: impl FnOnce() -> R) -> R {
     tokio::task::block_in_place(f)
 }
 
-
+/// Runs `f` in place or on a blocking thread (see [`Session::in_place`]).
+fn placed<R>(in_place: bool, f: impl FnOnce() -> R) -> R {
+    if in_place {
+        f()
+    } else {
+        in_blocking(f)
+    }
+}
 
 impl Session {
     pub fn new(node: Arc<Node>, pid: i32, user: &str, database: &str, db: Arc<Database>, cancel: Arc<CancelTarget>) -> Session {
@@ -648,9 +655,8 @@ impl Session {
             return Err(PgError::InFailedTransaction);
         }
         let multi = !plan.pre.is_empty() || !plan.post.is_empty();
-        // Undecidable (no schema): off the task, where the statement's own error surfaces.
-        let in_place = self.in_place(plan, &lease).unwrap_or(false);
-        let mut run = || -> Result<(Output, Option<catalog::schema::Schema>), PgError> {
+        let in_place = self.in_place(plan, &lease);
+        let run = || -> Result<(Output, Option<catalog::schema::Schema>), PgError> {
             // A statement made of several SQLite statements is atomic on its own.
             if multi {
                 lease.execute_batch("SAVEPOINT lg_stmt").map_err(|e| PgError::from_sqlite(e, None))?;
@@ -675,7 +681,7 @@ impl Session {
             let schema = if plan.access == Access::Ddl { Some(load_schema(&lease).map_err(|e| PgError::from_sqlite(e, None))?) } else { None };
             Ok((r, schema))
         };
-        let result = if in_place { run() } else { in_blocking(run) };
+        let result = placed(in_place, run);
         self.lease = Some(lease);
         let (out, schema) = result?;
         if let Some(schema) = schema {
@@ -697,20 +703,12 @@ impl Session {
                 self.lease = Some(lease);
                 return Err(PgError::InFailedTransaction);
             }
-            let r = match self.in_place(plan, &lease) {
-                Ok(true) => run(self, &lease),
-                Ok(false) => in_blocking(|| run(self, &lease)),
-                Err(e) => Err(e),
-            };
+            let r = placed(self.in_place(plan, &lease), || run(self, &lease));
             self.lease = Some(lease);
             return r.map(wrap);
         }
         if let Some(snap) = self.snapshot.take() {
-            let r = match self.in_place(plan, &snap) {
-                Ok(true) => run(self, &snap),
-                Ok(false) => in_blocking(|| run(self, &snap)),
-                Err(e) => Err(e),
-            };
+            let r = placed(self.in_place(plan, &snap), || run(self, &snap));
             self.snapshot = Some(snap);
             return r.map(wrap);
         }
@@ -718,7 +716,7 @@ impl Session {
         let db = self.db.clone();
         // Only an idle pooled connection may be used in place: opening one, or waiting for one, blocks.
         if let Some(conn) = db.try_read() {
-            return if self.in_place(plan, &conn)? { run(self, &conn) } else { in_blocking(|| run(self, &conn)) }.map(wrap);
+            return placed(self.in_place(plan, &conn), || run(self, &conn)).map(wrap);
         }
         in_blocking(|| {
             let conn = db.read().map_err(PgError::from_store)?;
@@ -728,13 +726,17 @@ impl Session {
     }
 
     /// Whether a statement runs in place (its plan on `conn` reads a
-    /// bounded number of rows) rather than on a blocking thread (see [`crate::inline`]).
-    fn in_place(&mut self, plan: &SqlPlan, conn: &rusqlite::Connection) -> Result<bool, PgError> {
+    /// bounded number of rows) rather than on a blocking thread (see
+    /// [`crate::inline`]). Undecidable (no schema): off the task, where the
+    /// statement's own error surfaces.
+    fn in_place(&mut self, plan: &SqlPlan, conn: &rusqlite::Connection) -> bool {
         if !plan.pre.is_empty() || !plan.post.is_empty() || plan.access == Access::Ddl {
-            return Ok(false);
+            return false;
         }
-        let generation = self.schema()?.generation;
-        Ok(self.inline.is_cheap(generation, &plan.sql, conn))
+        match self.schema() {
+            Ok(s) => self.inline.is_cheap(s.generation, &plan.sql, conn),
+            Err(_) => false,
+        }
     }
 
     /// Runs `f` with this session installed for SQL functions (defaults such as now() and nextval()).
