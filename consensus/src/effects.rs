@@ -88,9 +88,11 @@ impl Recorder {
 pub type SharedRecorder = Arc<Mutex<Recorder>>;
 
 /// Whether a statement changes the schema (and is replayed as it was written).
+/// `legacy_alter_table` decides what a later ALTER TABLE RENAME rewrites, so
+/// it is replayed with them.
 fn is_schema_statement(sql: &str) -> bool {
-    let head: String = sql.trim_start().chars().take(16).collect::<String>().to_ascii_uppercase();
-    let schema = head.starts_with("CREATE") || head.starts_with("ALTER") || head.starts_with("DROP");
+    let head: String = sql.trim_start().chars().take(26).collect::<String>().to_ascii_uppercase();
+    let schema = head.starts_with("CREATE") || head.starts_with("ALTER") || head.starts_with("DROP") || head.starts_with("PRAGMA LEGACY_ALTER_TABLE");
     // Temporary objects belong to one connection and are not replicated.
     schema && !head.starts_with("CREATE TEMP")
 }

@@ -243,6 +243,10 @@ impl PgError {
                     .unwrap_or_default();
                 PgError::CheckViolation { table, constraint: name }
             }
+            // ON DELETE/UPDATE RESTRICT fails as a plain constraint error.
+            _ if message == "FOREIGN KEY constraint failed" => PgError::ForeignKeyViolation {
+                message: "update or delete violates a foreign key constraint".into(),
+            },
             ffi::SQLITE_CONSTRAINT_FOREIGNKEY => PgError::ForeignKeyViolation {
                 message: "insert, update or delete violates a foreign key constraint".into(),
             },

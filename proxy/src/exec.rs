@@ -5,7 +5,7 @@ use crate::error::PgError;
 use crate::functions::{with_ctx, ExecCtx};
 use bytes::{BufMut, BytesMut};
 use catalog::schema::Schema;
-use catalog::translate::{OutColumn, SqlPlan, Tag};
+use catalog::translate::{OutColumn, SqlPlan, Tag, FOREIGN_KEYS_OFF, FOREIGN_KEYS_ON};
 use catalog::types::{PgType, Scalar};
 use catalog::value::{self, FormatOptions, Value, ValueRef};
 use pgwire::messages::data::DataRow;
@@ -102,9 +102,7 @@ pub fn run(conn: &Connection, r: &Run<'_>, ctx: &mut Option<ExecCtx>) -> Result<
 
 fn run_inner(conn: &Connection, r: &Run<'_>) -> Result<Output, PgError> {
     let sqlite_err = |e| PgError::from_sqlite(e, Some(r.schema));
-    for s in &r.plan.pre {
-        conn.execute_batch(s).map_err(sqlite_err)?;
-    }
+    run_pre(conn, &r.plan.pre).map_err(sqlite_err)?;
     let mut count = 0usize;
     let mut rows = Vec::new();
     if !r.plan.sql.is_empty() {
@@ -138,6 +136,30 @@ fn run_inner(conn: &Connection, r: &Run<'_>) -> Result<Output, PgError> {
         conn.execute_batch(s).map_err(sqlite_err)?;
     }
     Ok(Output { columns: r.plan.columns.clone(), rows, tag: r.plan.tag.render(count) })
+}
+
+/// Runs a plan's leading statements. Foreign-key enforcement, which SQLite
+/// lets no statement change inside a transaction, is switched on the
+/// connection itself between `FOREIGN_KEYS_OFF` and `FOREIGN_KEYS_ON`, and is
+/// always on again when this returns, whatever failed in between.
+fn run_pre(conn: &Connection, pre: &[String]) -> rusqlite::Result<()> {
+    use rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_FKEY;
+    let mut off = false;
+    let mut run = || -> rusqlite::Result<()> {
+        for s in pre {
+            match s.as_str() {
+                FOREIGN_KEYS_OFF => off = !conn.set_db_config(SQLITE_DBCONFIG_ENABLE_FKEY, false)?,
+                FOREIGN_KEYS_ON => off = !conn.set_db_config(SQLITE_DBCONFIG_ENABLE_FKEY, true)?,
+                _ => conn.execute_batch(s)?,
+            }
+        }
+        Ok(())
+    };
+    let outcome = run();
+    if off {
+        conn.set_db_config(SQLITE_DBCONFIG_ENABLE_FKEY, true)?;
+    }
+    outcome
 }
 
 /// Decodes a bound parameter from the wire into its stored form.

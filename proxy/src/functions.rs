@@ -108,6 +108,12 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
             f(&a, &rc).map(to_sql).map_err(fail)
         })?;
     }
+    // lg_raise(sqlstate, message): fails the statement with that error, for
+    // checks written as queries (a foreign key validated when it is added).
+    conn.create_scalar_function("lg_raise", 2, pure, |ctx| -> rusqlite::Result<SqlValue> {
+        let (code, message) = (ctx.get::<String>(0)?, ctx.get::<String>(1)?);
+        Err(fail_msg(&code, &message))
+    })?;
     let volatile = FunctionFlags::SQLITE_UTF8;
     let session = |name: &str, n: i32, f: fn(&Context<'_>) -> rusqlite::Result<SqlValue>| conn.create_scalar_function(name, n, volatile, f);
     session("lg_now", 0, |_| Ok(SqlValue::Text(stamp(ctx_do(|c| c.runtime.txn_start_micros)?))))?;

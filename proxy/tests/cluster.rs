@@ -266,24 +266,6 @@ async fn a_data_dir_of_another_cluster_is_refused() {
     c.batch_execute("CREATE TABLE still_fine (x int)").await.unwrap();
 }
 
-/// Waits until every running node has applied the same, latest entry.
-async fn converge(cluster: &TestCluster) {
-    cluster.wait_for(|s| s["applied_index"].is_u64(), "status");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let applied: Vec<u64> = cluster.nodes.iter().filter(|n| n.is_running()).filter_map(|n| common::cluster_status(n.http_port)).map(|s| s["applied_index"].as_u64().unwrap_or(0)).collect();
-        let leader_last = common::cluster_status(cluster.nodes[cluster.leader()].http_port).and_then(|s| s["last_log_index"].as_u64()).unwrap_or(0);
-        if !applied.is_empty() && applied.iter().all(|a| *a == leader_last) {
-            return;
-        }
-        if Instant::now() >= deadline {
-            let statuses: Vec<_> = cluster.nodes.iter().filter(|n| n.is_running()).map(|n| common::cluster_status(n.http_port)).collect();
-            panic!("nodes did not converge: {applied:?} vs {leader_last}: {statuses:?}");
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 fn content_hash(rows: &[String]) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -326,7 +308,7 @@ async fn a_random_workload_through_every_node_leaves_identical_tables() {
         };
         c.batch_execute(&sql).await.unwrap_or_else(|e| panic!("{sql}: {:?}", e.as_db_error()));
     }
-    converge(&cluster).await;
+    cluster.converge().await;
     for table in ["d", "log"] {
         let mut hashes = Vec::new();
         for c in &clients {
@@ -445,7 +427,7 @@ async fn bank_transfers_survive_a_leader_crash_without_loss_or_double_apply() {
     }
     let acked = acked.lock().unwrap().clone();
     assert!(!acked.is_empty(), "no transfer went through");
-    converge(&cluster).await;
+    cluster.converge().await;
     // Every node's state, printed with any failure below.
     let mut states = String::new();
     for (i, n) in cluster.nodes.iter().enumerate() {
@@ -559,7 +541,7 @@ async fn the_cluster_grows_to_five_and_shrinks_back_while_writes_run() {
     stop.store(true, std::sync::atomic::Ordering::SeqCst);
     writer.await.unwrap();
     let acked = acked.lock().unwrap().clone();
-    converge(&cluster).await;
+    cluster.converge().await;
     for n in cluster.nodes.iter().filter(|n| n.is_running()) {
         let c = n.client().await;
         let ids: std::collections::HashSet<i32> = c.query("SELECT id FROM ev", &[]).await.unwrap().iter().map(|r| r.get(0)).collect();
@@ -573,7 +555,7 @@ async fn a_partitioned_leader_stops_writing_the_majority_continues_and_all_conve
     let old = cluster.leader();
     let setup = cluster.nodes[old].client().await;
     setup.batch_execute("CREATE TABLE p (id int PRIMARY KEY, side text); INSERT INTO p VALUES (1, 'before')").await.unwrap();
-    converge(&cluster).await;
+    cluster.converge().await;
     let isolated = cluster.nodes[old].client().await;
     cluster.faults.as_ref().unwrap().isolate(old, 3);
     // The majority elects a new leader and goes on writing.
@@ -628,7 +610,7 @@ async fn nodes_can_talk_over_tls_and_a_node_without_it_cannot_join() {
     let mut cluster = TestCluster::start_with(3, &tls);
     let leader = cluster.nodes[cluster.leader()].client().await;
     leader.batch_execute("CREATE TABLE s (x int); INSERT INTO s VALUES (1), (2)").await.unwrap();
-    converge(&cluster).await;
+    cluster.converge().await;
     let f = cluster.nodes[cluster.followers()[0]].client().await;
     assert_eq!(dump(&f, "s").await, vec!["1".to_string(), "2".to_string()]);
     // A node that does not speak TLS knows the secret but is not let in.
@@ -718,7 +700,7 @@ async fn concurrent_commits_share_fsyncs_and_build_on_each_other() {
     }
     assert!(grouped >= total as u64 && groups < metric(leader.http_port, "group_transactions_total"), "no two transactions shared a commit");
     println!("{total} transactions: {appended} entries in {fsyncs} log fsyncs, {grouped} transactions in {} group commits", groups);
-    converge(&cluster).await;
+    cluster.converge().await;
     let expected = dump(&setup, "ledger").await;
     for (i, n) in cluster.nodes.iter().enumerate() {
         let got = dump(&n.client().await, "ledger").await;
@@ -810,7 +792,7 @@ async fn a_bulk_load_through_a_follower_commits_without_disturbing_the_leader() 
     // so that replication (and the heartbeats behind it) keeps flowing.
     f.batch_execute("CREATE TABLE bulk (id int PRIMARY KEY, payload text)").await.unwrap();
     f.batch_execute("BEGIN; INSERT INTO bulk SELECT g, repeat(md5(g::text), 8) FROM generate_series(1, 100000) g; UPDATE bulk SET payload = upper(payload) WHERE id % 2 = 0; COMMIT").await.unwrap();
-    converge(&cluster).await;
+    cluster.converge().await;
     for n in &cluster.nodes {
         let c = n.client().await;
         let row = c.query_one("SELECT count(*), sum(length(payload)), count(*) FILTER (WHERE payload = upper(payload)) FROM bulk", &[]).await.unwrap();

@@ -18,7 +18,8 @@ use sqlparser::ast::{
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
 use super::table_model::*;
-use super::alter::{alter_table, rebuild};
+use super::alter::{alter_table, rebuild, Fill};
+use super::plan::{FOREIGN_KEYS_OFF, FOREIGN_KEYS_ON};
 
 pub(super) const NEXT_OID: &str = "(SELECT CAST(value AS INTEGER) FROM __lg_meta WHERE key = 'next_oid')";
 pub(super) const BUMP_OID: &str = "UPDATE __lg_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'next_oid'";
@@ -620,14 +621,22 @@ pub(super) fn drop(ctx: &Context<'_>, object_type: ObjectType, if_exists: bool, 
                             d.push(format!("DROP VIEW IF EXISTS {}", ident(&v.sqlite_name)));
                             drop_catalog_rows(&mut d, v.oid);
                         }
+                        // The referencing tables keep their rows (PostgreSQL drops
+                        // only their constraints): no implicit delete through them.
+                        if !dependents.is_empty() {
+                            d.push(FOREIGN_KEYS_OFF);
+                        }
                         d.push(format!("DROP TABLE {}", ident(&rel.sqlite_name)));
+                        if !dependents.is_empty() {
+                            d.push(FOREIGN_KEYS_ON);
+                        }
                         d.push(format!("DELETE FROM __lg_relation WHERE oid IN (SELECT relid FROM __lg_sequence WHERE owned_by_relid = {})", rel.oid));
                         d.push(format!("DELETE FROM __lg_sequence WHERE owned_by_relid = {}", rel.oid));
                         drop_catalog_rows(&mut d, rel.oid);
                         for dep in dependents {
                             let mut model = (*dep).clone();
                             model.constraints.retain(|c| c.ref_table.as_ref() != Some(&rel.name));
-                            rebuild(&mut d, ctx, &dep, &model)?;
+                            rebuild(&mut d, ctx, &dep, &model, &Fill::default())?;
                         }
                     }
                     RelKind::View => {
@@ -682,7 +691,7 @@ pub(super) fn view_dependents(ctx: &Context<'_>, oid: u32) -> Vec<std::sync::Arc
 }
 
 /// The relations a view's stored query reads, found by translating it again.
-fn view_reads(ctx: &Context<'_>, view: &crate::schema::Relation) -> Vec<u32> {
+pub(super) fn view_reads(ctx: &Context<'_>, view: &crate::schema::Relation) -> Vec<u32> {
     let Some(def) = &view.definition else { return Vec::new() };
     let Ok(mut stmts) = sqlparser::parser::Parser::parse_sql(&sqlparser::dialect::PostgreSqlDialect {}, def) else { return Vec::new() };
     let Some(sqlparser::ast::Statement::Query(q)) = stmts.pop() else { return Vec::new() };

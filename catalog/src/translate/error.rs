@@ -11,6 +11,9 @@ pub enum TranslateError {
     TooComplex,
     #[error("{0} is not supported by litegres")]
     Unsupported(String),
+    /// What PostgreSQL itself refuses as not supported (0A000), in its words.
+    #[error("{0}")]
+    NotSupported(String),
     #[error("relation \"{0}\" does not exist")]
     UndefinedTable(String),
     #[error("relation \"{0}\" already exists")]
@@ -54,7 +57,7 @@ impl TranslateError {
         match self {
             TranslateError::Syntax(_) => SqlState::SYNTAX_ERROR,
             TranslateError::TooComplex => SqlState::STATEMENT_TOO_COMPLEX,
-            TranslateError::Unsupported(_) => SqlState::FEATURE_NOT_SUPPORTED,
+            TranslateError::Unsupported(_) | TranslateError::NotSupported(_) => SqlState::FEATURE_NOT_SUPPORTED,
             TranslateError::UndefinedTable(_) => SqlState::UNDEFINED_TABLE,
             TranslateError::DuplicateTable(_) => SqlState::DUPLICATE_TABLE,
             TranslateError::UndefinedColumn(_) => SqlState::UNDEFINED_COLUMN,

@@ -28,7 +28,7 @@ mod table_model;
 mod utility;
 
 pub use error::TranslateError;
-pub use plan::{Access, CopyDirection, CopyFormat, CopyPlan, Notice, OutColumn, Plan, Prepared, SetValue, SqlPlan, Tag, TxnMode};
+pub use plan::{FOREIGN_KEYS_OFF, FOREIGN_KEYS_ON, Access, CopyDirection, CopyFormat, CopyPlan, Notice, OutColumn, Plan, Prepared, SetValue, SqlPlan, Tag, TxnMode};
 
 use crate::schema::Schema;
 use crate::types::PgType;

@@ -180,6 +180,18 @@ impl Notice {
     }
 }
 
+/// A step of `SqlPlan::pre` that turns foreign-key enforcement off on the
+/// writer until [`FOREIGN_KEYS_ON`]. SQLite ignores `PRAGMA foreign_keys`
+/// inside a transaction, and DDL always runs in one, so the executor sets the
+/// connection's flag itself when it meets this text. A table rebuild needs
+/// it: with enforcement on, dropping the old table would delete its rows
+/// through every referencing table's ON DELETE action (SQLite's generalized
+/// ALTER TABLE procedure turns enforcement off for the same reason).
+pub const FOREIGN_KEYS_OFF: &str = "PRAGMA foreign_keys = OFF";
+/// Ends [`FOREIGN_KEYS_OFF`]; the executor also restores enforcement when a
+/// step between the two fails.
+pub const FOREIGN_KEYS_ON: &str = "PRAGMA foreign_keys = ON";
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct SqlPlan {
     /// Statements run before `sql`, in order, without parameters (DDL bookkeeping).

@@ -142,6 +142,12 @@ impl Server {
         psql_at(self.port, args, input)
     }
 
+    /// The SQLite file of database `db` (under the directory the node has current).
+    pub fn sqlite_file(&self, db: &str) -> PathBuf {
+        let current = std::fs::read_to_string(self.dir.join("databases.current")).map(|s| s.trim().to_string()).unwrap_or_else(|_| "databases".into());
+        self.dir.join(current).join(format!("{db}.db"))
+    }
+
     pub fn data_dir(&self) -> &Path {
         &self.dir
     }
@@ -544,4 +550,73 @@ impl Server {
     pub fn is_running(&self) -> bool {
         self.child.is_some()
     }
+}
+
+impl TestCluster {
+    /// Waits (at most 30 s) until every running node has applied the same, latest entry.
+    pub async fn converge(&self) {
+        self.wait_for(|s| s["applied_index"].is_u64(), "status");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let applied: Vec<u64> = self.nodes.iter().filter(|n| n.is_running()).filter_map(|n| cluster_status(n.http_port)).map(|s| s["applied_index"].as_u64().unwrap_or(0)).collect();
+            let leader_last = cluster_status(self.nodes[self.leader()].http_port).and_then(|s| s["last_log_index"].as_u64()).unwrap_or(0);
+            if !applied.is_empty() && applied.iter().all(|a| *a == leader_last) {
+                return;
+            }
+            if Instant::now() >= deadline {
+                let statuses: Vec<_> = self.nodes.iter().filter(|n| n.is_running()).map(|n| cluster_status(n.http_port)).collect();
+                panic!("nodes did not converge: {applied:?} vs {leader_last}: {statuses:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// What a database file holds, read with SQLite itself beside the running node.
+pub struct FileReport {
+    /// `PRAGMA foreign_key_check`: rows whose parent is missing (table, rowid, parent).
+    pub foreign_key_violations: Vec<String>,
+    /// `PRAGMA integrity_check`: `ok` or SQLite's complaints.
+    pub integrity: String,
+    /// A hash of every replicated table's rows (by rowid), per table. SQLite's
+    /// own tables and `__lg_applied` (this node's log position) are left out.
+    pub tables: std::collections::BTreeMap<String, u64>,
+}
+
+pub fn inspect_sqlite(path: &Path) -> FileReport {
+    use std::hash::{Hash, Hasher};
+    let conn = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
+    // The node's own SQL functions are not here; nothing below calls them.
+    let strings = |sql: &str| -> Vec<String> {
+        let mut stmt = conn.prepare(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+        let n = stmt.column_count();
+        let rows = stmt
+            .query_map([], |r| {
+                let cell = |i| match r.get_ref(i) {
+                    Ok(rusqlite::types::ValueRef::Null) => "NULL".to_string(),
+                    Ok(rusqlite::types::ValueRef::Integer(v)) => v.to_string(),
+                    Ok(rusqlite::types::ValueRef::Real(v)) => format!("{v:?}"),
+                    Ok(rusqlite::types::ValueRef::Text(t)) => format!("{:?}", String::from_utf8_lossy(t)),
+                    Ok(rusqlite::types::ValueRef::Blob(b)) => format!("x{b:02x?}"),
+                    Err(e) => format!("error {e}"),
+                };
+                Ok((0..n).map(cell).collect::<Vec<_>>().join("|"))
+            })
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>());
+        rows.unwrap_or_else(|e| panic!("{sql}: {e}"))
+    };
+    let foreign_key_violations = strings("PRAGMA foreign_key_check");
+    let integrity = strings("PRAGMA integrity_check").iter().map(|l| l.trim_matches('"').to_string()).collect::<Vec<_>>().join("\n");
+    let mut tables = std::collections::BTreeMap::new();
+    let names: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '__lg_applied' ORDER BY name")
+        .and_then(|mut s| s.query_map([], |r| r.get::<_, String>(0))?.collect())
+        .expect("table names");
+    for t in names {
+        let rows = strings(&format!("SELECT rowid, * FROM \"{}\" ORDER BY rowid", t.replace('"', "\"\"")));
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        rows.hash(&mut h);
+        tables.insert(t, h.finish());
+    }
+    FileReport { foreign_key_violations, integrity, tables }
 }
