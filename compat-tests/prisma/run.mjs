@@ -2,11 +2,12 @@
 // `db pull` of what it made, `migrate dev` on an empty database (with its
 // shadow database), `migrate deploy` of that migration to another empty
 // database, `migrate status`, then the generated client (template/client.ts)
-// on the deployed database. Prints one JSON line per fact so the run
+// on the deployed database, and a second `migrate dev` that alters the
+// referenced model before writes through both tables. Prints one JSON line per fact so the run
 // can be compared between litegres and PostgreSQL. Prisma's schema engine
 // comes from ../../../shared/tools/prisma-offline (no internet here).
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
@@ -84,6 +85,36 @@ try {
   } catch (e) {
     process.stdout.write(e.stdout || "");
     out("client", (e.stderr || "").split("\n").slice(0, 8).join("\n"));
+  }
+
+  // A second schema version alters the referenced model (a longer email, a
+  // required name with a default, a new column): `migrate dev` writes and
+  // applies the migration, then rows go through both tables.
+  const schemaFile = path.join(dir, "prisma", "schema.prisma");
+  const v2 = readFileSync(schemaFile, "utf8")
+    .replace("@unique @db.VarChar(120)", "@unique @db.VarChar(200)")
+    .replace("name      String?", "name      String   @default(\"anon\")\n  score     Int      @default(0)");
+  writeFileSync(schemaFile, v2);
+  const alter = prisma(dir, "p_migrate", ["migrate", "dev", "--name", "alter"]);
+  out("migrate dev alter", alter.ok ? "ok" : alter.stdout);
+  for (const m of readdirSync(migrations).filter((d) => d.endsWith("_alter")).sort()) {
+    out("alter migration.sql", lines(readFileSync(path.join(migrations, m, "migration.sql"), "utf8")));
+  }
+  const c = new pg.Client({ connectionString: urlFor("p_migrate") });
+  await c.connect();
+  try {
+    const u = (await c.query(`INSERT INTO "User" (email) VALUES ('dee@example.com') RETURNING id, name, score`)).rows[0];
+    out("alter.insert", [u.name, u.score]);
+    await c.query(`INSERT INTO "Post" (title, "authorId") VALUES ('a', $1), ('b', $1)`, [u.id]);
+    try {
+      await c.query(`INSERT INTO "Post" (title, "authorId") VALUES ('x', 424242)`);
+    } catch (e) {
+      out("alter.fk_violation", e.code);
+    }
+    await c.query(`DELETE FROM "User" WHERE id = $1`, [u.id]);
+    out("alter.cascade", (await c.query(`SELECT count(*)::int AS n FROM "Post"`)).rows[0].n);
+  } finally {
+    await c.end();
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 // knex against a database: schema builder (createTable with foreign keys,
 // enum, json, timestamps), hasTable/hasColumn, a transaction with a
-// rollback, and queries through the builder. Prints one JSON line per fact.
+// rollback, queries through the builder, and a migration altering the
+// referenced table before more writes. Prints one JSON line per fact.
 const knex = require("knex")({ client: "pg", connection: process.env.DATABASE_URL });
 
 const out = (kind, value) => console.log(JSON.stringify([kind, value]));
@@ -57,6 +58,30 @@ async function main() {
   await knex("k_user").insert([{ email: "bo@example.com" }, { email: "ann@example.com", prefs: { theme: "light" } }]).onConflict("email").merge(["prefs"]);
   out("upsert", await knex("k_user").select("email", "prefs").orderBy("email"));
   out("pagination", await knex("k_order").select("total").orderBy("total", "desc").limit(1).offset(1));
+  // A migration that alters the referenced table (and the referencing one),
+  // then writes through both.
+  await knex.schema.alterTable("k_user", (t) => {
+    t.string("email", 200).notNullable().alter();
+    t.integer("score").notNullable().defaultTo(0);
+    t.string("nick", 40).nullable();
+  });
+  await knex.schema.alterTable("k_user", (t) => {
+    t.string("nick", 60).defaultTo("anon").alter();
+    t.renameColumn("prefs", "settings");
+  });
+  await knex.schema.alterTable("k_order", (t) => {
+    t.decimal("total", 14, 2).notNullable().defaultTo(1).alter();
+  });
+  const [cy] = await knex("k_user").insert({ email: "cy@example.com" }).returning(["id", "score", "nick"]);
+  out("altered.insert", [cy.score, cy.nick]);
+  await knex("k_order").insert([{ user_id: cy.id }, { user_id: cy.id, total: "2.50" }]);
+  try {
+    await knex("k_order").insert({ user_id: 987654 });
+  } catch (e) {
+    out("altered.fk_violation", e.code);
+  }
+  await knex("k_user").where({ id: cy.id }).del();
+  out("altered.cascade", await knex("k_order").join("k_user", "k_user.id", "k_order.user_id").select("k_user.email", "k_order.total").orderBy("k_order.id"));
   const cols = await knex("k_user").columnInfo();
   out("columnInfo", Object.fromEntries(Object.entries(cols).map(([k, v]) => [k, [v.type, v.maxLength, v.nullable]])));
   await knex.destroy();

@@ -1,6 +1,8 @@
-"""An Alembic autogenerate + upgrade cycle: two model versions, each turned
+"""An Alembic autogenerate + upgrade cycle: three model versions, each turned
 into a migration script by autogenerate and applied with `upgrade head`;
-after each upgrade autogenerate must find nothing left to do. Prints the
+after each upgrade autogenerate must find nothing left to do. The third
+alters the referenced table (and the referencing one), then rows are
+written through both. Prints the
 operations each revision holds and what the inspector sees at the end."""
 import contextlib
 import io
@@ -27,19 +29,23 @@ def out(kind, value):
 
 def models(version):
     meta = sa.MetaData()
-    sa.Table(
-        "author", meta,
+    author = [
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("name", sa.String(80), nullable=False, unique=True),
+        sa.Column("name", sa.String(80 if version < 3 else 120), nullable=False, unique=True),
         sa.Column("born", sa.Date),
-    )
+    ]
+    if version == 3:
+        # The referenced table changes under its children: a type change, a
+        # new NOT NULL column with a server default.
+        author.append(sa.Column("active", sa.Boolean, server_default=sa.true(), nullable=False))
+    sa.Table("author", meta, *author)
     cols = [
         sa.Column("id", sa.BigInteger, primary_key=True),
         sa.Column("author_id", sa.Integer, sa.ForeignKey("author.id", ondelete="CASCADE"), nullable=False),
-        sa.Column("title", sa.Text, nullable=False),
+        sa.Column("title", sa.Text, nullable=version == 3),
         sa.Column("published", sa.Boolean, server_default=sa.false(), nullable=False),
     ]
-    if version == 2:
+    if version >= 2:
         cols += [
             sa.Column("score", sa.Numeric(5, 2)),
             sa.Column("tags", sa.JSON),
@@ -99,7 +105,7 @@ with tempfile.TemporaryDirectory() as d:
     sys.path.insert(0, str(root))
     import models_holder
 
-    for version in (1, 2):
+    for version in (1, 2, 3):
         models_holder.META = models(version)
         out(f"v{version}.diff_before", describe(diff(models_holder.META)))
         with contextlib.redirect_stdout(io.StringIO()):
@@ -108,6 +114,23 @@ with tempfile.TemporaryDirectory() as d:
         out(f"v{version}.diff_after_upgrade", describe(diff(models_holder.META)))
     with engine.connect() as c:
         out("alembic_version", c.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all())
+    # Writes through both tables after the referenced one was altered.
+    with engine.begin() as c:
+        a1 = c.execute(sa.text("INSERT INTO author (name) VALUES ('Ann') RETURNING id, active")).one()
+        a2 = c.execute(sa.text("INSERT INTO author (name) VALUES ('Bob') RETURNING id")).scalar()
+        c.execute(sa.text("INSERT INTO post (author_id, title) VALUES (:a, 'one'), (:a, NULL), (:b, 'three')"), {"a": a1.id, "b": a2})
+    out("v3.insert", [a1.active])
+    try:
+        with engine.begin() as c:
+            c.execute(sa.text("INSERT INTO post (author_id, title) VALUES (424242, 'orphan')"))
+        out("v3.fk_violation", "inserted")
+    except sa.exc.IntegrityError as e:
+        out("v3.fk_violation", e.orig.pgcode)
+    with engine.begin() as c:
+        c.execute(sa.text("DELETE FROM author WHERE name = 'Ann'"))
+        out("v3.cascade", c.execute(sa.text("SELECT a.name, count(p.id) FROM author a LEFT JOIN post p ON p.author_id = a.id GROUP BY a.name ORDER BY 1")).all())
+        c.execute(sa.text("DELETE FROM post"))
+        c.execute(sa.text("DELETE FROM author"))
     with contextlib.redirect_stdout(io.StringIO()):
         command.downgrade(cfg, "r1")
     insp = sa.inspect(engine)

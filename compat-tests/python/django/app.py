@@ -1,6 +1,7 @@
 """Django against a database: makemigrations + migrate for an app of related
 models (self-reference, PROTECT foreign key, many-to-many, JSON, check
-constraint), the ORM in use, then inspectdb's reproduction of the tables."""
+constraint), the ORM in use, a second migration altering the referenced
+table and writes through it, then inspectdb's reproduction of the tables."""
 import io
 import json
 import os
@@ -91,6 +92,36 @@ try:
         Product.objects.create(sku="N-9", title="dup", price="1", category=saw.category)
 except DjIntegrityError as e:
     out("orm.unique_violation", getattr(e.__cause__, "pgcode", None) or getattr(e.__cause__, "sqlstate", None))
+
+# A second migration alters the table every other one references (a longer
+# name, a new NOT NULL column whose default Django drops right after adding
+# it), then rows are written through it and the tables that reference it.
+from django.db import models as dj_models
+
+Category._meta.get_field("name").max_length = 80
+dj_models.CharField(max_length=30, default="none").contribute_to_class(Category, "slug")
+call_command("makemigrations", "shop", stdout=io.StringIO())
+buf = io.StringIO()
+call_command("migrate", stdout=buf)
+out("migrate.second", [l.strip().split("_", 1)[0] for l in buf.getvalue().splitlines() if l.strip().startswith("Applying")])
+garden = Category.objects.create(name="garden" * 10, slug="garden")
+shed = Category.objects.create(name="shed", parent=garden)
+Product.objects.create(sku="G-1", title="Rake", price="9.00", category=garden)
+try:
+    with transaction.atomic():
+        Product.objects.create(sku="G-2", title="Lost", price="1.00", category_id=999999)
+except IntegrityError as e:
+    out("second.fk_violation", getattr(e.__cause__, "pgcode", None) or getattr(e.__cause__, "sqlstate", None))
+try:
+    with transaction.atomic():
+        garden.delete()
+except Exception as e:
+    out("second.protect", type(e).__name__)
+Product.objects.filter(sku="G-1").delete()
+garden.delete()
+shed.refresh_from_db()
+out("second.set_null", [shed.name, shed.parent_id, shed.slug])
+out("second.categories", list(Category.objects.order_by("name").values_list("name", "slug")))
 
 buf = io.StringIO()
 call_command("inspectdb", "shop_category", "shop_product", "shop_tag", "shop_product_tags", stdout=buf)
