@@ -196,6 +196,13 @@ fn configure_writer(conn: &Connection) -> rusqlite::Result<()> {
     // checkpoints; the state machine fsyncs it before recording progress).
     // Automatic checkpoints stay PASSIVE (SQLite's default), so a long
     // reader never blocks a writer.
+    // VACUUM must never renumber rows: entries name rows by rowid, and
+    // SQLite's full VACUUM renumbers those of tables without an INTEGER
+    // PRIMARY KEY on the node that runs it. With incremental auto-vacuum,
+    // VACUUM (`PRAGMA incremental_vacuum`) returns free pages to the file
+    // system by moving pages, not rows. It takes effect only on a file with
+    // no tables yet, i.e. every database created from now on.
+    conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;

@@ -455,8 +455,18 @@ impl Session {
                     return Err(PgError::InsideTransaction(if matches!(plan, Plan::Vacuum) { "VACUUM" } else { "CHECKPOINT" }));
                 }
                 let lease = self.db.write_idle().await;
-                let sql = if matches!(plan, Plan::Vacuum) { "VACUUM" } else { "PRAGMA wal_checkpoint(PASSIVE)" };
-                in_blocking(|| lease.execute_batch(sql)).map_err(|e| PgError::from_sqlite(e, None))?;
+                // Never SQLite's VACUUM: it renumbers rowids on this node only (see
+                // consensus::database::configure_writer). A file made before
+                // incremental auto-vacuum frees nothing here.
+                let sql = if matches!(plan, Plan::Vacuum) { "PRAGMA incremental_vacuum" } else { "PRAGMA wal_checkpoint(PASSIVE)" };
+                // Stepped to the end: incremental_vacuum frees one page per step.
+                let run = || -> rusqlite::Result<()> {
+                    let mut stmt = lease.prepare(sql)?;
+                    let mut rows = stmt.raw_query();
+                    while rows.next()?.is_some() {}
+                    Ok(())
+                };
+                in_blocking(run).map_err(|e| PgError::from_sqlite(e, None))?;
                 Ok(Outcome::Command(if matches!(plan, Plan::Vacuum) { "VACUUM" } else { "CHECKPOINT" }.into()))
             }
             Plan::Analyze => {

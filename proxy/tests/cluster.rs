@@ -801,3 +801,37 @@ async fn a_bulk_load_through_a_follower_commits_without_disturbing_the_leader() 
     assert_eq!(term(&cluster), before, "the bulk load cost the leader its leadership");
     assert_eq!(cluster.leader(), leader);
 }
+
+/// SQLite's full VACUUM renumbers the rows of a table without an INTEGER
+/// PRIMARY KEY, and entries name rows by rowid: a VACUUM on one node must
+/// leave every node naming the same row alike. It still returns the space
+/// that deleted rows held.
+#[tokio::test(flavor = "multi_thread")]
+async fn vacuum_on_the_leader_leaves_every_node_identical_and_frees_space() {
+    let cluster = TestCluster::start_steady(3, &[]);
+    let leader = &cluster.nodes[cluster.leader()];
+    let c = leader.client().await;
+    c.batch_execute("CREATE TABLE t (a text); INSERT INTO t VALUES ('1'), ('2'), ('3'), ('4'); DELETE FROM t WHERE a IN ('1', '2')").await.unwrap();
+    c.batch_execute("CREATE TABLE big (b text); INSERT INTO big SELECT repeat('x', 2000) FROM generate_series(1, 500)").await.unwrap();
+    c.batch_execute("DELETE FROM big").await.unwrap();
+    cluster.converge().await;
+    let freelist = |n: &common::Server| {
+        let conn = rusqlite::Connection::open_with_flags(n.sqlite_file("postgres"), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+        conn.query_row("PRAGMA freelist_count", [], |r| r.get::<_, i64>(0)).unwrap()
+    };
+    let before = freelist(leader);
+    assert!(before > 100, "deleting 1 MB of rows should leave free pages, found {before}");
+    c.batch_execute("VACUUM").await.unwrap();
+    assert_eq!(freelist(leader), 0, "VACUUM should return the free pages to the file system");
+    c.batch_execute("UPDATE t SET a = 'x' WHERE a = '3'; INSERT INTO t VALUES ('5'); UPDATE t SET a = 'y' WHERE a = '4'").await.unwrap();
+    cluster.converge().await;
+    for (i, n) in cluster.nodes.iter().enumerate() {
+        let rows = dump(&n.client().await, "t").await;
+        assert_eq!(rows, ["5", "x", "y"], "node {}", i + 1);
+    }
+    let reports: Vec<_> = cluster.nodes.iter().map(|n| common::inspect_sqlite(&n.sqlite_file("postgres"))).collect();
+    for (i, r) in reports.iter().enumerate() {
+        assert!(r.foreign_key_violations.is_empty() && r.integrity == "ok", "node {}", i + 1);
+        assert_eq!(r.tables, reports[0].tables, "node {} holds other rows than node 1", i + 1);
+    }
+}
