@@ -445,9 +445,10 @@ impl Cluster {
         Some((id, addr))
     }
 
-    /// False once Raft stopped on a fatal error (the node must be restarted).
+    /// False once Raft stopped on a fatal error (the node must be restarted),
+    /// and while a database cannot apply entries (a full disk, an I/O error).
     pub fn healthy(&self) -> bool {
-        self.raft.metrics().borrow().running_state.is_ok()
+        self.raft.metrics().borrow().running_state.is_ok() && !super::apply::apply_stalled()
     }
 
     pub fn is_leader(&self) -> bool {
