@@ -98,6 +98,16 @@ impl WriteLease {
         Ok(Some((self.group.writer_seq(), self.group.generation())))
     }
 
+    /// Undoes everything the session's transaction did so far, keeping it
+    /// open (and recording) for what comes next.
+    pub fn undo_all(&mut self) -> rusqlite::Result<()> {
+        self.recorder.lock().rewind(crate::effects::Mark::default());
+        if self.txn && !self.guard.is_autocommit() {
+            self.guard.execute_batch(&format!("ROLLBACK TO {TXN_SAVEPOINT}"))?;
+        }
+        Ok(())
+    }
+
     /// Rolls the session's transaction back, leaving the group's.
     pub fn rollback(&mut self) -> rusqlite::Result<()> {
         self.recorder.lock().finish();

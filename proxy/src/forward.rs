@@ -282,7 +282,7 @@ impl ForwardHost {
             let _ = s.settings.set(name, Some(value), false, false);
         }
         if let Some((isolation, read_only)) = o.begin {
-            let mode = TxnMode { isolation, read_only: Some(read_only) };
+            let mode = TxnMode { isolation, read_only: Some(read_only), start_transaction: false };
             s.execute(&Plan::Begin(mode), &[], &|_| false, 0).await?;
             for sp in o.savepoints {
                 s.execute(&Plan::Savepoint(sp), &[], &|_| false, 0).await?;

@@ -26,6 +26,9 @@ pub struct ExecCtx {
     /// set_config() calls made by the statement: (name, value, is_local).
     pub set_config: Vec<(String, String, bool)>,
     pub currval: HashMap<String, i64>,
+    /// Sequence states the statement set (nextval, setval): (sequence,
+    /// last_value, is_called). They outlive a rollback, as in PostgreSQL.
+    pub drawn: Vec<(String, i64, bool)>,
     pub lastval: Option<i64>,
     pub backend_pid: i32,
     /// Whose advisory locks the session takes (see `Session::lock_owner`).
@@ -235,6 +238,7 @@ fn nextval(ctx: &Context<'_>) -> rusqlite::Result<SqlValue> {
     ctx_do(|c| {
         c.currval.insert(key.clone(), next);
         c.lastval = Some(next);
+        c.drawn.push((key.clone(), next, true));
     })?;
     Ok(SqlValue::Integer(next))
 }
@@ -253,6 +257,7 @@ fn setval(ctx: &Context<'_>) -> rusqlite::Result<SqlValue> {
     if n == 0 {
         return Err(fail_msg("42P01", &format!("relation \"{name}\" does not exist")));
     }
+    ctx_do(|c| c.drawn.push((key.clone(), v, called)))?;
     if called {
         ctx_do(|c| {
             c.currval.insert(key.clone(), v);

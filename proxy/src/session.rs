@@ -53,6 +53,10 @@ pub struct Txn {
     /// REPEATABLE READ / SERIALIZABLE: the commit count when the snapshot was
     /// taken. A write after other commits is a serialization failure.
     pub snapshot_commit: Option<u64>,
+    /// The state of each sequence the transaction advanced (nextval,
+    /// setval): kept when it rolls back, as PostgreSQL never gives a value
+    /// out twice.
+    pub sequences: std::collections::BTreeMap<String, (i64, bool)>,
 }
 
 pub struct Session {
@@ -235,6 +239,7 @@ impl Session {
             settings,
             set_config: Vec::new(),
             currval: std::mem::take(&mut self.currval),
+            drawn: Vec::new(),
             lastval: self.lastval,
             backend_pid: self.pid,
             lock_owner: self.lock_owner,
@@ -254,6 +259,9 @@ impl Session {
         let Some(ctx) = ctx else { return Ok(()) };
         self.currval = ctx.currval;
         self.lastval = ctx.lastval;
+        if let Some(t) = self.txn.as_mut() {
+            t.sequences.extend(ctx.drawn.into_iter().map(|(k, v, called)| (k, (v, called))));
+        }
         let in_txn = self.txn.is_some();
         for (name, value, local) in ctx.set_config {
             if let Some(report) = self.settings.set(&name, Some(&value), local, in_txn)? {

@@ -27,7 +27,7 @@ impl Session {
             } else if !implicit {
                 self.notices.push(Notice::warning("25001", "there is already a transaction in progress"));
             }
-            return Ok(Outcome::Command("BEGIN".into()));
+            return Ok(Outcome::Command(begin_tag(mode).into()));
         }
         let read_only = mode.read_only.unwrap_or_else(|| self.settings.is_on("default_transaction_read_only"));
         let isolation = mode.isolation.clone().unwrap_or_else(|| self.settings.get("default_transaction_isolation").unwrap_or_else(|| "read committed".into()));
@@ -41,6 +41,7 @@ impl Session {
             start_micros: now_micros(),
             implicit,
             snapshot_commit: None,
+            sequences: Default::default(),
         });
         let snapshot_isolation = isolation == "repeatable read" || isolation == "serializable";
         if !implicit && (read_only || snapshot_isolation) {
@@ -60,7 +61,7 @@ impl Session {
                 t.snapshot_commit = Some(before);
             }
         }
-        Ok(Outcome::Command("BEGIN".into()))
+        Ok(Outcome::Command(begin_tag(mode).into()))
     }
 
     pub(crate) async fn commit(&mut self) -> Result<Outcome, PgError> {
@@ -100,6 +101,22 @@ impl Session {
                     Err(e @ consensus::raft::CommitError::NotLeader { .. }) => Err(PgError::CommitRetry(e.to_string())),
                     Err(e) => Err(PgError::from_commit(e)),
                 };
+            } else if !t.sequences.is_empty() {
+                // The rollback keeps what the transaction drew from sequences:
+                // undone, its work gives way to those advances alone, which commit.
+                let mut lease = lease;
+                let advanced = in_blocking(|| -> rusqlite::Result<usize> {
+                    lease.undo_all()?;
+                    advance_sequences(&lease, &t.sequences)
+                });
+                match advanced {
+                    Ok(n) if n > 0 => {
+                        if let Err(e) = self.node.cluster.commit(lease).await {
+                            tracing::warn!(error = %e, "keeping the sequence values of a rolled-back transaction failed");
+                        }
+                    }
+                    _ => result = in_blocking(|| lease.rollback()).map_err(|e| PgError::from_sqlite(e, None)),
+                }
             } else {
                 let mut lease = lease;
                 result = in_blocking(|| lease.rollback()).map_err(|e| PgError::from_sqlite(e, None));
@@ -205,8 +222,10 @@ impl Session {
             let pos = t.savepoints.iter().rposition(|(s, _)| s == name).ok_or_else(|| PgError::NoSuchSavepoint(name.to_string()))?;
             if let Some(lease) = &self.lease {
                 in_blocking(|| lease.execute_batch(&format!("ROLLBACK TO \"{}\"", name.replace('"', "\"\"")))).map_err(|e| PgError::from_sqlite(e, None))?;
-                // What ran since the savepoint is not part of the transaction any more.
+                // What ran since the savepoint is not part of the transaction any more,
+                // but for the values drawn from sequences.
                 lease.rewind(t.savepoints[pos].1);
+                in_blocking(|| advance_sequences(lease, &t.sequences)).map_err(|e| PgError::from_sqlite(e, None))?;
                 // DDL undone by the rollback must leave the session's schema too.
                 if t.schema.is_some() {
                     let schema = in_blocking(|| load_schema(lease)).map_err(|e| PgError::from_sqlite(e, None))?;
@@ -216,5 +235,27 @@ impl Session {
             t.savepoints.truncate(pos + 1);
             t.failed = false;
             Ok(Outcome::Command("ROLLBACK".into()))
+    }
+}
+
+/// Sets each sequence to the state a transaction left it in; returns how
+/// many exist still (one created by the transaction may be gone with it).
+fn advance_sequences(conn: &rusqlite::Connection, sequences: &std::collections::BTreeMap<String, (i64, bool)>) -> rusqlite::Result<usize> {
+    let mut n = 0;
+    for (key, (value, called)) in sequences {
+        let (schema, name) = key.split_once('.').unwrap_or(("public", key.as_str()));
+        n += conn.execute(
+            "UPDATE __lg_sequence SET last_value = ?1, is_called = ?2 WHERE relid = (SELECT oid FROM __lg_relation WHERE schema = ?3 AND name = ?4)",
+            rusqlite::params![value, called, schema, name],
+        )?;
+    }
+    Ok(n)
+}
+
+fn begin_tag(mode: &TxnMode) -> &'static str {
+    if mode.start_transaction {
+        "START TRANSACTION"
+    } else {
+        "BEGIN"
     }
 }

@@ -88,6 +88,7 @@ defs! {
     "lg_string_to_array", 2, string_to_array;
     "lg_format_type", 3, format_type_fn;
     "lg_size_pretty", 1, |a, _| Ok(match a.first() { Some(ValueRef::Int(n)) => Value::Text(size_pretty(*n)), Some(ValueRef::Real(x)) => Value::Text(size_pretty(*x as i64)), _ => Value::Null });
+    "lg_series_step", 1, series_step;
     "lg_text_out", 2, |a, c| { let ty = type_arg(a, 1)?; if a[0] == ValueRef::Null { Ok(Value::Null) } else { value::to_text_string(&ty, a[0], &c.format).map(Value::Text) } };
 }
 
@@ -397,6 +398,25 @@ fn format_type_fn(a: &[ValueRef<'_>], _: &RuntimeCtx) -> Result<Value, ValueErro
     }
     let map: serde_json::Value = text(a, 2).and_then(|m| serde_json::from_str(&m).ok()).unwrap_or_default();
     Ok(Value::Text(map.get(oid.to_string()).and_then(|v| v.as_str()).map(str::to_string).unwrap_or_else(|| "???".into())))
+}
+
+/// generate_series's step, refused when zero as PostgreSQL refuses it (a
+/// zero step would never end). Integers and reals come as such; numeric and
+/// interval steps as their stored text.
+fn series_step(a: &[ValueRef<'_>], _: &RuntimeCtx) -> Result<Value, ValueError> {
+    let zero = match a.first() {
+        Some(ValueRef::Int(0)) => true,
+        Some(ValueRef::Real(x)) => *x == 0.0,
+        Some(ValueRef::Text(s)) => match value::Interval::parse(s) {
+            Ok(i) => i.months == 0 && i.days == 0 && i.micros == 0,
+            Err(_) => numeric::collate(s, "0") == std::cmp::Ordering::Equal,
+        },
+        _ => false,
+    };
+    if zero {
+        return Err(ValueError::InvalidParameter("step size cannot equal zero".into()));
+    }
+    Ok(a.first().map(|v| owned(*v)).unwrap_or(Value::Null))
 }
 
 fn cast_fn(a: &[ValueRef<'_>], ctx: &RuntimeCtx) -> Result<Value, ValueError> {

@@ -50,6 +50,18 @@ fn default_sql(t: &mut Translator<'_>, rel: &Relation, col: &str) -> Result<Stri
 }
 
 /// Renders RETURNING against the modified table.
+/// RETURNING of an UPDATE ... FROM or DELETE ... USING. SQLite evaluates it
+/// on the target's row alone and knows no alias there, so the target's
+/// columns are written unqualified (PostgreSQL's `RETURNING x.id` for
+/// `UPDATE t AS x` included).
+fn target_returning(t: &mut Translator<'_>, rel: &Relation, name: &str, items: &Option<Vec<SelectItem>>) -> Result<(String, Vec<OutColumn>), TranslateError> {
+    t.scopes.push();
+    t.scopes.add(target_scope(rel, name, ""));
+    let r = returning(t, items);
+    t.scopes.pop();
+    r
+}
+
 fn returning(t: &mut Translator<'_>, items: &Option<Vec<SelectItem>>) -> Result<(String, Vec<OutColumn>), TranslateError> {
     let Some(items) = items else { return Ok((String::new(), Vec::new())) };
     let mut exprs: Vec<TExpr> = Vec::new();
@@ -296,6 +308,11 @@ pub fn update(t: &mut Translator<'_>, upd: &Update) -> Result<SqlPlan, Translate
     let TableFactor::Table { name, alias, .. } = &upd.table.relation else {
         return Err(TranslateError::Unsupported("UPDATE of a non-table".into()));
     };
+    let only = super::expr::without_only(name, alias.as_ref());
+    let (name, alias) = match &only {
+        Some(n) => (n, &None),
+        None => (name, alias),
+    };
     let rel = lookup(t, name)?;
     let scope_name = alias.as_ref().map(|a| fold(&a.name)).unwrap_or_else(|| rel.name.name.clone());
     t.scopes.push();
@@ -315,8 +332,8 @@ pub fn update(t: &mut Translator<'_>, upd: &Update) -> Result<SqlPlan, Translate
         Some(w) => format!(" WHERE {}", t.expr_as(w, &PgType::BOOL)?.sql),
         None => String::new(),
     };
-    let (ret, cols) = returning(t, &upd.returning)?;
     t.scopes.pop();
+    let (ret, cols) = target_returning(t, &rel, &scope_name, &upd.returning)?;
     let sql = format!("UPDATE {} AS {} SET {sets}{from_sql}{where_sql}{ret}", ident(&rel.sqlite_name), ident(&scope_name));
     let ctx = t.ctx;
     let translator = std::mem::replace(t, Translator::new(ctx));
@@ -336,6 +353,11 @@ pub fn delete(t: &mut Translator<'_>, del: &Delete) -> Result<SqlPlan, Translate
     let TableFactor::Table { name, alias, .. } = &twj.relation else {
         return Err(TranslateError::Unsupported("DELETE from a non-table".into()));
     };
+    let only = super::expr::without_only(name, alias.as_ref());
+    let (name, alias) = match &only {
+        Some(n) => (n, &None),
+        None => (name, alias),
+    };
     let rel = lookup(t, name)?;
     let scope_name = alias.as_ref().map(|a| fold(&a.name)).unwrap_or_else(|| rel.name.name.clone());
     let table = format!("{} AS {}", ident(&rel.sqlite_name), ident(&scope_name));
@@ -352,8 +374,8 @@ pub fn delete(t: &mut Translator<'_>, del: &Delete) -> Result<SqlPlan, Translate
                 Some(w) => format!(" WHERE {}", t.expr_as(w, &PgType::BOOL)?.sql),
                 None => String::new(),
             };
-            let (ret, cols) = returning(t, &del.returning)?;
             t.scopes.pop();
+            let (ret, cols) = target_returning(t, &rel, &scope_name, &del.returning)?;
             let sql = format!(
                 "DELETE FROM {table} WHERE {a}.rowid IN (SELECT {a}.rowid FROM {table}, {}{cond}){ret}",
                 parts.join(", "),

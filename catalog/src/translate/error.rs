@@ -11,6 +11,9 @@ pub enum TranslateError {
     TooComplex,
     #[error("{0} is not supported by litegres")]
     Unsupported(String),
+    /// A recursive query PostgreSQL refuses (42P19).
+    #[error("{0}")]
+    InvalidRecursion(String),
     /// What PostgreSQL itself refuses as not supported (0A000), in its words.
     #[error("{0}")]
     NotSupported(String),
@@ -71,6 +74,7 @@ impl TranslateError {
             TranslateError::DuplicateSchema(_) => SqlState::DUPLICATE_SCHEMA,
             TranslateError::DatatypeMismatch(_) => SqlState::DATATYPE_MISMATCH,
             TranslateError::Grouping(_) => SqlState::GROUPING_ERROR,
+            TranslateError::InvalidRecursion(_) => SqlState::INVALID_RECURSION,
             TranslateError::UndefinedParameter(_) => SqlState::UNDEFINED_OBJECT,
             TranslateError::IndeterminateParameter(_) => SqlState::INDETERMINATE_DATATYPE,
             TranslateError::InvalidParameterValue(_) => SqlState::INVALID_PARAMETER_VALUE,

@@ -86,6 +86,15 @@ pub fn fold(id: &Ident) -> String {
     }
 }
 
+/// `FROM ONLY t` (and `UPDATE ONLY t`, `DELETE FROM ONLY t`): the parser
+/// reads ONLY as the table and `t` as its alias. Without table inheritance
+/// ONLY changes nothing: the table is `t`, without alias.
+pub fn without_only(name: &ObjectName, alias: Option<&sqlparser::ast::TableAlias>) -> Option<ObjectName> {
+    let [ObjectNamePart::Identifier(id)] = name.0.as_slice() else { return None };
+    let alias = alias?;
+    (id.quote_style.is_none() && id.value.eq_ignore_ascii_case("only") && alias.columns.is_empty()).then(|| ObjectName(vec![ObjectNamePart::Identifier(alias.name.clone())]))
+}
+
 pub fn object_name_parts(name: &ObjectName) -> Vec<String> {
     name.0
         .iter()

@@ -102,6 +102,8 @@ impl Prepared {
 pub struct TxnMode {
     pub read_only: Option<bool>,
     pub isolation: Option<String>,
+    /// Spelled START TRANSACTION (PostgreSQL's command tag says which).
+    pub start_transaction: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

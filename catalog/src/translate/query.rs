@@ -63,6 +63,7 @@ impl Translator<'_> {
     }
 
     fn recursive_cte(&mut self, name: &str, alias_cols: &[String], q: &Query) -> Result<(String, Vec<OutColumn>), TranslateError> {
+        check_recursive(name, q)?;
         // The anchor fixes the columns; the recursive term then sees the CTE itself.
         if let SetExpr::SetOperation { left, .. } = q.body.as_ref() {
             let (_, mut anchor_cols) = self.set_expr(left, None)?;
@@ -440,6 +441,9 @@ impl Translator<'_> {
                 Some(JoinConstraint::On(e)) => format!(" ON {}", self.expr_as(e, &PgType::BOOL)?.sql),
                 Some(JoinConstraint::Using(names)) => {
                     let cols: Vec<String> = names.iter().map(|n| object_name_parts(n).join(".")).collect();
+                    if matches!(j.join_operator, JoinOperator::FullOuter(_) | JoinOperator::Right(_) | JoinOperator::RightOuter(_)) {
+                        self.merge_using_columns(&cols, matches!(j.join_operator, JoinOperator::FullOuter(_)));
+                    }
                     self.hide_using_columns(&before, &cols);
                     format!(" USING ({})", cols.iter().map(|c| ident(c)).collect::<Vec<_>>().join(", "))
                 }
@@ -449,6 +453,24 @@ impl Translator<'_> {
             sql = format!("{sql} {kw} {right}{cond}");
         }
         Ok(sql)
+    }
+
+    /// The column `c` that `JOIN ... USING (c)` merges is the left side's
+    /// after an inner or left join, the right side's after a right join and
+    /// the first of the two that is not NULL after a full join. It stays
+    /// under the left side's name (see `hide_using_columns`).
+    fn merge_using_columns(&mut self, cols: &[String], full: bool) {
+        let level = self.scopes.current();
+        let Some((right, left)) = level.rels.split_last_mut() else { return };
+        for c in cols {
+            let Some(r) = right.columns.iter().find(|x| &x.name == c) else { continue };
+            let r_sql = r.expr.clone().map(|e| format!("({e})")).unwrap_or_else(|| if right.sql_alias.is_empty() { ident(c) } else { format!("{}.{}", ident(&right.sql_alias), ident(c)) });
+            let Some(l_rel) = left.iter_mut().find(|x| x.columns.iter().any(|y| &y.name == c)) else { continue };
+            let l_alias = l_rel.sql_alias.clone();
+            let Some(l) = l_rel.columns.iter_mut().find(|y| &y.name == c) else { continue };
+            let l_sql = l.expr.clone().map(|e| format!("({e})")).unwrap_or_else(|| if l_alias.is_empty() { ident(c) } else { format!("{}.{}", ident(&l_alias), ident(c)) });
+            l.expr = Some(if full { format!("COALESCE({l_sql}, {r_sql})") } else { r_sql });
+        }
     }
 
     /// After `JOIN ... USING (c)`, an unqualified `c` means the left side's column.
@@ -467,6 +489,11 @@ impl Translator<'_> {
                 if args.is_some() {
                     return super::table_fn::table_function(self, name, args.as_ref(), alias.as_ref(), *with_ordinality);
                 }
+                let only = super::expr::without_only(name, alias.as_ref());
+                let (name, alias) = match &only {
+                    Some(n) => (n, &None),
+                    None => (name, alias),
+                };
                 let parts = object_name_parts(name);
                 let (schema, rel_name) = match parts.as_slice() {
                     [n] => (None, n.clone()),
@@ -731,4 +758,42 @@ fn has_aggregate(e: &sqlparser::ast::Expr) -> bool {
         _ => ControlFlow::Continue(()),
     });
     found == ControlFlow::Break(true)
+}
+
+/// Refuses the recursive queries PostgreSQL refuses, in its words. SQLite
+/// runs some of them (an ORDER BY orders its queue, an unbounded one never
+/// ends), so they must not reach it.
+fn check_recursive(name: &str, q: &Query) -> Result<(), TranslateError> {
+    use sqlparser::ast::{visit_expressions, visit_relations, SetOperator};
+    use std::ops::ControlFlow;
+    if q.order_by.is_some() {
+        return Err(TranslateError::NotSupported("ORDER BY in a recursive query is not implemented".into()));
+    }
+    match &q.limit_clause {
+        Some(LimitClause::LimitOffset { offset: Some(_), .. }) => return Err(TranslateError::NotSupported("OFFSET in a recursive query is not implemented".into())),
+        Some(_) => return Err(TranslateError::NotSupported("LIMIT in a recursive query is not implemented".into())),
+        None => {}
+    }
+    // Whether a part of the query reads the CTE itself (an unqualified relation of its name).
+    let reads_itself = |body: &SetExpr| {
+        visit_relations(body, |r| if r.0.len() == 1 && r.0[0].to_string().trim_matches('"').to_lowercase() == name { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }).is_break()
+    };
+    let malformed = || TranslateError::InvalidRecursion(format!("recursive query \"{name}\" does not have the form non-recursive-term UNION [ALL] recursive-term"));
+    let SetExpr::SetOperation { op, left, right, .. } = q.body.as_ref() else {
+        return if reads_itself(q.body.as_ref()) { Err(malformed()) } else { Ok(()) };
+    };
+    if !reads_itself(right) {
+        return Ok(());
+    }
+    if *op != SetOperator::Union || reads_itself(left) {
+        return Err(malformed());
+    }
+    let aggregate = visit_expressions(right.as_ref(), |e| match e {
+        sqlparser::ast::Expr::Function(f) if f.over.is_none() && super::func::is_aggregate(&f.name.to_string().to_lowercase()) => ControlFlow::Break(()),
+        _ => ControlFlow::Continue(()),
+    });
+    if aggregate.is_break() {
+        return Err(TranslateError::InvalidRecursion("aggregate functions are not allowed in a recursive query's recursive term".into()));
+    }
+    Ok(())
 }

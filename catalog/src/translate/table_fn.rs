@@ -40,9 +40,13 @@ pub fn table_function(
                 let b = t.expr_as(&exprs[1], &ty)?;
                 let step = exprs.get(2).map(|s| t.expr_as(s, &PgType::INTERVAL)).transpose()?.ok_or_else(|| TranslateError::UndefinedFunction("generate_series(timestamp, timestamp)".into()))?;
                 let tyname = string(&ty.format_type());
+                // Up to `b` with a step forward, down to it with a step back:
+                // the series always moves toward its end, or is empty.
                 (
                     format!(
-                        "WITH RECURSIVE _lg_s(v) AS (SELECT {a} UNION ALL SELECT lg_ts_add(v, {s}, 1, {tyname}) FROM _lg_s WHERE lg_ts_add(v, {s}, 1, {tyname}) <= {b}) SELECT v AS value FROM _lg_s WHERE v <= {b}",
+                        "WITH RECURSIVE _lg_p(s, up) AS (SELECT lg_series_step({s}), lg_ts_add({a}, {s}, 1, {tyname}) > {a}), \
+                         _lg_s(v) AS (SELECT {a} UNION ALL SELECT lg_ts_add(v, s, 1, {tyname}) FROM _lg_s, _lg_p WHERE CASE WHEN up THEN lg_ts_add(v, s, 1, {tyname}) <= {b} ELSE lg_ts_add(v, s, 1, {tyname}) >= {b} END) \
+                         SELECT v AS value FROM _lg_s, _lg_p WHERE CASE WHEN up THEN v <= {b} ELSE v >= {b} END",
                         a = a.sql,
                         b = b.sql,
                         s = step.sql
@@ -53,11 +57,21 @@ pub fn table_function(
                 let ty = if ty.is_integer() { ty } else { PgType::NUMERIC };
                 let a = t.coerce(a, &ty)?;
                 let b = t.expr_as(&exprs[1], &ty)?;
-                let step = exprs.get(2).map(|s| t.expr_as(s, &ty)).transpose()?.map(|s| s.sql).unwrap_or_else(|| "1".into());
-                (
-                    format!("SELECT value FROM generate_series({}, {}, {step})", a.sql, b.sql),
-                    vec![("generate_series".into(), wider(&ty, &PgType::INT4))],
-                )
+                let step = exprs.get(2).map(|s| t.expr_as(s, &ty)).transpose()?.map(|s| format!("lg_series_step({})", s.sql)).unwrap_or_else(|| "1".into());
+                // The k-th value is a + k * step, for k from 0 while it has not
+                // passed b (in the step's direction): SQLite's own series
+                // counts down from its stop for a negative step, PostgreSQL's
+                // from its start.
+                let body = if ty.is_integer() {
+                    format!("SELECT {a} + value * {step} AS value FROM generate_series(0, ({b} - {a}) / {step})", a = a.sql, b = b.sql)
+                } else {
+                    format!(
+                        "SELECT lg_num_add({a}, lg_num_mul(value, {step})) AS value FROM generate_series(0, CAST(lg_num_floor(lg_num_div(lg_num_sub({b}, {a}), {step})) AS INTEGER))",
+                        a = a.sql,
+                        b = b.sql
+                    )
+                };
+                (body, vec![("generate_series".into(), wider(&ty, &PgType::INT4))])
             }
         }
         "unnest" => {

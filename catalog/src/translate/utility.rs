@@ -68,11 +68,11 @@ impl SetValue {
 /// Translates statements that are not SQL for SQLite; None for the rest.
 pub fn translate(stmt: &Statement, ctx: &Context<'_>) -> Result<Option<Plan>, TranslateError> {
     Ok(Some(match stmt {
-        Statement::StartTransaction { modes: m, statements, exception, .. } => {
+        Statement::StartTransaction { modes: m, statements, exception, begin, .. } => {
             if !statements.is_empty() || exception.is_some() {
                 return Err(TranslateError::Unsupported("BEGIN ... END blocks".into()));
             }
-            Plan::Begin(modes(m))
+            Plan::Begin(TxnMode { start_transaction: !*begin, ..modes(m) })
         }
         Statement::Commit { chain: false, .. } => Plan::Commit,
         Statement::Rollback { chain: false, savepoint: None } => Plan::Rollback,

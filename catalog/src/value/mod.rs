@@ -81,6 +81,9 @@ pub enum ValueError {
     UndefinedType(String),
     #[error("{0}")]
     Unsupported(String),
+    /// An argument PostgreSQL refuses (22023), in its words.
+    #[error("{0}")]
+    InvalidParameter(String),
 }
 
 impl ValueError {
@@ -117,6 +120,7 @@ impl ValueError {
             ValueError::UndefinedRelation(_) => SqlState::UNDEFINED_TABLE,
             ValueError::UndefinedType(_) => SqlState::UNDEFINED_OBJECT,
             ValueError::Unsupported(_) => SqlState::FEATURE_NOT_SUPPORTED,
+            ValueError::InvalidParameter(_) => SqlState::INVALID_PARAMETER_VALUE,
         }
     }
 
