@@ -18,6 +18,7 @@ mod error;
 mod expr;
 mod expr_forms;
 mod func;
+mod grouping;
 mod operators;
 mod plan;
 mod query;
