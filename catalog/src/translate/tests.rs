@@ -77,7 +77,7 @@ fn parameters_take_the_type_of_what_they_meet() {
 
 #[test]
 fn result_columns_carry_postgres_types_and_names() {
-    let p = plan("SELECT count(*), sum(balance), avg(id), now(), $1::text, id, email AS e, 1, 1.5, 'x', true FROM users");
+    let p = plan("SELECT count(*), sum(balance), avg(id), now(), $1::text, id, email AS e, 1, 1.5, 'x', true FROM users GROUP BY id");
     assert_eq!(types(&p), vec!["bigint", "numeric", "numeric", "timestamp with time zone", "text", "bigint", "character varying(50)", "integer", "numeric", "text", "boolean"]);
     let names: Vec<&str> = p.columns.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, vec!["count", "sum", "avg", "now", "text", "id", "e", "?column?", "?column?", "?column?", "bool"]);
