@@ -143,6 +143,10 @@ impl PgType {
             )
     }
 
+    pub fn is_float(&self) -> bool {
+        !self.array && matches!(self.scalar, Scalar::Float4 | Scalar::Float8)
+    }
+
     pub fn is_integer(&self) -> bool {
         !self.array && matches!(self.scalar, Scalar::Int2 | Scalar::Int4 | Scalar::Int8 | Scalar::Oid)
     }

@@ -25,6 +25,8 @@ pub fn to_sql(v: &Value) -> ToSqlOutput<'_> {
     match v {
         Value::Null => ToSqlOutput::Owned(rusqlite::types::Value::Null),
         Value::Int(i) => ToSqlOutput::Owned(rusqlite::types::Value::Integer(*i)),
+        // SQLite would store NaN as NULL (see catalog::translate::sqltext::literal).
+        Value::Real(f) if f.is_nan() => ToSqlOutput::Borrowed(SqlRef::Text(b"NaN")),
         Value::Real(f) => ToSqlOutput::Owned(rusqlite::types::Value::Real(*f)),
         Value::Text(s) => ToSqlOutput::Borrowed(SqlRef::Text(s.as_bytes())),
         Value::Blob(b) => ToSqlOutput::Borrowed(SqlRef::Blob(b)),

@@ -74,6 +74,7 @@ fn to_sql(v: Value) -> SqlValue {
     match v {
         Value::Null => SqlValue::Null,
         Value::Int(i) => SqlValue::Integer(i),
+        Value::Real(f) if f.is_nan() => SqlValue::Text("NaN".into()),
         Value::Real(f) => SqlValue::Real(f),
         Value::Text(s) => SqlValue::Text(s),
         Value::Blob(b) => SqlValue::Blob(b),
@@ -356,7 +357,7 @@ impl Aggregate<(value::Interval, i64), SqlValue> for IntervalAgg {
     fn step(&self, ctx: &mut Context<'_>, acc: &mut (value::Interval, i64)) -> rusqlite::Result<()> {
         if let SqlRef::Text(t) = ctx.get_raw(0) {
             let iv = value::Interval::parse(std::str::from_utf8(t).unwrap_or("")).map_err(fail)?;
-            acc.0 = acc.0.add(iv);
+            acc.0 = acc.0.add(iv).map_err(fail)?;
             acc.1 += 1;
         }
         Ok(())

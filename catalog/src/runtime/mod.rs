@@ -65,7 +65,8 @@ defs! {
     "lg_float_ln", 1, |a, _| float1_checked(a, |x| if x <= 0.0 { Err(ValueError::Unsupported("cannot take logarithm of zero or a negative number".into())) } else { Ok(x.ln()) });
     "lg_float_log10", 1, |a, _| float1_checked(a, |x| if x <= 0.0 { Err(ValueError::Unsupported("cannot take logarithm of zero or a negative number".into())) } else { Ok(x.log10()) });
     "lg_float_logb", 2, |a, _| { let (b, x) = (f(a, 0)?, f(a, 1)?); opt_real(b.zip(x).map(|(b, x)| x.ln() / b.ln())) };
-    "lg_float_power", 2, |a, _| { let (x, y) = (f(a, 0)?, f(a, 1)?); opt_real(x.zip(y).map(|(x, y)| x.powf(y))) };
+    "lg_float_power", 2, float_power;
+    "lg_farith", 3, farith;
     "lg_float_sin", 1, |a, _| float1(a, f64::sin);
     "lg_float_cos", 1, |a, _| float1(a, f64::cos);
     "lg_float_tan", 1, |a, _| float1(a, f64::tan);
@@ -260,6 +261,53 @@ fn imod(a: &[ValueRef<'_>], _: &RuntimeCtx) -> Result<Value, ValueError> {
         (Some(x), Some(y)) => Ok(Value::Int(x.checked_rem(y).unwrap_or(0))),
         _ => Ok(Value::Null),
     }
+}
+
+/// float8 `^` and power(), with PostgreSQL's errors (2201F, 22003).
+fn float_power(a: &[ValueRef<'_>], _: &RuntimeCtx) -> Result<Value, ValueError> {
+    let (Some(x), Some(y)) = (f(a, 0)?, f(a, 1)?) else { return Ok(Value::Null) };
+    if x == 0.0 && y < 0.0 {
+        return Err(ValueError::InvalidPower("zero raised to a negative power is undefined"));
+    }
+    if x < 0.0 && y.is_finite() && y.fract() != 0.0 {
+        return Err(ValueError::InvalidPower("a negative number raised to a non-integer power yields a complex result"));
+    }
+    let r = x.powf(y);
+    check_float(r, x.is_infinite() || y.is_infinite(), x == 0.0, false).map(Value::Real)
+}
+
+/// A float result as PostgreSQL checks it: infinite from finite inputs is
+/// an overflow, zero from non-zero inputs an underflow (22003).
+fn check_float(r: f64, inf_ok: bool, zero_ok: bool, float4: bool) -> Result<f64, ValueError> {
+    let (inf, zero) = if float4 { ((r as f32).is_infinite(), (r as f32) == 0.0) } else { (r.is_infinite(), r == 0.0) };
+    if inf && !inf_ok {
+        return Err(ValueError::FloatOverflow("overflow"));
+    }
+    if zero && !zero_ok {
+        return Err(ValueError::FloatOverflow("underflow"));
+    }
+    Ok(if float4 { r as f32 as f64 } else { r })
+}
+
+/// float + - * with PostgreSQL's overflow and underflow errors; the third
+/// argument's first letter says float4 ('r', real) or float8.
+fn farith(a: &[ValueRef<'_>], _: &RuntimeCtx) -> Result<Value, ValueError> {
+    let (Some(x), Some(y)) = (f(a, 1)?, f(a, 2)?) else { return Ok(Value::Null) };
+    let op = text(a, 0).unwrap_or_default();
+    let float4 = op.ends_with('4');
+    let inf = x.is_infinite() || y.is_infinite();
+    let r = match op.as_bytes().first() {
+        Some(b'+') => check_float(x + y, inf, true, float4)?,
+        Some(b'-') => check_float(x - y, inf, true, float4)?,
+        Some(b'*') => check_float(x * y, inf, x == 0.0 || y == 0.0, float4)?,
+        _ => {
+            if y == 0.0 {
+                return Err(ValueError::DivisionByZero);
+            }
+            check_float(x / y, x.is_infinite(), x == 0.0 || y.is_infinite(), float4)?
+        }
+    };
+    Ok(Value::Real(r))
 }
 
 /// Integer + - * with PostgreSQL's overflow errors (SQLite would turn them into floats).

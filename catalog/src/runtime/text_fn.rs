@@ -328,34 +328,78 @@ fn base64_decode(s: &str) -> Option<Vec<u8>> {
 /// `format(fmt, args...)`: %s, %I, %L and %% (with positional `n$`).
 fn format(a: &[ValueRef<'_>], _: &RuntimeCtx) -> Result<Value, ValueError> {
     let Some(fmt) = text(a, 0) else { return Ok(Value::Null) };
+    let invalid = |m: String| ValueError::InvalidParameter(m);
+    let arg = |n: usize| -> Result<Option<String>, ValueError> {
+        if n >= a.len() {
+            return Err(invalid("too few arguments for format()".into()));
+        }
+        Ok(text(a, n).map(|s| s.to_string()))
+    };
     let mut out = String::new();
     let mut next = 1;
     let mut chars = fmt.chars().peekable();
+    let digits = |chars: &mut std::iter::Peekable<std::str::Chars<'_>>| {
+        let mut n = String::new();
+        while chars.peek().is_some_and(|c| c.is_ascii_digit()) {
+            n.push(chars.next().unwrap_or('0'));
+        }
+        n
+    };
+    let unterminated = || invalid("unterminated format() type specifier".into());
     while let Some(c) = chars.next() {
         if c != '%' {
             out.push(c);
             continue;
         }
-        let mut num = String::new();
-        while chars.peek().is_some_and(|c| c.is_ascii_digit()) {
-            num.push(chars.next().unwrap_or('0'));
-        }
-        if !num.is_empty() && chars.peek() == Some(&'$') {
+        if chars.peek() == Some(&'%') {
             chars.next();
-            next = num.parse::<usize>().unwrap_or(1);
-        }
-        let spec = chars.next().ok_or_else(|| ValueError::Unsupported("unterminated format() type specifier".into()))?;
-        if spec == '%' {
             out.push('%');
             continue;
         }
-        let arg = text(a, next);
+        // %[position$][-][width|*]type
+        let mut num = digits(&mut chars);
+        if !num.is_empty() && chars.peek() == Some(&'$') {
+            chars.next();
+            next = num.parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(|| invalid("format specifies argument 0, but arguments are numbered from 1".into()))?;
+            num = String::new();
+        }
+        let left = num.is_empty() && chars.peek() == Some(&'-');
+        if left {
+            chars.next();
+        }
+        let mut width: Option<i64> = if num.is_empty() { None } else { num.parse().ok() };
+        if width.is_none() {
+            if chars.peek() == Some(&'*') {
+                chars.next();
+                let w = arg(next)?;
+                next += 1;
+                width = Some(w.and_then(|w| w.trim().parse().ok()).unwrap_or(0));
+            } else {
+                let w = digits(&mut chars);
+                width = (!w.is_empty()).then(|| w.parse().unwrap_or(0));
+            }
+        }
+        let spec = chars.next().ok_or_else(unterminated)?;
+        let value = arg(next)?;
         next += 1;
-        match spec {
-            's' => out.push_str(arg.as_deref().unwrap_or("")),
-            'I' => out.push_str(&quote_ident(&arg.ok_or_else(|| ValueError::Unsupported("null values cannot be formatted as an SQL identifier".into()))?)),
-            'L' => out.push_str(&arg.map(|s| quote_literal(&s)).unwrap_or_else(|| "NULL".into())),
-            other => return Err(ValueError::Unsupported(format!("unrecognized format() type specifier \"{other}\""))),
+        let piece = match spec {
+            's' => value.unwrap_or_default(),
+            'I' => quote_ident(&value.ok_or_else(|| ValueError::NullNotAllowed("null values cannot be formatted as an SQL identifier".into()))?),
+            'L' => value.map(|s| quote_literal(&s)).unwrap_or_else(|| "NULL".into()),
+            other => return Err(invalid(format!("unrecognized format() type specifier \"{other}\""))),
+        };
+        let (left, width) = match width {
+            Some(w) if w < 0 => (true, w.unsigned_abs() as usize),
+            Some(w) => (left, w as usize),
+            None => (left, 0),
+        };
+        let pad = width.saturating_sub(piece.chars().count());
+        if left {
+            out.push_str(&piece);
+            out.extend(std::iter::repeat_n(' ', pad));
+        } else {
+            out.extend(std::iter::repeat_n(' ', pad));
+            out.push_str(&piece);
         }
     }
     Ok(Value::Text(out))

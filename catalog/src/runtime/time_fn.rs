@@ -143,7 +143,7 @@ fn interval_add(a: &[ValueRef<'_>], _: &RuntimeCtx) -> Result<Value, ValueError>
     if int(a, 2)?.unwrap_or(1) < 0 {
         y = y.negate();
     }
-    Ok(Value::Text(Interval::parse(&x)?.add(y).to_postgres()))
+    Ok(Value::Text(Interval::parse(&x)?.add(y)?.to_postgres()))
 }
 
 fn interval_mul(a: &[ValueRef<'_>], _: &RuntimeCtx) -> Result<Value, ValueError> {

@@ -622,9 +622,14 @@ impl<'a> Translator<'a> {
                 Ok(TExpr::new(format!("({} {o} {})", l.sql, r.sql), ty))
             }
             B::PGExp => {
-                let l = self.expr_as(left, &PgType::FLOAT8)?;
-                let r = self.expr_as(right, &PgType::FLOAT8)?;
-                Ok(TExpr::new(call("power", &[&l.sql, &r.sql]), PgType::FLOAT8))
+                // numeric ^ numeric when either side is numeric (and neither a
+                // float), else float8 ^ float8, as PostgreSQL resolves it.
+                let (l, r) = (self.expr(left)?, self.expr(right)?);
+                let numeric = (l.ty.scalar == Scalar::Numeric || r.ty.scalar == Scalar::Numeric) && !l.ty.is_float() && !r.ty.is_float();
+                let ty = if numeric { PgType::NUMERIC } else { PgType::FLOAT8 };
+                let (l, r) = (self.coerce(l, &ty)?, self.coerce(r, &ty)?);
+                let f = if numeric { "lg_num_power" } else { "lg_float_power" };
+                Ok(TExpr::new(call(f, &[&l.sql, &r.sql]), ty))
             }
             B::PGOverlap => super::operators::array_overlap(self, left, right),
             B::PGCustomBinaryOperator(parts) if parts.len() <= 2 && parts.first().is_none_or(|s| parts.len() == 1 || s == "pg_catalog") => {

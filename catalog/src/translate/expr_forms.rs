@@ -63,6 +63,16 @@ impl Translator<'_> {
                 _ => Err(TranslateError::AmbiguousFunction(written.clone())),
             };
         }
+        // A numeric literal cast to an integer rounds half away from zero
+        // (`2.5::int` is 3), as numeric's cast does; a string literal must
+        // be an integer already (`'2.5'::int` fails).
+        let t = match &t.lit {
+            Lit::Number(n) if target.is_integer() && n.contains(['.', 'e', 'E']) => {
+                let r = crate::value::numeric::round(n, 0)?;
+                TExpr { lit: Lit::Number(r.clone()), sql: r, ty: PgType::NUMERIC, ..t }
+            }
+            _ => t,
+        };
         // Folding a literal cast here means `'abc'::int` fails as in PostgreSQL, at translation.
         match (&t.lit, &target.scalar) {
             (Lit::Str(_) | Lit::Number(_) | Lit::Null, _) => {

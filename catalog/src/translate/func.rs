@@ -459,7 +459,8 @@ fn scalar(t: &mut Translator<'_>, name: &str, e: &[Expr]) -> Result<TExpr, Trans
             let y = typed(t, &e[0], &PgType::INT4)?;
             let m = typed(t, &e[1], &PgType::INT4)?;
             let d = typed(t, &e[2], &PgType::INT4)?;
-            TExpr::new(format!("printf('%04d-%02d-%02d', {}, {}, {})", y.sql, m.sql, d.sql), PgType::DATE)
+            // Read back as a date, so a month 13 fails (22008) as in PostgreSQL.
+            TExpr::new(call("lg_cast", &[&format!("printf('%04d-%02d-%02d', {}, {}, {})", y.sql, m.sql, d.sql), "'text'", "'date'"]), PgType::DATE)
         }
         "json_build_object" | "jsonb_build_object" => {
             if e.len() % 2 != 0 {

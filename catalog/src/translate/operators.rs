@@ -72,10 +72,10 @@ pub fn arithmetic(t: &mut Translator<'_>, left: &Expr, op: &BinaryOperator, righ
         let numeric = |t: &PgType| t.scalar == Scalar::Numeric;
         if float(&l.ty) || float(&r.ty) {
             let ty = if l.ty.scalar == Scalar::Float4 && r.ty.scalar == Scalar::Float4 { PgType::FLOAT4 } else { PgType::FLOAT8 };
+            let op = format!("{opname}{}", if ty.scalar == Scalar::Float4 { "4" } else { "8" });
             match opname {
-                "/" => TExpr::new(call("lg_fdiv", &[&l.sql, &r.sql]), ty),
                 "%" => return Err(undefined()),
-                o => TExpr::new(format!("({} {o} {})", l.sql, r.sql), ty),
+                _ => TExpr::new(call("lg_farith", &[&string(&op), &l.sql, &r.sql]), ty),
             }
         } else if numeric(&l.ty) || numeric(&r.ty) {
             let f = match opname {

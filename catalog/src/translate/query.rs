@@ -40,7 +40,7 @@ impl Translator<'_> {
                 };
                 rename(&mut cols, &alias_cols);
                 let col_list: Vec<String> = cols.iter().map(|c| ident(&c.name)).collect();
-                parts.push(format!("{}({}) AS ({body})", ident(&name), col_list.join(", ")));
+                parts.push(format!("{}({}) AS {}({body})", ident(&name), col_list.join(", "), materialization(q, cte, &name)));
                 if let Some(level) = self.ctes.last_mut() {
                     level.push((name, cols));
                 }
@@ -314,6 +314,10 @@ impl Translator<'_> {
         if !s.named_window.is_empty() {
             return Err(TranslateError::Unsupported("WINDOW clause".into()));
         }
+        // An aggregate query without GROUP BY is one row, even when the
+        // translation folded its aggregates away (pg_typeof(sum(x))): its
+        // select list then names no column, and reads one aggregated row.
+        let folded_aggregate = super::grouping::is_grouped(s) && group_sql.is_empty() && having_sql.is_empty() && !items.iter().any(|i| i.aggregate);
         if super::grouping::is_grouped(s) {
             self.check_grouping(s, order_by)?;
         }
@@ -332,7 +336,12 @@ impl Translator<'_> {
         for (array_sql, alias) in self.scopes.current().srf.clone() {
             from.push(format!("json_each({array_sql}) AS {}", ident(&alias)));
         }
-        let from_sql = if from.is_empty() { String::new() } else { format!(" FROM {}", from.join(", ")) };
+        let mut from_sql = if from.is_empty() { String::new() } else { format!(" FROM {}", from.join(", ")) };
+        let mut where_sql = where_sql;
+        if folded_aggregate {
+            from_sql = format!(" FROM (SELECT count(*){from_sql}{where_sql})");
+            where_sql = String::new();
+        }
 
         match &s.distinct {
             Some(Distinct::On(on)) => {
@@ -857,4 +866,32 @@ fn check_recursive(name: &str, q: &Query) -> Result<(), TranslateError> {
         return Err(TranslateError::InvalidRecursion("aggregate functions are not allowed in a recursive query's recursive term".into()));
     }
     Ok(())
+}
+
+/// PostgreSQL evaluates a WITH query once when it is referenced more than
+/// once or calls a volatile function (its rows are then the same for every
+/// reference), unless NOT MATERIALIZED; SQLite would inline it into each
+/// reference and evaluate `random()` anew each time.
+fn materialization(q: &Query, cte: &sqlparser::ast::Cte, name: &str) -> &'static str {
+    use sqlparser::ast::{visit_relations, CteAsMaterialized};
+    use std::ops::ControlFlow;
+    match cte.materialized {
+        Some(CteAsMaterialized::Materialized) => return "MATERIALIZED ",
+        Some(CteAsMaterialized::NotMaterialized) => return "NOT MATERIALIZED ",
+        None => {}
+    }
+    let mut refs = 0;
+    let _ = visit_relations(q, |r| {
+        if r.0.len() == 1 && r.0[0].to_string().trim_matches('"').to_lowercase() == name {
+            refs += 1;
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    let text = cte.query.to_string().to_lowercase();
+    let volatile = ["random(", "gen_random_uuid(", "clock_timestamp(", "nextval(", "uuid_generate_v4("].iter().any(|f| text.contains(f));
+    if refs > 1 || volatile {
+        "MATERIALIZED "
+    } else {
+        ""
+    }
 }

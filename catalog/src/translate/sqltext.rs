@@ -41,7 +41,10 @@ pub fn literal(v: &Value) -> String {
                 format!("{s}.0")
             }
         }
-        Value::Real(f) if f.is_nan() => "(0.0/0.0)".into(),
+        // SQLite stores a NaN REAL as NULL: NaN is kept as the text 'NaN',
+        // which also compares equal to itself and above every number, as
+        // PostgreSQL orders it.
+        Value::Real(f) if f.is_nan() => "'NaN'".into(),
         Value::Real(f) if *f > 0.0 => "9e999".into(),
         Value::Real(_) => "-9e999".into(),
         Value::Text(t) => string(t),

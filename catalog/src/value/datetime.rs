@@ -374,7 +374,11 @@ impl Interval {
             let value: f64 = tok.parse().map_err(|_| bad())?;
             let unit = tokens.get(i + 1).copied().unwrap_or("second");
             i += 2;
-            iv.add_unit(value, unit).ok_or_else(bad)?;
+            let mut overflow = false;
+            iv.add_unit(value, unit, &mut overflow).ok_or_else(bad)?;
+            if overflow {
+                return Err(ValueError::IntervalFieldOverflow(input.to_string()));
+            }
         }
         if ago {
             iv = iv.negate();
@@ -382,35 +386,53 @@ impl Interval {
         Ok(iv)
     }
 
-    fn add_unit(&mut self, value: f64, unit: &str) -> Option<()> {
+    /// Adds `value` of `unit`; a field that would leave its type's range
+    /// sets `overflow` (PostgreSQL's "interval field value out of range").
+    fn add_unit(&mut self, value: f64, unit: &str, overflow: &mut bool) -> Option<()> {
+        fn bump32(field: &mut i32, inc: f64, overflow: &mut bool) {
+            let v = *field as f64 + inc;
+            if v >= i32::MIN as f64 && v <= i32::MAX as f64 {
+                *field = v as i32;
+            } else {
+                *overflow = true;
+            }
+        }
+        fn bump64(field: &mut i64, inc: f64, overflow: &mut bool) {
+            let v = *field as f64 + inc;
+            if v >= i64::MIN as f64 && v <= i64::MAX as f64 {
+                *field = field.saturating_add(inc as i64);
+            } else {
+                *overflow = true;
+            }
+        }
         let unit = unit.trim_end_matches(',');
         match unit {
-            "millennium" | "millennia" | "millenniums" => self.months += (value * 12000.0) as i32,
-            "century" | "centuries" => self.months += (value * 1200.0) as i32,
-            "decade" | "decades" => self.months += (value * 120.0) as i32,
+            "millennium" | "millennia" | "millenniums" => bump32(&mut self.months, ((value * 12000.0)) as f64, overflow),
+            "century" | "centuries" => bump32(&mut self.months, ((value * 1200.0)) as f64, overflow),
+            "decade" | "decades" => bump32(&mut self.months, ((value * 120.0)) as f64, overflow),
             "year" | "years" | "y" | "yr" | "yrs" => {
-                self.months += (value * 12.0).round() as i32;
+                bump32(&mut self.months, ((value * 12.0).round()) as f64, overflow);
             }
             "month" | "months" | "mon" | "mons" => {
-                self.months += value.trunc() as i32;
+                bump32(&mut self.months, (value.trunc()) as f64, overflow);
                 let frac_days = value.fract() * 30.0;
-                self.days += frac_days.trunc() as i32;
-                self.micros += (frac_days.fract() * 86_400e6).round() as i64;
+                bump32(&mut self.days, (frac_days.trunc()) as f64, overflow);
+                bump64(&mut self.micros, ((frac_days.fract() * 86_400e6).round()) as f64, overflow);
             }
             "week" | "weeks" | "w" => {
                 let d = value * 7.0;
-                self.days += d.trunc() as i32;
-                self.micros += (d.fract() * 86_400e6).round() as i64;
+                bump32(&mut self.days, (d.trunc()) as f64, overflow);
+                bump64(&mut self.micros, ((d.fract() * 86_400e6).round()) as f64, overflow);
             }
             "day" | "days" | "d" => {
-                self.days += value.trunc() as i32;
-                self.micros += (value.fract() * 86_400e6).round() as i64;
+                bump32(&mut self.days, (value.trunc()) as f64, overflow);
+                bump64(&mut self.micros, ((value.fract() * 86_400e6).round()) as f64, overflow);
             }
-            "hour" | "hours" | "h" | "hr" | "hrs" => self.micros += (value * 3_600e6).round() as i64,
-            "minute" | "minutes" | "min" | "mins" | "m" => self.micros += (value * 60e6).round() as i64,
-            "second" | "seconds" | "sec" | "secs" | "s" => self.micros += (value * 1e6).round() as i64,
-            "millisecond" | "milliseconds" | "ms" | "msec" | "msecs" => self.micros += (value * 1e3).round() as i64,
-            "microsecond" | "microseconds" | "us" | "usec" | "usecs" => self.micros += value.round() as i64,
+            "hour" | "hours" | "h" | "hr" | "hrs" => bump64(&mut self.micros, ((value * 3_600e6).round()) as f64, overflow),
+            "minute" | "minutes" | "min" | "mins" | "m" => bump64(&mut self.micros, ((value * 60e6).round()) as f64, overflow),
+            "second" | "seconds" | "sec" | "secs" | "s" => bump64(&mut self.micros, ((value * 1e6).round()) as f64, overflow),
+            "millisecond" | "milliseconds" | "ms" | "msec" | "msecs" => bump64(&mut self.micros, ((value * 1e3).round()) as f64, overflow),
+            "microsecond" | "microseconds" | "us" | "usec" | "usecs" => bump64(&mut self.micros, (value.round()) as f64, overflow),
             _ => return None,
         }
         Some(())
@@ -429,10 +451,10 @@ impl Interval {
             let v: f64 = num.parse().ok()?;
             num.clear();
             match c {
-                'y' => iv.add_unit(v, "year")?,
-                'm' => iv.add_unit(v, "month")?,
-                'w' => iv.add_unit(v, "week")?,
-                'd' => iv.add_unit(v, "day")?,
+                'y' => iv.add_unit(v, "year", &mut false)?,
+                'm' => iv.add_unit(v, "month", &mut false)?,
+                'w' => iv.add_unit(v, "week", &mut false)?,
+                'd' => iv.add_unit(v, "day", &mut false)?,
                 _ => return None,
             }
         }
@@ -444,9 +466,9 @@ impl Interval {
             let v: f64 = num.parse().ok()?;
             num.clear();
             match c {
-                'h' => iv.add_unit(v, "hour")?,
-                'm' => iv.add_unit(v, "minute")?,
-                's' => iv.add_unit(v, "second")?,
+                'h' => iv.add_unit(v, "hour", &mut false)?,
+                'm' => iv.add_unit(v, "minute", &mut false)?,
+                's' => iv.add_unit(v, "second", &mut false)?,
                 _ => return None,
             }
         }
@@ -457,8 +479,12 @@ impl Interval {
         Interval { months: -self.months, days: -self.days, micros: -self.micros }
     }
 
-    pub fn add(self, o: Interval) -> Interval {
-        Interval { months: self.months + o.months, days: self.days + o.days, micros: self.micros + o.micros }
+    /// The sum, or PostgreSQL's "interval out of range" (22008).
+    pub fn add(self, o: Interval) -> Result<Interval, ValueError> {
+        match (self.months.checked_add(o.months), self.days.checked_add(o.days), self.micros.checked_add(o.micros)) {
+            (Some(months), Some(days), Some(micros)) => Ok(Interval { months, days, micros }),
+            _ => Err(ValueError::IntervalOverflow),
+        }
     }
 
     pub fn scale(self, f: f64) -> Interval {

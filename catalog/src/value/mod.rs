@@ -81,6 +81,21 @@ pub enum ValueError {
     UndefinedType(String),
     #[error("{0}")]
     Unsupported(String),
+    /// A NULL where none is allowed (22004), in PostgreSQL's words.
+    #[error("{0}")]
+    NullNotAllowed(String),
+    #[error("\"{input}\" is out of range for type {ty}")]
+    OutOfRangeFor { input: String, ty: &'static str },
+    #[error("interval field value out of range: \"{0}\"")]
+    IntervalFieldOverflow(String),
+    #[error("interval out of range")]
+    IntervalOverflow,
+    /// A float result out of range (22003): "overflow" or "underflow".
+    #[error("value out of range: {0}")]
+    FloatOverflow(&'static str),
+    /// power() with a result PostgreSQL leaves undefined (2201F).
+    #[error("{0}")]
+    InvalidPower(&'static str),
     /// An argument PostgreSQL refuses (22023), in its words.
     #[error("{0}")]
     InvalidParameter(String),
@@ -121,6 +136,12 @@ impl ValueError {
             ValueError::UndefinedType(_) => SqlState::UNDEFINED_OBJECT,
             ValueError::Unsupported(_) => SqlState::FEATURE_NOT_SUPPORTED,
             ValueError::InvalidParameter(_) => SqlState::INVALID_PARAMETER_VALUE,
+            ValueError::FloatOverflow(_) => SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
+            ValueError::IntervalFieldOverflow(_) => SqlState::INTERVAL_FIELD_OVERFLOW,
+            ValueError::IntervalOverflow => SqlState::DATETIME_FIELD_OVERFLOW,
+            ValueError::OutOfRangeFor { .. } => SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
+            ValueError::NullNotAllowed(_) => SqlState::NULL_VALUE_NOT_ALLOWED,
+            ValueError::InvalidPower(_) => SqlState::INVALID_ARGUMENT_FOR_POWER_FUNCTION,
         }
     }
 
@@ -188,9 +209,17 @@ fn from_text_unrounded(ty: &PgType, s: &str, opts: &FormatOptions) -> Result<Val
         Scalar::Int4 => int_in("integer", s, i32::MIN as i64, i32::MAX as i64)?,
         Scalar::Int8 => int_in("bigint", s, i64::MIN, i64::MAX)?,
         Scalar::Oid | Scalar::Regclass | Scalar::Regtype | Scalar::Regproc => int_in("oid", s, 0, u32::MAX as i64)?,
-        Scalar::Float4 | Scalar::Float8 => Value::Real(float::parse(s).ok_or_else(|| {
-            ValueError::invalid(if ty.scalar == Scalar::Float4 { "real" } else { "double precision" }, s)
-        })?),
+        Scalar::Float4 | Scalar::Float8 => {
+            let name = if ty.scalar == Scalar::Float4 { "real" } else { "double precision" };
+            let x = float::parse(s).ok_or_else(|| ValueError::invalid(name, s))?;
+            // A real holds what a float4 holds; a finite input that does not
+            // fit is out of range (22003), as PostgreSQL says.
+            let x = if ty.scalar == Scalar::Float4 { x as f32 as f64 } else { x };
+            if x.is_infinite() && !s.trim().to_ascii_lowercase().trim_start_matches(['+', '-']).starts_with("inf") {
+                return Err(ValueError::OutOfRangeFor { input: s.trim().to_string(), ty: name });
+            }
+            Value::Real(x)
+        }
         Scalar::Numeric => Value::Text(numeric::canonical(s, ty.numeric_precision_scale())?),
         Scalar::Varchar => {
             if let Some(n) = ty.char_length() {
