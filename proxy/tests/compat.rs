@@ -209,10 +209,12 @@ fn every_client_prints_on_litegres_what_it_prints_on_postgres() {
         Target { name: "litegres", title: "litegres", port: node.port },
         Target { name: "cluster", title: "litegres cluster (follower)", port: follower.port },
     ];
-    if std::env::var("LITEGRES_SLT_RECORD").is_ok_and(|v| v == "1") {
-        // Record mode: the corpus's expected results become PostgreSQL's.
+    if let Ok(which) = std::env::var("LITEGRES_SLT_RECORD") {
+        // Record mode: the corpus's expected results become PostgreSQL's
+        // (`1`: every file; otherwise the files whose name starts so).
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-        for file in slt::files() {
+        let chosen = |f: &std::path::Path| which == "1" || f.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(&which));
+        for file in slt::files().into_iter().filter(|f| chosen(f)) {
             let db = format!("slt_{}", file.file_stem().and_then(|s| s.to_str()).unwrap_or("x"));
             create_databases(pg.port, std::slice::from_ref(&db));
             rt.block_on(slt::record_file(pg.port, PASSWORD, &db, &file));

@@ -236,6 +236,17 @@ impl<'a> Translator<'a> {
         if e.ty == *target || e.ty.is_unknown() {
             return Ok(TExpr { ty: if e.ty.is_unknown() { target.clone() } else { e.ty }, ..e });
         }
+        // char(n) drops its padding when it becomes text or varchar.
+        let e = if e.ty.scalar == Scalar::Bpchar && !e.ty.array && !target.array && matches!(target.scalar, Scalar::Text | Scalar::Varchar | Scalar::Name) {
+            let sql = call("rtrim", &[&e.sql, "' '"]);
+            let trimmed = TExpr { sql, ty: PgType::TEXT, lit: Lit::None, ..e };
+            if *target == PgType::TEXT {
+                return Ok(trimmed);
+            }
+            trimmed
+        } else {
+            e
+        };
         if same_representation(&e.ty, target) {
             return Ok(TExpr { ty: target.clone(), ..e });
         }

@@ -234,9 +234,12 @@ fn scalar(t: &mut Translator<'_>, name: &str, e: &[Expr]) -> Result<TExpr, Trans
         | "quote_literal" | "quote_nullable" | "translate" | "regexp_replace" | "regexp_match" | "regexp_matches" | "starts_with" | "strpos" | "chr" | "ascii"
         | "sha256" | "encode" | "decode" => string_function(t, name, e)?,
         "concat" => {
+            // concat() prints each argument with its type's output function:
+            // a char(n) keeps its padding there, unlike in `||`.
             let mut a = Vec::new();
             for x in e {
-                a.push(text(t, x)?.sql);
+                let v = t.expr(x)?;
+                a.push(if v.ty.scalar == Scalar::Bpchar && !v.ty.array { v.sql } else { t.as_text(v)?.sql });
             }
             if a.is_empty() {
                 return Err(TranslateError::UndefinedFunction("concat()".into()));

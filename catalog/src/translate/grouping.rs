@@ -41,6 +41,25 @@ pub(super) fn is_grouped(s: &Select) -> bool {
         })
 }
 
+/// Whether a select list or HAVING calls an aggregate of this query level.
+pub(super) fn aggregates_at_level(s: &Select) -> bool {
+    s.having.as_ref().is_some_and(has_aggregate)
+        || s.projection.iter().any(|i| match i {
+            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => has_aggregate(e),
+            _ => false,
+        })
+}
+
+/// Whether translated SQL may call an aggregate (SQLite's or litegres's):
+/// a cautious reading of the text, for deciding that it certainly does not.
+pub(super) fn may_aggregate(sql: &str) -> bool {
+    const AGGREGATES: [&str; 13] = [
+        "count(", "sum(", "total(", "avg(", "min(", "max(", "group_concat(", "json_group_array(", "json_group_object(", "lg_num_sum(", "lg_num_avg(", "lg_interval_sum(", "lg_interval_avg(",
+    ];
+    let lower = sql.to_ascii_lowercase();
+    AGGREGATES.iter().any(|a| lower.contains(a))
+}
+
 /// Whether `e` calls an aggregate of this query level (one inside a
 /// subquery belongs to the subquery).
 fn has_aggregate(e: &Expr) -> bool {

@@ -317,7 +317,7 @@ impl Translator<'_> {
         // An aggregate query without GROUP BY is one row, even when the
         // translation folded its aggregates away (pg_typeof(sum(x))): its
         // select list then names no column, and reads one aggregated row.
-        let folded_aggregate = super::grouping::is_grouped(s) && group_sql.is_empty() && having_sql.is_empty() && !items.iter().any(|i| i.aggregate);
+        let folded_aggregate = super::grouping::is_grouped(s) && group_sql.is_empty() && having_sql.is_empty() && !items.iter().any(|i| i.aggregate || super::grouping::may_aggregate(&i.sql));
         if super::grouping::is_grouped(s) {
             self.check_grouping(s, order_by)?;
         }
@@ -834,7 +834,7 @@ fn has_aggregate(e: &sqlparser::ast::Expr) -> bool {
 /// runs some of them (an ORDER BY orders its queue, an unbounded one never
 /// ends), so they must not reach it.
 fn check_recursive(name: &str, q: &Query) -> Result<(), TranslateError> {
-    use sqlparser::ast::{visit_expressions, visit_relations, SetOperator};
+    use sqlparser::ast::{visit_relations, SetOperator};
     use std::ops::ControlFlow;
     if q.order_by.is_some() {
         return Err(TranslateError::NotSupported("ORDER BY in a recursive query is not implemented".into()));
@@ -858,11 +858,12 @@ fn check_recursive(name: &str, q: &Query) -> Result<(), TranslateError> {
     if *op != SetOperator::Union || reads_itself(left) {
         return Err(malformed());
     }
-    let aggregate = visit_expressions(right.as_ref(), |e| match e {
-        sqlparser::ast::Expr::Function(f) if f.over.is_none() && super::func::is_aggregate(&f.name.to_string().to_lowercase()) => ControlFlow::Break(()),
-        _ => ControlFlow::Continue(()),
-    });
-    if aggregate.is_break() {
+    // At the recursive term's own level: an aggregate inside a subquery there is allowed.
+    let aggregate = match right.as_ref() {
+        SetExpr::Select(s) => super::grouping::aggregates_at_level(s),
+        _ => false,
+    };
+    if aggregate {
         return Err(TranslateError::InvalidRecursion("aggregate functions are not allowed in a recursive query's recursive term".into()));
     }
     Ok(())
