@@ -171,12 +171,94 @@ pub struct Index {
     pub definition: Option<String>,
 }
 
+/// A key column's order in an index: descending, and NULLs first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct KeyOrder {
+    pub desc: bool,
+    pub nulls_first: bool,
+}
+
+impl KeyOrder {
+    /// As pg_index.indoption has it (INDOPTION_DESC = 1, INDOPTION_NULLS_FIRST = 2).
+    pub fn indoption(self) -> i64 {
+        self.desc as i64 | (self.nulls_first as i64) << 1
+    }
+
+    /// As pg_get_indexdef prints it after the column: only what differs from
+    /// the default (NULLS LAST for ASC, NULLS FIRST for DESC).
+    fn suffix(self) -> &'static str {
+        match (self.desc, self.nulls_first) {
+            (false, false) => "",
+            (false, true) => " NULLS FIRST",
+            (true, true) => " DESC",
+            (true, false) => " DESC NULLS LAST",
+        }
+    }
+}
+
 impl Index {
+    /// The order of each key column, read from the index's SQLite SQL: DESC
+    /// is SQLite's own, NULLS FIRST/LAST a comment litegres writes there.
+    pub fn key_orders(&self) -> Vec<KeyOrder> {
+        let parts = self.definition.as_deref().map(key_list).unwrap_or_default();
+        (0..self.columns.len())
+            .map(|i| {
+                let part = parts.get(i).map(|p| p.to_ascii_uppercase()).unwrap_or_default();
+                let part = part.split("/*INCLUDE").next().unwrap_or("");
+                let desc = part.split("/*").next().unwrap_or("").trim_end().ends_with(" DESC");
+                let nulls_first = if part.contains("/*NULLS FIRST*/") { true } else if part.contains("/*NULLS LAST*/") { false } else { desc };
+                KeyOrder { desc, nulls_first }
+            })
+            .collect()
+    }
+
+    /// The INCLUDE columns, read from the comment litegres writes for them.
+    pub fn include(&self) -> Vec<String> {
+        let Some(def) = self.definition.as_deref() else { return Vec::new() };
+        let Some(start) = def.find("/*INCLUDE (") else { return Vec::new() };
+        let rest = &def[start + "/*INCLUDE (".len()..];
+        let Some(end) = rest.find(")*/") else { return Vec::new() };
+        rest[..end].split(", ").map(|c| c.trim().trim_matches('"').replace("\"\"", "\"")).collect()
+    }
+
     /// The index as `pg_get_indexdef` prints it; `table` is the table's name
     /// as printed (schema-qualified, or as visible in pretty mode).
     pub fn create_sql(&self, table: &str) -> String {
-        format!("CREATE {}INDEX {} ON {table} USING btree ({})", if self.unique { "UNIQUE " } else { "" }, crate::runtime::quote_ident(&self.name), self.columns.join(", "))
+        let orders = self.key_orders();
+        let keys: Vec<String> = self.columns.iter().zip(orders).map(|(c, o)| format!("{c}{}", o.suffix())).collect();
+        let include = self.include();
+        let include = if include.is_empty() { String::new() } else { format!(" INCLUDE ({})", include.iter().map(|c| crate::runtime::quote_ident(c)).collect::<Vec<_>>().join(", ")) };
+        format!("CREATE {}INDEX {} ON {table} USING btree ({}){include}", if self.unique { "UNIQUE " } else { "" }, crate::runtime::quote_ident(&self.name), keys.join(", "))
     }
+}
+
+/// The key list of a CREATE INDEX statement: the text between the
+/// parentheses after ON, split at its top-level commas.
+fn key_list(sql: &str) -> Vec<String> {
+    let upper = sql.to_ascii_uppercase();
+    let Some(on) = upper.find(" ON ") else { return Vec::new() };
+    let Some(open) = sql[on..].find('(').map(|i| i + on) else { return Vec::new() };
+    let (mut depth, mut quote, mut parts, mut cur) = (0i32, None::<char>, Vec::new(), String::new());
+    for ch in sql[open + 1..].chars() {
+        match (quote, ch) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(ch),
+            (None, '(') => depth += 1,
+            (None, ')') if depth == 0 => {
+                parts.push(std::mem::take(&mut cur));
+                return parts;
+            }
+            (None, ')') => depth -= 1,
+            (None, ',') if depth == 0 => {
+                parts.push(std::mem::take(&mut cur));
+                continue;
+            }
+            _ => {}
+        }
+        cur.push(ch);
+    }
+    parts
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -556,10 +556,13 @@ fn pg_index(schema: &Schema) -> CatalogTable {
     for r in schema.relations.values() {
         for ix in &r.indexes {
             let keys = attnums(r, &ix.columns);
+            let include = attnums(r, &ix.include());
+            let all: Vec<i64> = keys.iter().chain(&include).copied().collect();
+            let options: Vec<i64> = ix.key_orders().iter().map(|o| o.indoption()).collect();
             rows.push(vec![
                 i(ix.oid as i64),
                 i(r.oid as i64),
-                i(keys.len() as i64),
+                i(all.len() as i64),
                 i(keys.len() as i64),
                 b(ix.unique),
                 b(false),
@@ -571,9 +574,9 @@ fn pg_index(schema: &Schema) -> CatalogTable {
                 b(true),
                 b(true),
                 b(false),
-                int_array(&keys),
+                int_array(&all),
                 int_array(&ix.columns.iter().map(|c| r.column(c).map_or(0, |c| default_btree_opclass(&c.ty)) as i64).collect::<Vec<_>>()),
-                int_array(&vec![0; keys.len()]),
+                int_array(&options),
                 Value::Null,
                 Value::Null,
             ]);

@@ -422,7 +422,28 @@ pub(super) fn create_index(ctx: &Context<'_>, ci: &CreateIndex) -> Result<Plan, 
             cols.push(text.clone());
         }
         let desc = matches!(c.column.options.sort, Some(sqlparser::ast::OrderBySort::Desc));
-        parts.push(format!("{sql}{}", if desc { " DESC" } else { "" }));
+        // SQLite has no NULLS FIRST/LAST in an index: kept as a comment in the
+        // index's SQL, which SQLite stores as written (see Index::key_options).
+        let nulls = match c.column.options.nulls_first {
+            Some(true) => " /*NULLS FIRST*/",
+            Some(false) => " /*NULLS LAST*/",
+            None => "",
+        };
+        parts.push(format!("{sql}{}{nulls}", if desc { " DESC" } else { "" }));
+    }
+    // INCLUDE columns likewise (a SQLite index has no non-key columns).
+    let mut include = Vec::new();
+    for c in &ci.include {
+        let n = fold(c);
+        if rel.column(&n).is_none() {
+            return Err(TranslateError::UndefinedColumn(n));
+        }
+        include.push(ident(&n));
+    }
+    if !include.is_empty() {
+        if let Some(last) = parts.last_mut() {
+            last.push_str(&format!(" /*INCLUDE ({})*/", include.join(", ")));
+        }
     }
     let name = match &ci.name {
         Some(n) => object_name_parts(n).last().cloned().unwrap_or_default(),
