@@ -416,6 +416,10 @@ pub fn cast(v: ValueRef<'_>, from: &PgType, to: &PgType, ctx: &RuntimeCtx) -> Re
 /// zone is wall-clock time in the session's zone.
 fn datetime_cast(s: &str, from: &Scalar, to: &Scalar, opts: &FormatOptions) -> Result<Value, ValueError> {
     use value::datetime;
+    if let Some(w) = datetime::infinite(s) {
+        // An infinite date or timestamp stays so, but has no time of day.
+        return if *to == Scalar::Time { Err(ValueError::Unsupported("time out of range".into())) } else { Ok(Value::Text(w.into())) };
+    }
     let zone = &opts.zone;
     let local = match from {
         Scalar::Timestamptz => {

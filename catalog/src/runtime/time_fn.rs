@@ -99,6 +99,10 @@ fn ts_add(a: &[ValueRef<'_>], ctx: &RuntimeCtx) -> Result<Value, ValueError> {
         iv = iv.negate();
     }
     let out_ty = if t.scalar == Scalar::Date { PgType::TIMESTAMP } else { t.clone() };
+    // Infinity plus or minus a finite interval is still infinity.
+    if let Some(w) = datetime::infinite(&v) {
+        return Ok(Value::Text(w.into()));
+    }
     let ts = as_timestamp(&v, &t, ctx)?;
     let r = datetime::add_interval(ts, iv).ok_or(ValueError::Unsupported("timestamp out of range".into()))?;
     Ok(from_timestamp(r, &out_ty, ctx))

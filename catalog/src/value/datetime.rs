@@ -249,7 +249,26 @@ pub fn out_time(stored: &str) -> Result<String, ValueError> {
     Ok(s)
 }
 
+/// PostgreSQL's infinite dates and timestamps: 'infinity' and '-infinity'.
+/// They are stored as those words, which sort after and before every stored
+/// date and time (fixed-width ISO text), as PostgreSQL orders them.
+pub fn infinite(s: &str) -> Option<&'static str> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "infinity" | "+infinity" => Some("infinity"),
+        "-infinity" => Some("-infinity"),
+        _ => None,
+    }
+}
+
+/// The input 'epoch' for a date, timestamp or timestamptz: 1970-01-01 (UTC).
+pub fn is_epoch(s: &str) -> bool {
+    s.trim().eq_ignore_ascii_case("epoch")
+}
+
 pub fn out_timestamp(stored: &str) -> Result<String, ValueError> {
+    if let Some(w) = infinite(stored) {
+        return Ok(w.to_string());
+    }
     let t = load_timestamp(stored)?;
     let mut s = t.format("%Y-%m-%d %H:%M:%S").to_string();
     fmt_frac(t.nanosecond() / 1000, &mut s);
@@ -257,6 +276,9 @@ pub fn out_timestamp(stored: &str) -> Result<String, ValueError> {
 }
 
 pub fn out_timestamptz(stored: &str, zone: &SessionZone) -> Result<String, ValueError> {
+    if let Some(w) = infinite(stored) {
+        return Ok(w.to_string());
+    }
     let utc = load_timestamptz(stored)?;
     let off = zone.offset_at_utc(&utc.naive_utc());
     let t = utc.naive_utc() + chrono::Duration::seconds(off as i64);

@@ -248,6 +248,9 @@ fn from_text_unrounded(ty: &PgType, s: &str, opts: &FormatOptions) -> Result<Val
         Scalar::Text | Scalar::Name | Scalar::Unknown | Scalar::Void => Value::Text(s.to_string()),
         Scalar::Char => Value::Text(s.chars().next().map(|c| c.to_string()).unwrap_or_default()),
         Scalar::Bytea => Value::Blob(bytea_in(s)?),
+        Scalar::Date | Scalar::Timestamp | Scalar::Timestamptz if datetime::infinite(s).is_some() => Value::Text(datetime::infinite(s).unwrap_or_default().to_string()),
+        Scalar::Date if datetime::is_epoch(s) => Value::Text(datetime::store_date(datetime::parse_date("1970-01-01")?)),
+        Scalar::Timestamp | Scalar::Timestamptz if datetime::is_epoch(s) => return from_text(ty, "1970-01-01 00:00:00+00", opts),
         Scalar::Date => Value::Text(datetime::store_date(datetime::parse_date(s)?)),
         Scalar::Time => Value::Text(datetime::store_time(datetime::parse_time(s)?)),
         Scalar::Timestamp => Value::Text(datetime::store_timestamp(datetime::parse_timestamp(s)?)),
@@ -411,11 +414,20 @@ pub fn to_binary(ty: &PgType, v: ValueRef<'_>, opts: &FormatOptions, out: &mut V
         },
         Scalar::Date => {
             let s = to_text_string(&PgType::TEXT, v, opts)?;
-            out.extend_from_slice(&datetime::pg_days(datetime::parse_date(&s)?).to_be_bytes())
+            let days = match datetime::infinite(&s) {
+                Some("infinity") => i32::MAX,
+                Some(_) => i32::MIN,
+                None => datetime::pg_days(datetime::parse_date(&s)?),
+            };
+            out.extend_from_slice(&days.to_be_bytes())
         }
         Scalar::Time => {
             let s = to_text_string(&PgType::TEXT, v, opts)?;
             out.extend_from_slice(&datetime::time_micros(datetime::parse_time(&s)?).to_be_bytes())
+        }
+        Scalar::Timestamp | Scalar::Timestamptz if datetime::infinite(&to_text_string(&PgType::TEXT, v, opts)?).is_some() => {
+            let s = to_text_string(&PgType::TEXT, v, opts)?;
+            out.extend_from_slice(&if datetime::infinite(&s) == Some("infinity") { i64::MAX } else { i64::MIN }.to_be_bytes())
         }
         Scalar::Timestamp => {
             let s = to_text_string(&PgType::TEXT, v, opts)?;
@@ -475,19 +487,22 @@ fn from_binary_unrounded(ty: &PgType, b: &[u8], opts: &FormatOptions) -> Result<
         Scalar::Float8 => Value::Real(f64::from_be_bytes(be(b, "double precision")?)),
         Scalar::Numeric => Value::Text(numeric::canonical(&numeric::from_binary(b)?, ty.numeric_precision_scale())?),
         Scalar::Bytea => Value::Blob(b.to_vec()),
-        Scalar::Date => Value::Text(datetime::store_date(
-            datetime::from_pg_days(i32::from_be_bytes(be(b, "date")?)).ok_or(ValueError::BinaryFormat("date"))?,
-        )),
+        Scalar::Date => match i32::from_be_bytes(be(b, "date")?) {
+            i32::MAX => Value::Text("infinity".into()),
+            i32::MIN => Value::Text("-infinity".into()),
+            days => Value::Text(datetime::store_date(datetime::from_pg_days(days).ok_or(ValueError::BinaryFormat("date"))?)),
+        },
         Scalar::Time => {
             let us = i64::from_be_bytes(be(b, "time")?);
             let t = chrono::NaiveTime::from_num_seconds_from_midnight_opt((us / 1_000_000) as u32, ((us % 1_000_000) * 1000) as u32)
                 .ok_or(ValueError::BinaryFormat("time"))?;
             Value::Text(datetime::store_time(t))
         }
-        Scalar::Timestamp | Scalar::Timestamptz => {
-            let t = datetime::from_pg_micros(i64::from_be_bytes(be(b, "timestamp")?)).ok_or(ValueError::BinaryFormat("timestamp"))?;
-            Value::Text(datetime::store_timestamp(t))
-        }
+        Scalar::Timestamp | Scalar::Timestamptz => match i64::from_be_bytes(be(b, "timestamp")?) {
+            i64::MAX => Value::Text("infinity".into()),
+            i64::MIN => Value::Text("-infinity".into()),
+            us => Value::Text(datetime::store_timestamp(datetime::from_pg_micros(us).ok_or(ValueError::BinaryFormat("timestamp"))?)),
+        },
         Scalar::Interval => Value::Text(Interval::from_binary(b)?.to_postgres()),
         Scalar::Uuid => Value::Text(uuid::Uuid::from_slice(b).map_err(|_| ValueError::BinaryFormat("uuid"))?.hyphenated().to_string()),
         Scalar::Jsonb => {
