@@ -16,6 +16,8 @@ pub struct Server {
     child: Option<Child>,
     _tmp: Option<tempfile::TempDir>,
     extra: Vec<String>,
+    /// Started at least once: its Raft address is then known to its cluster.
+    started: bool,
 }
 
 fn free_port() -> u16 {
@@ -35,7 +37,7 @@ impl Server {
     pub fn start_with(extra: &[&str]) -> Server {
         let tmp = tempfile::tempdir().expect("temp dir");
         let dir = tmp.path().to_path_buf();
-        let mut s = Server { port: 0, http_port: 0, dir, child: None, _tmp: Some(tmp), extra: extra.iter().map(|s| s.to_string()).collect() };
+        let mut s = Server { port: 0, http_port: 0, dir, child: None, _tmp: Some(tmp), extra: extra.iter().map(|s| s.to_string()).collect(), started: false };
         s.spawn();
         s
     }
@@ -46,6 +48,12 @@ impl Server {
             if self.port == 0 || attempt > 0 {
                 self.port = free_port();
                 self.http_port = free_port();
+            }
+            if attempt > 0 && !self.started {
+                // Whichever port was taken meanwhile, the Raft one included
+                // (unless it stands behind a proxy, which --advertise names,
+                // or the cluster knows it already).
+                self.rechoose_raft_port();
             }
             // LITEGRES_TEST_LOG=<filter> keeps each node's log in <data dir>.log for debugging.
             let (filter, stdout, stderr) = match std::env::var("LITEGRES_TEST_LOG") {
@@ -69,6 +77,7 @@ impl Server {
             loop {
                 if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
                     self.child = Some(child);
+                    self.started = true;
                     return;
                 }
                 if let Ok(Some(status)) = child.try_wait() {
@@ -92,6 +101,25 @@ impl Server {
             }
         }
         panic!("could not find free ports for litegres");
+    }
+
+    fn rechoose_raft_port(&mut self) {
+        if self.extra.iter().any(|a| a == "--advertise") {
+            return;
+        }
+        if let Some(i) = self.extra.iter().position(|a| a == "--raft-listen") {
+            if let Some(addr) = self.extra.get_mut(i + 1) {
+                if addr.starts_with("127.0.0.1:") {
+                    *addr = format!("127.0.0.1:{}", free_port());
+                }
+            }
+        }
+    }
+
+    /// The port of this node's Raft listener, as it was started.
+    pub fn raft_port(&self) -> Option<u16> {
+        let i = self.extra.iter().position(|a| a == "--raft-listen")?;
+        self.extra.get(i + 1)?.rsplit(':').next()?.parse().ok()
     }
 
     pub fn kill9(&mut self) {
@@ -446,10 +474,10 @@ impl TestCluster {
     }
 
     fn start_timed(n: usize, extra: &[&str], heartbeat_ms: &str, election_ms: &str) -> TestCluster {
-        let raft_ports: Vec<u16> = (0..n).map(|_| free_port()).collect();
+        let mut raft_ports: Vec<u16> = (0..n).map(|_| free_port()).collect();
         let mut nodes = Vec::new();
-        for (i, port) in raft_ports.iter().enumerate() {
-            let listen = format!("127.0.0.1:{port}");
+        for i in 0..n {
+            let listen = format!("127.0.0.1:{}", raft_ports[i]);
             let id = (i + 1).to_string();
             let mut args = vec!["--node-id", &id, "--raft-listen", &listen, "--cluster-secret", CLUSTER_SECRET, "--heartbeat-ms", heartbeat_ms, "--election-timeout-ms", election_ms];
             let seed = format!("127.0.0.1:{}", raft_ports[0]);
@@ -459,7 +487,10 @@ impl TestCluster {
                 args.extend(["--join", &seed]);
             }
             args.extend(extra);
-            nodes.push(Server::start_with(&args));
+            let node = Server::start_with(&args);
+            // The node may have started on another Raft port than chosen (it was taken).
+            raft_ports[i] = node.raft_port().unwrap_or(raft_ports[i]);
+            nodes.push(node);
         }
         let c = TestCluster { nodes, raft_ports, faults: None };
         c.wait_for(|s| s["voters"].as_array().is_some_and(|v| v.len() == n) && s["leader"].is_u64(), "every node to become a voter");
@@ -519,8 +550,9 @@ impl TestCluster {
         let seeds = self.raft_ports.iter().map(|p| format!("127.0.0.1:{p}")).collect::<Vec<_>>().join(",");
         let mut args = vec!["--node-id", &id, "--raft-listen", &listen, "--cluster-secret", CLUSTER_SECRET, "--heartbeat-ms", "100", "--election-timeout-ms", "600", "--join", &seeds];
         args.extend(extra);
-        self.nodes.push(Server::start_with(&args));
-        self.raft_ports.push(port);
+        let node = Server::start_with(&args);
+        self.raft_ports.push(node.raft_port().unwrap_or(port));
+        self.nodes.push(node);
         self.nodes.len() - 1
     }
 
