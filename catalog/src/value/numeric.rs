@@ -165,8 +165,12 @@ impl DecimalText {
 
 /// Canonical stored form of a numeric input, with an optional typmod.
 pub fn canonical(input: &str, typmod: Option<(u32, u32)>) -> Result<String, ValueError> {
-    if input.trim().eq_ignore_ascii_case("nan") {
-        return Ok("NaN".to_string());
+    if let Some(v) = special(input) {
+        // A numeric(p, s) holds no infinity (PostgreSQL: numeric field overflow).
+        if let (Some((p, s)), true) = (typmod, v.is_infinite()) {
+            return Err(ValueError::NumericFieldOverflow { precision: p, scale: s });
+        }
+        return Ok(special_text(v).to_string());
     }
     let d = DecimalText::parse(input)?;
     let d = match typmod {
@@ -176,9 +180,46 @@ pub fn canonical(input: &str, typmod: Option<(u32, u32)>) -> Result<String, Valu
     Ok(d.to_canonical())
 }
 
+/// NaN, Infinity and -Infinity (PostgreSQL's special numeric values), as
+/// the double they behave like.
+pub fn special(s: &str) -> Option<f64> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "nan" => Some(f64::NAN),
+        "infinity" | "+infinity" | "inf" | "+inf" => Some(f64::INFINITY),
+        "-infinity" | "-inf" => Some(f64::NEG_INFINITY),
+        _ => None,
+    }
+}
+
+/// The stored (and printed) form of a special value.
+fn special_text(v: f64) -> &'static str {
+    if v.is_nan() {
+        "NaN"
+    } else if v > 0.0 {
+        "Infinity"
+    } else {
+        "-Infinity"
+    }
+}
+
+/// Where a special value sorts among numbers: -Infinity first, then the
+/// numbers, then Infinity, then NaN (PostgreSQL's order).
+fn special_rank(s: &str) -> i8 {
+    match special(s) {
+        Some(v) if v.is_nan() => 3,
+        Some(v) if v > 0.0 => 2,
+        Some(_) => -1,
+        None => 0,
+    }
+}
+
 /// The collation SQLite uses for numeric columns: compares decimal text numerically.
 /// Text that is not a decimal sorts after every number, by bytes.
 pub fn collate(a: &str, b: &str) -> Ordering {
+    let (ra, rb) = (special_rank(a), special_rank(b));
+    if ra != 0 || rb != 0 {
+        return ra.cmp(&rb);
+    }
     match (DecimalText::parse(a), DecimalText::parse(b)) {
         (Ok(x), Ok(y)) => x.compare(&y),
         (Ok(_), Err(_)) => Ordering::Less,
@@ -211,6 +252,9 @@ pub enum NumericOp {
 }
 
 pub fn arith(op: NumericOp, a: &str, b: &str) -> Result<String, ValueError> {
+    if special(a).is_some() || special(b).is_some() {
+        return special_arith(op, a, b);
+    }
     let (x, y) = (to_decimal(a)?, to_decimal(b)?);
     let r = match op {
         NumericOp::Add => x.checked_add(y),
@@ -293,40 +337,75 @@ pub fn trunc(a: &str, scale: i32) -> Result<String, ValueError> {
     Ok(from_decimal(x.trunc_with_scale(scale.max(0) as u32)))
 }
 
-/// The sum of a column of canonical decimals: exact, scale = the largest input scale.
+/// The sum of a column of canonical decimals: exact, scale = the largest
+/// input scale. NaN and the infinities are counted apart: any NaN, or both
+/// infinities, make the sum NaN; one infinity makes it that infinity.
 #[derive(Debug, Default, Clone)]
 pub struct Sum {
     total: Option<Decimal>,
     count: u64,
+    /// How many NaN, Infinity and -Infinity values are in.
+    specials: [u64; 3],
 }
 
 impl Sum {
+    fn special_slot(v: &str) -> Option<usize> {
+        special(v).map(|x| if x.is_nan() { 0 } else if x > 0.0 { 1 } else { 2 })
+    }
+
     pub fn add(&mut self, v: &str) -> Result<(), ValueError> {
+        self.count += 1;
+        if let Some(slot) = Self::special_slot(v) {
+            self.specials[slot] += 1;
+            return Ok(());
+        }
         let d = to_decimal(v)?;
         self.total = Some(match self.total {
             Some(t) => t.checked_add(d).ok_or(ValueError::NumericOverflow)?,
             None => d,
         });
-        self.count += 1;
         Ok(())
     }
     /// Takes a value back out (a window frame moving past it).
     pub fn remove(&mut self, v: &str) -> Result<(), ValueError> {
-        let d = to_decimal(v)?;
-        if let Some(t) = self.total {
-            self.total = Some(t.checked_sub(d).ok_or(ValueError::NumericOverflow)?);
-            self.count -= 1;
-            if self.count == 0 {
-                self.total = None;
-            }
+        if self.count == 0 {
+            return Ok(());
+        }
+        self.count -= 1;
+        if let Some(slot) = Self::special_slot(v) {
+            self.specials[slot] = self.specials[slot].saturating_sub(1);
+        } else if let Some(t) = self.total {
+            self.total = Some(t.checked_sub(to_decimal(v)?).ok_or(ValueError::NumericOverflow)?);
+        }
+        if self.count == 0 {
+            self.total = None;
         }
         Ok(())
     }
 
+    fn special(&self) -> Option<&'static str> {
+        let [nan, pinf, ninf] = self.specials;
+        match (nan > 0 || (pinf > 0 && ninf > 0), pinf > 0, ninf > 0) {
+            (true, _, _) => Some("NaN"),
+            (_, true, _) => Some("Infinity"),
+            (_, _, true) => Some("-Infinity"),
+            _ => None,
+        }
+    }
+
     pub fn sum(&self) -> Option<String> {
-        self.total.map(from_decimal)
+        if self.count == 0 {
+            return None;
+        }
+        Some(self.special().map(str::to_string).unwrap_or_else(|| self.total.map(from_decimal).unwrap_or_else(|| "0".into())))
     }
     pub fn avg(&self) -> Result<Option<String>, ValueError> {
+        if self.count == 0 {
+            return Ok(None);
+        }
+        if let Some(s) = self.special() {
+            return Ok(Some(s.to_string()));
+        }
         match self.total {
             None => Ok(None),
             Some(t) => arith(NumericOp::Div, &from_decimal(t), &self.count.to_string()).map(Some),
@@ -334,10 +413,40 @@ impl Sum {
     }
 }
 
+/// Arithmetic with NaN or an infinity, as PostgreSQL defines it (the
+/// double's rules, but for division by zero, which stays an error).
+fn special_arith(op: NumericOp, a: &str, b: &str) -> Result<String, ValueError> {
+    let value = |s: &str| -> Result<f64, ValueError> {
+        match special(s) {
+            Some(v) => Ok(v),
+            None => Ok(DecimalText::parse(s)?.to_canonical().parse::<f64>().unwrap_or(0.0)),
+        }
+    };
+    let (x, y) = (value(a)?, value(b)?);
+    let r = match op {
+        NumericOp::Add => x + y,
+        NumericOp::Sub => x - y,
+        NumericOp::Mul => x * y,
+        NumericOp::Div | NumericOp::Mod if y == 0.0 && !x.is_nan() => return Err(ValueError::DivisionByZero),
+        NumericOp::Div => x / y,
+        // A finite value modulo an infinity is itself.
+        NumericOp::Mod if x.is_finite() && y.is_infinite() => return canonical(a, None),
+        NumericOp::Mod => f64::NAN,
+    };
+    Ok(if r.is_nan() || r.is_infinite() { special_text(r).to_string() } else { "0".to_string() })
+}
+
 /// PostgreSQL's binary numeric: base-10000 digits with weight, sign and dscale.
 pub fn to_binary(text: &str, out: &mut Vec<u8>) -> Result<(), ValueError> {
-    if text == "NaN" {
-        out.extend_from_slice(&[0, 0, 0, 0, 0xC0, 0, 0, 0]);
+    // NaN, Infinity and -Infinity have signs of their own (NUMERIC_NAN, _PINF, _NINF).
+    let sign: Option<u8> = match special(text) {
+        Some(v) if v.is_nan() => Some(0xC0),
+        Some(v) if v > 0.0 => Some(0xD0),
+        Some(_) => Some(0xF0),
+        None => None,
+    };
+    if let Some(s) = sign {
+        out.extend_from_slice(&[0, 0, 0, 0, s, 0, 0, 0]);
         return Ok(());
     }
     let d = DecimalText::parse(text)?;
@@ -384,8 +493,11 @@ pub fn from_binary(b: &[u8]) -> Result<String, ValueError> {
     let weight = rd(2) as i32;
     let sign = rd(4) as u16;
     let dscale = rd(6) as usize;
-    if sign == 0xC000 {
-        return Ok("NaN".into());
+    match sign {
+        0xC000 => return Ok("NaN".into()),
+        0xD000 => return Ok("Infinity".into()),
+        0xF000 => return Ok("-Infinity".into()),
+        _ => {}
     }
     if b.len() < 8 + ndigits * 2 {
         return Err(bad());
