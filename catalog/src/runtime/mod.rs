@@ -51,6 +51,8 @@ defs! {
     "lg_num_round", 2, |a, _| num_scale(a, numeric::round);
     "lg_num_trunc", 2, |a, _| num_scale(a, numeric::trunc);
     "lg_num_power", 2, num_power;
+    "lg_num_fn", 2, num_fn;
+    "lg_num_log", 2, num_log;
     "lg_fdiv", 2, fdiv;
     "lg_idiv", 2, idiv;
     "lg_imod", 2, imod;
@@ -224,10 +226,23 @@ fn num_scale(a: &[ValueRef<'_>], op: fn(&str, i32) -> Result<String, ValueError>
 
 fn num_power(a: &[ValueRef<'_>], _: &RuntimeCtx) -> Result<Value, ValueError> {
     match (numeric_text(a[0])?, numeric_text(a[1])?) {
-        (Some(x), Some(y)) => {
-            let r = value::float::parse(&x).unwrap_or(f64::NAN).powf(value::float::parse(&y).unwrap_or(f64::NAN));
-            numeric::canonical(&value::float::numeric_from_f64(r), None).map(Value::Text)
-        }
+        (Some(x), Some(y)) => numeric::power(&x, &y).map(Value::Text),
+        _ => Ok(Value::Null),
+    }
+}
+
+/// sqrt/exp/ln/log10 of a numeric (the function's name first).
+fn num_fn(a: &[ValueRef<'_>], _: &RuntimeCtx) -> Result<Value, ValueError> {
+    let name = text(a, 0).unwrap_or_default().to_string();
+    match numeric_text(a[1])? {
+        Some(x) => numeric::transcendental(&name, &x).map(Value::Text),
+        None => Ok(Value::Null),
+    }
+}
+
+fn num_log(a: &[ValueRef<'_>], _: &RuntimeCtx) -> Result<Value, ValueError> {
+    match (numeric_text(a[0])?, numeric_text(a[1])?) {
+        (Some(b), Some(x)) => numeric::log_base(&b, &x).map(Value::Text),
         _ => Ok(Value::Null),
     }
 }
@@ -377,6 +392,9 @@ pub fn cast(v: ValueRef<'_>, from: &PgType, to: &PgType, ctx: &RuntimeCtx) -> Re
             return value::from_text(to, &format!("{r:.0}"), opts);
         }
         (_, Scalar::Int2 | Scalar::Int4 | Scalar::Int8, ValueRef::Text(s)) if from.scalar == Scalar::Numeric => {
+            if let Some(v) = numeric::special(s) {
+                return Err(ValueError::Unsupported(format!("cannot convert {} to integer", if v.is_nan() { "NaN" } else { "infinity" })));
+            }
             let r = numeric::round(s, 0)?;
             return value::from_text(to, &r, opts);
         }

@@ -391,22 +391,27 @@ fn scalar(t: &mut Translator<'_>, name: &str, e: &[Expr]) -> Result<TExpr, Trans
             need_args(name, e, 1, 1)?;
             let x = t.expr(&e[0])?;
             let numeric = x.ty.scalar == Scalar::Numeric;
+            if numeric && matches!(name, "sqrt" | "exp" | "ln" | "log10") {
+                return Ok(TExpr::new(call("lg_num_fn", &[&string(name), &x.sql]), PgType::NUMERIC));
+            }
             let x = t.coerce(x, &PgType::FLOAT8)?;
-            let out_ty = if numeric && matches!(name, "sqrt" | "exp" | "ln" | "log10") { PgType::NUMERIC } else { PgType::FLOAT8 };
             let f = if name == "cbrt" { "lg_cbrt".to_string() } else { format!("lg_float_{name}") };
-            TExpr::new(call(&f, &[&x.sql]), out_ty)
+            TExpr::new(call(&f, &[&x.sql]), PgType::FLOAT8)
         }
         "log" => {
             need_args(name, e, 1, 2)?;
             let x = t.expr(&e[0])?;
             let numeric = x.ty.scalar == Scalar::Numeric;
-            let x = t.coerce(x, &PgType::FLOAT8)?;
-            let ty = if numeric { PgType::NUMERIC } else { PgType::FLOAT8 };
             if e.len() == 2 {
-                let y = typed(t, &e[1], &PgType::FLOAT8)?;
-                TExpr::new(call("lg_float_logb", &[&x.sql, &y.sql]), PgType::NUMERIC)
+                // log(b, x) exists for numeric only.
+                let b = t.coerce(x, &PgType::NUMERIC)?;
+                let y = typed(t, &e[1], &PgType::NUMERIC)?;
+                TExpr::new(call("lg_num_log", &[&b.sql, &y.sql]), PgType::NUMERIC)
+            } else if numeric {
+                TExpr::new(call("lg_num_fn", &[&string("log10"), &x.sql]), PgType::NUMERIC)
             } else {
-                TExpr::new(call("lg_float_log10", &[&x.sql]), ty)
+                let x = t.coerce(x, &PgType::FLOAT8)?;
+                TExpr::new(call("lg_float_log10", &[&x.sql]), PgType::FLOAT8)
             }
         }
         "pi" => TExpr::new("3.141592653589793".into(), PgType::FLOAT8),

@@ -81,6 +81,9 @@ pub enum ValueError {
     UndefinedType(String),
     #[error("{0}")]
     Unsupported(String),
+    /// ln/log of zero or a negative number (2201E).
+    #[error("{0}")]
+    InvalidLogarithm(&'static str),
     /// A NULL where none is allowed (22004), in PostgreSQL's words.
     #[error("{0}")]
     NullNotAllowed(String),
@@ -141,6 +144,7 @@ impl ValueError {
             ValueError::IntervalOverflow => SqlState::DATETIME_FIELD_OVERFLOW,
             ValueError::OutOfRangeFor { .. } => SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
             ValueError::NullNotAllowed(_) => SqlState::NULL_VALUE_NOT_ALLOWED,
+            ValueError::InvalidLogarithm(_) => SqlState::INVALID_ARGUMENT_FOR_LOG,
             ValueError::InvalidPower(_) => SqlState::INVALID_ARGUMENT_FOR_POWER_FUNCTION,
         }
     }

@@ -581,3 +581,157 @@ mod tests {
         }
     }
 }
+
+/// PostgreSQL's NUMERIC_MIN_SIG_DIGITS: the significant digits its
+/// transcendental functions give at least.
+const MIN_SIG_DIGITS: i64 = 16;
+
+/// The decimal exponent of |x| (floor(log10|x|)), for a non-zero x.
+fn decimal_exponent(x: Decimal) -> i64 {
+    let f = x.abs().to_string().parse::<f64>().unwrap_or(1.0);
+    f.log10().floor() as i64
+}
+
+/// The display scale PostgreSQL chooses for a result whose decimal weight
+/// is about `weight` (numeric.c: NUMERIC_MIN_SIG_DIGITS - (int) weight, at
+/// least the inputs' scales, at most 1000).
+fn result_scale(weight: f64, input_scales: &[u32]) -> u32 {
+    let r = MIN_SIG_DIGITS - weight as i64;
+    let r = input_scales.iter().fold(r, |r, s| r.max(*s as i64));
+    r.clamp(0, 1000) as u32
+}
+
+/// numeric.c's estimate_ln_dweight: the decimal weight of ln(x).
+fn ln_dweight(x: Decimal) -> i64 {
+    let f = x.to_string().parse::<f64>().unwrap_or(1.0);
+    if (0.9..=1.1).contains(&f) {
+        let d = (f - 1.0).abs();
+        if d == 0.0 {
+            0
+        } else {
+            d.log10().floor() as i64
+        }
+    } else {
+        let l = f.ln().abs();
+        if l == 0.0 {
+            0
+        } else {
+            l.log10() as i64
+        }
+    }
+}
+
+/// `r` with `scale` decimals. Past what a Decimal holds (28 digits in
+/// all) the decimals are written as zeros.
+fn rounded(r: Decimal, scale: u32) -> String {
+    let r = r.round_dp_with_strategy(scale.min(28), RoundingStrategy::MidpointAwayFromZero);
+    let mut text = from_decimal(r);
+    let have = text.split_once('.').map_or(0, |(_, f)| f.len()) as u32;
+    if have < scale {
+        if have == 0 {
+            text.push('.');
+        }
+        text.extend(std::iter::repeat_n('0', (scale - have) as usize));
+    }
+    text
+}
+
+/// sqrt, exp, ln and log10 of a numeric, with PostgreSQL's result scale
+/// (its digits exact to rust_decimal's 28 significant digits).
+pub fn transcendental(name: &str, a: &str) -> Result<String, ValueError> {
+    use rust_decimal::MathematicalOps;
+    if let Some(v) = special(a) {
+        return match (name, v) {
+            (_, v) if v.is_nan() => Ok("NaN".into()),
+            ("exp", v) if v < 0.0 => Ok("0".into()),
+            (_, v) if v > 0.0 => Ok("Infinity".into()),
+            ("sqrt", _) => Err(ValueError::InvalidPower("cannot take square root of a negative number")),
+            _ => Err(ValueError::InvalidLogarithm("cannot take logarithm of a negative number")),
+        };
+    }
+    let x = to_decimal(a)?;
+    let scale = DecimalText::parse(a)?.scale();
+    match name {
+        "sqrt" => {
+            if x.is_sign_negative() && !x.is_zero() {
+                return Err(ValueError::InvalidPower("cannot take square root of a negative number"));
+            }
+            if x.is_zero() {
+                return Ok(rounded(Decimal::ZERO, scale.max(MIN_SIG_DIGITS as u32)));
+            }
+            // numeric.c: sweight = (arg.weight + 1) * DEC_DIGITS / 2 - 1, weight in base-10000 digits.
+            let weight = decimal_exponent(x).div_euclid(4);
+            let sweight = (weight + 1) * 4 / 2 - 1;
+            let r = x.sqrt().ok_or(ValueError::NumericOverflow)?;
+            Ok(rounded(r, result_scale(sweight as f64, &[scale])))
+        }
+        "exp" => {
+            let f = x.to_string().parse::<f64>().unwrap_or(0.0);
+            let r = x.checked_exp().ok_or(ValueError::NumericOverflow)?;
+            Ok(rounded(r, result_scale(f * std::f64::consts::LOG10_E, &[scale])))
+        }
+        "ln" | "log10" => {
+            if x.is_zero() {
+                return Err(ValueError::InvalidLogarithm("cannot take logarithm of zero"));
+            }
+            if x.is_sign_negative() {
+                return Err(ValueError::InvalidLogarithm("cannot take logarithm of a negative number"));
+            }
+            let (r, weight) = if name == "ln" {
+                (x.checked_ln().ok_or(ValueError::NumericOverflow)?, ln_dweight(x))
+            } else {
+                (x.checked_log10().ok_or(ValueError::NumericOverflow)?, ln_dweight(x) - ln_dweight(Decimal::TEN))
+            };
+            Ok(rounded(r, result_scale(weight as f64, &[scale])))
+        }
+        _ => Err(ValueError::Unsupported(format!("numeric function {name}"))),
+    }
+}
+
+/// log(b, x) on numerics: PostgreSQL's log_var scale (the weight of
+/// ln(x) less that of ln(b)).
+pub fn log_base(b: &str, a: &str) -> Result<String, ValueError> {
+    use rust_decimal::MathematicalOps;
+    let (base, x) = (to_decimal(b)?, to_decimal(a)?);
+    for v in [base, x] {
+        if v.is_zero() {
+            return Err(ValueError::InvalidLogarithm("cannot take logarithm of zero"));
+        }
+        if v.is_sign_negative() {
+            return Err(ValueError::InvalidLogarithm("cannot take logarithm of a negative number"));
+        }
+    }
+    let lb = base.checked_ln().ok_or(ValueError::NumericOverflow)?;
+    if lb.is_zero() {
+        return Err(ValueError::DivisionByZero);
+    }
+    let r = x.checked_ln().ok_or(ValueError::NumericOverflow)?.checked_div(lb).ok_or(ValueError::NumericOverflow)?;
+    let scales = [DecimalText::parse(b)?.scale(), DecimalText::parse(a)?.scale()];
+    Ok(rounded(r, result_scale((ln_dweight(x) - ln_dweight(base)) as f64, &scales)))
+}
+
+/// power(x, y) on numerics, with PostgreSQL's errors and result scale.
+pub fn power(a: &str, b: &str) -> Result<String, ValueError> {
+    use rust_decimal::MathematicalOps;
+    let (x, y) = (to_decimal(a)?, to_decimal(b)?);
+    if x.is_zero() && y.is_sign_negative() && !y.is_zero() {
+        return Err(ValueError::InvalidPower("zero raised to a negative power is undefined"));
+    }
+    if x.is_sign_negative() && !x.is_zero() && y.fract() != Decimal::ZERO {
+        return Err(ValueError::InvalidPower("a negative number raised to a non-integer power yields a complex result"));
+    }
+    let base_scale = DecimalText::parse(a)?.scale();
+    if y.fract() == Decimal::ZERO && y.abs() <= Decimal::from(i32::MAX) {
+        // power_var_int: a fixed scale of NUMERIC_MIN_SIG_DIGITS (or the base's).
+        let n = y.trunc().to_string().parse::<i64>().unwrap_or(0);
+        let r = if n < 0 {
+            Decimal::ONE.checked_div(x.checked_powi(-n).ok_or(ValueError::NumericOverflow)?).ok_or(ValueError::NumericOverflow)?
+        } else {
+            x.checked_powi(n).ok_or(ValueError::NumericOverflow)?
+        };
+        return Ok(rounded(r, (MIN_SIG_DIGITS as u32).max(base_scale)));
+    }
+    let r = x.checked_powd(y).ok_or(ValueError::NumericOverflow)?;
+    let weight = if r.is_zero() { 0.0 } else { r.abs().to_string().parse::<f64>().unwrap_or(1.0).log10() };
+    Ok(rounded(r, result_scale(weight, &[base_scale, DecimalText::parse(b)?.scale()])))
+}
