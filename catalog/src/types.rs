@@ -396,6 +396,19 @@ impl PgType {
         }
     }
 
+    /// pg_type.typstorage: plain for fixed-length types, main for numeric,
+    /// extended for the other variable-length ones (as PostgreSQL's types have it).
+    pub fn typstorage(&self) -> &'static str {
+        if self.array {
+            return "x";
+        }
+        match self.scalar {
+            Scalar::Numeric => "m",
+            _ if self.typlen() > 0 => "p",
+            _ => "x",
+        }
+    }
+
     /// `varchar(n)` / `char(n)`: n.
     pub fn char_length(&self) -> Option<usize> {
         match self.scalar {

@@ -400,6 +400,7 @@ fn pg_attribute(schema: &Schema) -> CatalogTable {
         ("attislocal", BOOL),
         ("attinhcount", INT4),
         ("attcollation", OID),
+        ("attstorage", CHAR),
     ];
     let mut rows = Vec::new();
     for r in schema.relations.values() {
@@ -421,6 +422,7 @@ fn pg_attribute(schema: &Schema) -> CatalogTable {
                 b(true),
                 i(0),
                 i(type_collation(c.ty.wire().oid())),
+                t(c.ty.typstorage()),
             ]);
         }
     }
