@@ -7,12 +7,12 @@
 //! The walk knows the common expression forms; one it does not know is
 //! taken as valid, so the check only refuses what PostgreSQL refuses.
 
-use super::expr::fold;
+use super::expr::{fold, object_name_parts, Translator};
 use super::func::is_aggregate;
 use super::scope::ScopeRel;
 use super::TranslateError;
 use crate::schema::{ConstraintKind, Schema};
-use sqlparser::ast::{Expr, FunctionArg, FunctionArgExpr, FunctionArguments, GroupByExpr, Select, SelectItem};
+use sqlparser::ast::{Expr, FunctionArg, FunctionArgExpr, FunctionArguments, GroupByExpr, OrderBy, OrderByKind, Select, SelectItem, SelectItemQualifiedWildcardKind};
 
 /// A column of the FROM clause: (table oid, attnum), and its name as printed.
 type Col = (u32, i16);
@@ -189,4 +189,65 @@ impl<'a> Grouping<'a> {
         });
         error.map_or(Ok(()), Err)
     }
+}
+
+impl Translator<'_> {
+    /// Refuses, as PostgreSQL does (42803), a grouped query that names an
+    /// ungrouped column outside an aggregate.
+    pub(super) fn check_grouping(&mut self, s: &Select, order_by: Option<&OrderBy>) -> Result<(), TranslateError> {
+        use sqlparser::ast::Expr;
+        let projected = |i: &SelectItem| match i {
+            SelectItem::UnnamedExpr(e) => Some((e.clone(), e.to_string())),
+            SelectItem::ExprWithAlias { expr, alias } => Some((expr.clone(), fold(alias))),
+            _ => None,
+        };
+        let outputs: Vec<Option<(Expr, String)>> = s.projection.iter().map(projected).collect();
+        let rels = self.scopes.current().rels.clone();
+        let is_input = |name: &str| rels.iter().any(|r| r.columns.iter().any(|c| c.name == name));
+        // An output position or an output name (not an input column) stands for its expression.
+        let as_output = |e: &Expr| -> Option<Expr> {
+            match e {
+                Expr::Value(v) => match &v.value {
+                    sqlparser::ast::Value::Number(n, _) => n.to_string().parse::<usize>().ok().and_then(|p| outputs.get(p.wrapping_sub(1)).cloned().flatten()).map(|o| o.0),
+                    _ => None,
+                },
+                Expr::Identifier(id) if !is_input(&fold(id)) => outputs.iter().flatten().find(|o| o.1 == fold(id)).map(|o| o.0.clone()),
+                _ => None,
+            }
+        };
+        let group: Vec<Expr> = match &s.group_by {
+            GroupByExpr::Expressions(exprs, _) => exprs.iter().map(|e| as_output(e).unwrap_or_else(|| e.clone())).collect(),
+            GroupByExpr::All(_) => Vec::new(),
+        };
+        let g = super::grouping::Grouping::new(&rels, self.ctx.schema, &group);
+        for item in &s.projection {
+            match item {
+                SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => g.check(e)?,
+                SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..) => {
+                    let qualifier = match item {
+                        SelectItem::QualifiedWildcard(SelectItemQualifiedWildcardKind::ObjectName(n), _) => object_name_parts(n).last().cloned(),
+                        _ => None,
+                    };
+                    for r in rels.iter().filter(|r| qualifier.as_ref().is_none_or(|q| &r.name == q)) {
+                        for c in &r.columns {
+                            g.check(&Expr::CompoundIdentifier(vec![sqlparser::ast::Ident::with_quote('"', &r.name), sqlparser::ast::Ident::with_quote('"', &c.name)]))?;
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        if let Some(h) = &s.having {
+            g.check(h)?;
+        }
+        if let Some(OrderByKind::Expressions(list)) = order_by.map(|o| &o.kind) {
+            for item in list {
+                if as_output(&item.expr).is_none() && !outputs.iter().flatten().any(|o| o.0 == item.expr) {
+                    g.check(&item.expr)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
 }

@@ -11,6 +11,7 @@ mod aggregate;
 mod alter;
 mod catalog_fn;
 mod compare;
+mod cte;
 mod ddl;
 pub(crate) mod deparse;
 mod dml;

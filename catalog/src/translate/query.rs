@@ -40,7 +40,7 @@ impl Translator<'_> {
                 };
                 rename(&mut cols, &alias_cols);
                 let col_list: Vec<String> = cols.iter().map(|c| ident(&c.name)).collect();
-                parts.push(format!("{}({}) AS {}({body})", ident(&name), col_list.join(", "), materialization(q, cte, &name)));
+                parts.push(format!("{}({}) AS {}({body})", ident(&name), col_list.join(", "), super::cte::materialization(q, cte, &name)));
                 if let Some(level) = self.ctes.last_mut() {
                     level.push((name, cols));
                 }
@@ -63,7 +63,7 @@ impl Translator<'_> {
     }
 
     fn recursive_cte(&mut self, name: &str, alias_cols: &[String], q: &Query) -> Result<(String, Vec<OutColumn>), TranslateError> {
-        check_recursive(name, q)?;
+        super::cte::check_recursive(name, q)?;
         // The anchor fixes the columns; the recursive term then sees the CTE itself.
         if let SetExpr::SetOperation { left, .. } = q.body.as_ref() {
             let (_, mut anchor_cols) = self.set_expr(left, None)?;
@@ -377,64 +377,6 @@ impl Translator<'_> {
                 Ok((format!("SELECT {distinct}{}{from_sql}{where_sql}{group_sql}{having_sql}{order}", projection.join(", ")), cols))
             }
         }
-    }
-
-    /// Refuses, as PostgreSQL does (42803), a grouped query that names an
-    /// ungrouped column outside an aggregate.
-    fn check_grouping(&mut self, s: &Select, order_by: Option<&OrderBy>) -> Result<(), TranslateError> {
-        use sqlparser::ast::Expr;
-        let projected = |i: &SelectItem| match i {
-            SelectItem::UnnamedExpr(e) => Some((e.clone(), e.to_string())),
-            SelectItem::ExprWithAlias { expr, alias } => Some((expr.clone(), fold(alias))),
-            _ => None,
-        };
-        let outputs: Vec<Option<(Expr, String)>> = s.projection.iter().map(projected).collect();
-        let rels = self.scopes.current().rels.clone();
-        let is_input = |name: &str| rels.iter().any(|r| r.columns.iter().any(|c| c.name == name));
-        // An output position or an output name (not an input column) stands for its expression.
-        let as_output = |e: &Expr| -> Option<Expr> {
-            match e {
-                Expr::Value(v) => match &v.value {
-                    sqlparser::ast::Value::Number(n, _) => n.to_string().parse::<usize>().ok().and_then(|p| outputs.get(p.wrapping_sub(1)).cloned().flatten()).map(|o| o.0),
-                    _ => None,
-                },
-                Expr::Identifier(id) if !is_input(&fold(id)) => outputs.iter().flatten().find(|o| o.1 == fold(id)).map(|o| o.0.clone()),
-                _ => None,
-            }
-        };
-        let group: Vec<Expr> = match &s.group_by {
-            GroupByExpr::Expressions(exprs, _) => exprs.iter().map(|e| as_output(e).unwrap_or_else(|| e.clone())).collect(),
-            GroupByExpr::All(_) => Vec::new(),
-        };
-        let g = super::grouping::Grouping::new(&rels, self.ctx.schema, &group);
-        for item in &s.projection {
-            match item {
-                SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => g.check(e)?,
-                SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..) => {
-                    let qualifier = match item {
-                        SelectItem::QualifiedWildcard(SelectItemQualifiedWildcardKind::ObjectName(n), _) => object_name_parts(n).last().cloned(),
-                        _ => None,
-                    };
-                    for r in rels.iter().filter(|r| qualifier.as_ref().is_none_or(|q| &r.name == q)) {
-                        for c in &r.columns {
-                            g.check(&Expr::CompoundIdentifier(vec![sqlparser::ast::Ident::with_quote('"', &r.name), sqlparser::ast::Ident::with_quote('"', &c.name)]))?;
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
-        if let Some(h) = &s.having {
-            g.check(h)?;
-        }
-        if let Some(OrderByKind::Expressions(list)) = order_by.map(|o| &o.kind) {
-            for item in list {
-                if as_output(&item.expr).is_none() && !outputs.iter().flatten().any(|o| o.0 == item.expr) {
-                    g.check(&item.expr)?;
-                }
-            }
-        }
-        Ok(())
     }
 
     fn expand(&mut self, rel: &ScopeRel, items: &mut Vec<TExpr>) {
@@ -828,71 +770,4 @@ fn has_aggregate(e: &sqlparser::ast::Expr) -> bool {
         _ => ControlFlow::Continue(()),
     });
     found == ControlFlow::Break(true)
-}
-
-/// Refuses the recursive queries PostgreSQL refuses, in its words. SQLite
-/// runs some of them (an ORDER BY orders its queue, an unbounded one never
-/// ends), so they must not reach it.
-fn check_recursive(name: &str, q: &Query) -> Result<(), TranslateError> {
-    use sqlparser::ast::{visit_relations, SetOperator};
-    use std::ops::ControlFlow;
-    if q.order_by.is_some() {
-        return Err(TranslateError::NotSupported("ORDER BY in a recursive query is not implemented".into()));
-    }
-    match &q.limit_clause {
-        Some(LimitClause::LimitOffset { offset: Some(_), .. }) => return Err(TranslateError::NotSupported("OFFSET in a recursive query is not implemented".into())),
-        Some(_) => return Err(TranslateError::NotSupported("LIMIT in a recursive query is not implemented".into())),
-        None => {}
-    }
-    // Whether a part of the query reads the CTE itself (an unqualified relation of its name).
-    let reads_itself = |body: &SetExpr| {
-        visit_relations(body, |r| if r.0.len() == 1 && r.0[0].to_string().trim_matches('"').to_lowercase() == name { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }).is_break()
-    };
-    let malformed = || TranslateError::InvalidRecursion(format!("recursive query \"{name}\" does not have the form non-recursive-term UNION [ALL] recursive-term"));
-    let SetExpr::SetOperation { op, left, right, .. } = q.body.as_ref() else {
-        return if reads_itself(q.body.as_ref()) { Err(malformed()) } else { Ok(()) };
-    };
-    if !reads_itself(right) {
-        return Ok(());
-    }
-    if *op != SetOperator::Union || reads_itself(left) {
-        return Err(malformed());
-    }
-    // At the recursive term's own level: an aggregate inside a subquery there is allowed.
-    let aggregate = match right.as_ref() {
-        SetExpr::Select(s) => super::grouping::aggregates_at_level(s),
-        _ => false,
-    };
-    if aggregate {
-        return Err(TranslateError::InvalidRecursion("aggregate functions are not allowed in a recursive query's recursive term".into()));
-    }
-    Ok(())
-}
-
-/// PostgreSQL evaluates a WITH query once when it is referenced more than
-/// once or calls a volatile function (its rows are then the same for every
-/// reference), unless NOT MATERIALIZED; SQLite would inline it into each
-/// reference and evaluate `random()` anew each time.
-fn materialization(q: &Query, cte: &sqlparser::ast::Cte, name: &str) -> &'static str {
-    use sqlparser::ast::{visit_relations, CteAsMaterialized};
-    use std::ops::ControlFlow;
-    match cte.materialized {
-        Some(CteAsMaterialized::Materialized) => return "MATERIALIZED ",
-        Some(CteAsMaterialized::NotMaterialized) => return "NOT MATERIALIZED ",
-        None => {}
-    }
-    let mut refs = 0;
-    let _ = visit_relations(q, |r| {
-        if r.0.len() == 1 && r.0[0].to_string().trim_matches('"').to_lowercase() == name {
-            refs += 1;
-        }
-        ControlFlow::<()>::Continue(())
-    });
-    let text = cte.query.to_string().to_lowercase();
-    let volatile = ["random(", "gen_random_uuid(", "clock_timestamp(", "nextval(", "uuid_generate_v4("].iter().any(|f| text.contains(f));
-    if refs > 1 || volatile {
-        "MATERIALIZED "
-    } else {
-        ""
-    }
 }
