@@ -101,9 +101,11 @@ impl Session {
                     Err(e @ consensus::raft::CommitError::NotLeader { .. }) => Err(PgError::CommitRetry(e.to_string())),
                     Err(e) => Err(PgError::from_commit(e)),
                 };
-            } else if !t.sequences.is_empty() {
+            } else if !t.sequences.is_empty() && !lease.is_autocommit() {
                 // The rollback keeps what the transaction drew from sequences:
                 // undone, its work gives way to those advances alone, which commit.
+                // (Only while SQLite's transaction is open: were it rolled back
+                // already, the updates would commit locally, outside the log.)
                 let mut lease = lease;
                 let advanced = in_blocking(|| -> rusqlite::Result<usize> {
                     lease.undo_all()?;

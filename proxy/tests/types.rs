@@ -98,7 +98,7 @@ async fn binary_round_trip_of_every_type() {
 async fn parameter_and_result_types_are_inferred() {
     let s = Server::start();
     let c = setup(&s).await;
-    let st = c.prepare("SELECT count(*), now(), $1::text, i8 FROM everything WHERE i8 = $2 AND n > $3 AND tz < $4").await.unwrap();
+    let st = c.prepare("SELECT count(*), now(), $1::text, i8 FROM everything WHERE i8 = $2 AND n > $3 AND tz < $4 GROUP BY i8").await.unwrap();
     assert_eq!(st.params(), &[Type::TEXT, Type::INT8, Type::NUMERIC, Type::TIMESTAMPTZ]);
     let cols: Vec<&Type> = st.columns().iter().map(|c| c.type_()).collect();
     assert_eq!(cols, vec![&Type::INT8, &Type::TIMESTAMPTZ, &Type::TEXT, &Type::INT8]);
