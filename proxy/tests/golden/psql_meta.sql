@@ -27,3 +27,13 @@ COMMENT ON TABLE p IS 'parents';
 CREATE TABLE fkp (id int PRIMARY KEY);
 CREATE TABLE fkc (id int PRIMARY KEY, p int REFERENCES fkp ON DELETE CASCADE);
 \d fkc
+-- \d names the right tables after ALTERs on a table others reference.
+CREATE TABLE fk_parent (id int PRIMARY KEY, name text NOT NULL, code text UNIQUE);
+CREATE TABLE fk_child (id int PRIMARY KEY, parent_id int REFERENCES fk_parent (id) ON DELETE CASCADE, parent_code text REFERENCES fk_parent (code));
+ALTER TABLE fk_parent ALTER COLUMN name SET DEFAULT 'x';
+ALTER TABLE fk_parent ADD COLUMN extra int NOT NULL DEFAULT 0;
+ALTER TABLE fk_parent ALTER COLUMN code TYPE varchar(40);
+ALTER TABLE fk_parent RENAME TO fk_mother;
+ALTER TABLE fk_child ALTER COLUMN parent_id SET NOT NULL;
+\d fk_mother
+\d fk_child
