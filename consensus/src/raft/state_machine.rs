@@ -537,8 +537,13 @@ impl StateMachine {
         }
         std::fs::rename(&partial, &path).map_err(snap_err)?;
         let _ = std::fs::remove_dir_all(&work);
-        self.meta.lock().put("snapshot", &meta)?;
-        self.remove_snapshots_except(&path);
+        {
+            // Under the lock get_current_snapshot reads the record and opens
+            // the file with: it never finds the record naming a removed file.
+            let m = self.meta.lock();
+            m.put("snapshot", &meta)?;
+            self.remove_snapshots_except(&path);
+        }
         Ok((meta, path))
     }
 
@@ -706,21 +711,32 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
                     return Err(e);
                 }
             }
+            // Older snapshot files go under the same lock as the record (see write_snapshot).
+            self.remove_snapshots_except(&path);
         }
         // The installed files are durable and replace whatever was applied before.
         *self.unsynced.lock() = Unsynced { last: installed.last_log_id, ..Unsynced::default() };
-        self.remove_snapshots_except(&path);
         self.applied.send_replace(installed.last_log_id.map_or(0, |l| l.index));
         let _ = self.events.send(ApplyEvent::Replaced);
         Ok(())
     }
 
     async fn get_current_snapshot(&mut self) -> Result<Option<Snapshot<TypeConfig>>, StorageError> {
-        let meta: Option<SnapshotMeta<NodeId, openraft::BasicNode>> = self.meta.lock().get("snapshot")?;
-        let Some(meta) = meta else { return Ok(None) };
-        match tokio::fs::File::open(self.snapshot_path(&meta.snapshot_id)).await {
-            Ok(file) => Ok(Some(Snapshot { meta, snapshot: Box::new(file) })),
-            Err(_) => Ok(None),
-        }
+        // The record and the file it names are read together, under the lock
+        // a new snapshot's record and the removal of older files take: an
+        // open handle outlives the removal, a name read alone might not.
+        let (meta, file) = {
+            let m = self.meta.lock();
+            let meta: Option<SnapshotMeta<NodeId, openraft::BasicNode>> = m.get("snapshot")?;
+            let Some(meta) = meta else { return Ok(None) };
+            match std::fs::File::open(self.snapshot_path(&meta.snapshot_id)) {
+                Ok(file) => (meta, file),
+                Err(e) => {
+                    tracing::warn!(error = %e, snapshot = %meta.snapshot_id, "the recorded snapshot's file cannot be opened");
+                    return Ok(None);
+                }
+            }
+        };
+        Ok(Some(Snapshot { meta, snapshot: Box::new(tokio::fs::File::from_std(file)) }))
     }
 }
