@@ -173,6 +173,8 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
     // Window-capable, so sum(numeric) OVER (...) works too.
     conn.create_window_function("lg_num_sum", 1, pure, NumericAgg { avg: false })?;
     conn.create_window_function("lg_num_avg", 1, pure, NumericAgg { avg: true })?;
+    conn.create_window_function("lg_float_sum", 1, pure, FloatAgg { avg: false })?;
+    conn.create_window_function("lg_float_avg", 1, pure, FloatAgg { avg: true })?;
     conn.create_aggregate_function("lg_interval_sum", 1, pure, IntervalAgg { avg: false })?;
     conn.create_aggregate_function("lg_interval_avg", 1, pure, IntervalAgg { avg: true })?;
     Ok(())
@@ -341,6 +343,102 @@ impl WindowAggregate<numeric::Sum, SqlValue> for NumericAgg {
         let v = to_ref(ctx.get_raw(0));
         if let Some(text) = runtime::numeric_text(v).map_err(fail)? {
             acc.remove(&text).map_err(fail)?;
+        }
+        Ok(())
+    }
+}
+
+/// sum/avg over float4/float8 as PostgreSQL's: a NaN, or both infinities,
+/// make the result NaN; one infinity makes it that infinity; finite inputs
+/// that overflow fail with 22003. (SQLite's own sum skips the stored 'NaN'
+/// and turns Infinity + -Infinity into NULL.)
+struct FloatAgg {
+    avg: bool,
+}
+
+#[derive(Default)]
+struct FloatAcc {
+    sum: f64,
+    /// Values counted (NULLs are not).
+    count: i64,
+    /// NaN, +Infinity and -Infinity values in.
+    specials: [i64; 3],
+}
+
+impl FloatAcc {
+    fn slot(x: f64) -> Option<usize> {
+        if x.is_nan() {
+            Some(0)
+        } else if x == f64::INFINITY {
+            Some(1)
+        } else if x == f64::NEG_INFINITY {
+            Some(2)
+        } else {
+            None
+        }
+    }
+
+    fn take(&mut self, x: f64, sign: i64) {
+        self.count += sign;
+        match Self::slot(x) {
+            Some(i) => self.specials[i] += sign,
+            None => self.sum += x * sign as f64,
+        }
+    }
+
+    fn result(&self, avg: bool) -> rusqlite::Result<SqlValue> {
+        if self.count == 0 {
+            return Ok(SqlValue::Null);
+        }
+        let [nan, pinf, ninf] = self.specials;
+        let total = if nan > 0 || (pinf > 0 && ninf > 0) {
+            f64::NAN
+        } else if pinf > 0 {
+            f64::INFINITY
+        } else if ninf > 0 {
+            f64::NEG_INFINITY
+        } else if self.sum.is_infinite() {
+            return Err(fail(ValueError::FloatOverflow("overflow")));
+        } else {
+            self.sum
+        };
+        let r = if avg { total / self.count as f64 } else { total };
+        Ok(to_sql(Value::Real(r)))
+    }
+}
+
+fn float_arg(ctx: &Context<'_>) -> rusqlite::Result<Option<f64>> {
+    Ok(match ctx.get_raw(0) {
+        SqlRef::Null => None,
+        SqlRef::Integer(i) => Some(i as f64),
+        SqlRef::Real(x) => Some(x),
+        SqlRef::Text(t) => Some(value::float::parse(&String::from_utf8_lossy(t)).unwrap_or(f64::NAN)),
+        SqlRef::Blob(_) => None,
+    })
+}
+
+impl Aggregate<FloatAcc, SqlValue> for FloatAgg {
+    fn init(&self, _: &mut Context<'_>) -> rusqlite::Result<FloatAcc> {
+        Ok(FloatAcc::default())
+    }
+    fn step(&self, ctx: &mut Context<'_>, acc: &mut FloatAcc) -> rusqlite::Result<()> {
+        if let Some(x) = float_arg(ctx)? {
+            acc.take(x, 1);
+        }
+        Ok(())
+    }
+    fn finalize(&self, _: &mut Context<'_>, acc: Option<FloatAcc>) -> rusqlite::Result<SqlValue> {
+        acc.map_or(Ok(SqlValue::Null), |a| a.result(self.avg))
+    }
+}
+
+impl WindowAggregate<FloatAcc, SqlValue> for FloatAgg {
+    fn value(&self, acc: Option<&mut FloatAcc>) -> rusqlite::Result<SqlValue> {
+        acc.map_or(Ok(SqlValue::Null), |a| a.result(self.avg))
+    }
+    fn inverse(&self, ctx: &mut Context<'_>, acc: &mut FloatAcc) -> rusqlite::Result<()> {
+        if let Some(x) = float_arg(ctx)? {
+            acc.take(x, -1);
         }
         Ok(())
     }

@@ -36,8 +36,8 @@ pub(super) fn aggregate_call(t: &mut Translator<'_>, name: &str, a: &Args) -> Re
             let x = if x.ty.is_unknown() { t.coerce(x, &PgType::NUMERIC)? } else { x };
             match (&x.ty.scalar, name) {
                 // sum(real) is real, as PostgreSQL's float4 sum; avg is double precision.
-                (Scalar::Float4, "sum") => TExpr::new(call("lg_cast", &[&format!("sum({distinct}{})", x.sql), "'double precision'", "'real'"]), PgType::FLOAT4),
-                (Scalar::Float4 | Scalar::Float8, _) => TExpr::new(format!("{name}({distinct}{})", x.sql), PgType::FLOAT8),
+                (Scalar::Float4, "sum") => TExpr::new(call("lg_cast", &[&format!("lg_float_sum({distinct}{})", x.sql), "'double precision'", "'real'"]), PgType::FLOAT4),
+                (Scalar::Float4 | Scalar::Float8, _) => TExpr::new(format!("lg_float_{name}({distinct}{})", x.sql), PgType::FLOAT8),
                 (Scalar::Interval, _) => TExpr::new(format!("lg_interval_{name}({distinct}{})", x.sql), PgType::INTERVAL),
                 (Scalar::Int2 | Scalar::Int4, "sum") => TExpr::new(format!("sum({distinct}{})", x.sql), PgType::INT8),
                 (Scalar::Int8, "sum") => TExpr::new(format!("sum({distinct}{})", x.sql), PgType::NUMERIC),

@@ -53,8 +53,8 @@ pub(super) fn aggregates_at_level(s: &Select) -> bool {
 /// Whether translated SQL may call an aggregate (SQLite's or litegres's):
 /// a cautious reading of the text, for deciding that it certainly does not.
 pub(super) fn may_aggregate(sql: &str) -> bool {
-    const AGGREGATES: [&str; 13] = [
-        "count(", "sum(", "total(", "avg(", "min(", "max(", "group_concat(", "json_group_array(", "json_group_object(", "lg_num_sum(", "lg_num_avg(", "lg_interval_sum(", "lg_interval_avg(",
+    const AGGREGATES: [&str; 15] = [
+        "count(", "sum(", "total(", "avg(", "min(", "max(", "group_concat(", "json_group_array(", "json_group_object(", "lg_num_sum(", "lg_num_avg(", "lg_interval_sum(", "lg_interval_avg(", "lg_float_sum(", "lg_float_avg(",
     ];
     let lower = sql.to_ascii_lowercase();
     AGGREGATES.iter().any(|a| lower.contains(a))
