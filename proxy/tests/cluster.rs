@@ -835,3 +835,26 @@ async fn vacuum_on_the_leader_leaves_every_node_identical_and_frees_space() {
         assert_eq!(r.tables, reports[0].tables, "node {} holds other rows than node 1", i + 1);
     }
 }
+
+/// A CHECK whose value depends on the session's time zone passed where the
+/// transaction ran; replaying its rows elsewhere must not judge it again
+/// under another zone (the follower would lack the row, silently).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_check_that_depends_on_the_session_time_zone_replays_alike() {
+    let cluster = TestCluster::start_steady(3, &[]);
+    let leader = &cluster.nodes[cluster.leader()];
+    let c = leader.client().await;
+    c.batch_execute("SET TimeZone = 'Pacific/Kiritimati'; CREATE TABLE tzc (id int PRIMARY KEY, ts timestamptz CHECK (ts::date = '2024-01-02'))").await.unwrap();
+    // 12:00 UTC on January 1st is January 2nd at UTC+14.
+    c.batch_execute("INSERT INTO tzc VALUES (1, '2024-01-01 12:00+00')").await.unwrap();
+    c.batch_execute("INSERT INTO tzc VALUES (2, '2024-01-01 13:00+00')").await.unwrap();
+    cluster.converge().await;
+    for (i, n) in cluster.nodes.iter().enumerate() {
+        let rows = dump(&n.client().await, "tzc").await;
+        assert_eq!(rows.len(), 2, "node {} holds {rows:?}", i + 1);
+    }
+    let reports: Vec<_> = cluster.nodes.iter().map(|n| common::inspect_sqlite(&n.sqlite_file("postgres"))).collect();
+    for (i, r) in reports.iter().enumerate() {
+        assert_eq!(r.tables, reports[0].tables, "node {} holds other rows than node 1", i + 1);
+    }
+}

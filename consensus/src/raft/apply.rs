@@ -114,8 +114,10 @@ fn apply_once(lease: &WriteLease, log_id: LogId, origin: Origin, base: Base, ste
         return record_only("could not serialize access: the transaction ran on changes that were not committed".into(), true);
     }
     // Triggers and foreign-key actions already ran where the transaction
-    // did; their effects are among the recorded rows.
-    lease.execute_batch("PRAGMA foreign_keys = OFF")?;
+    // did; their effects are among the recorded rows. CHECK constraints were
+    // judged there too, under that session's settings (a CHECK may read its
+    // TimeZone): judged again here they could refuse rows the others hold.
+    lease.execute_batch("PRAGMA foreign_keys = OFF; PRAGMA ignore_check_constraints = ON")?;
     lease.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_TRIGGER, false)?;
     let after = Base { seq: now.seq + 1, last: origin };
     let run = || -> rusqlite::Result<()> {
@@ -134,7 +136,7 @@ fn apply_once(lease: &WriteLease, log_id: LogId, origin: Origin, base: Base, ste
             record_only(e.to_string(), false)
         }
     };
-    lease.execute_batch("PRAGMA foreign_keys = ON")?;
+    lease.execute_batch("PRAGMA foreign_keys = ON; PRAGMA ignore_check_constraints = OFF")?;
     lease.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_TRIGGER, true)?;
     outcome
 }
