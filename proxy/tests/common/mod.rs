@@ -585,6 +585,21 @@ impl Server {
 }
 
 impl TestCluster {
+    /// Checks every node's file of database `db` with SQLite itself (integrity,
+    /// foreign keys) and that all hold the same rows, table by table; returns
+    /// the per-table hashes. Call after `converge`.
+    pub fn assert_identical(&self, db: &str) -> std::collections::BTreeMap<String, u64> {
+        let reports: Vec<FileReport> = self.nodes.iter().map(|n| inspect_sqlite(&n.sqlite_file(db))).collect();
+        for (i, r) in reports.iter().enumerate() {
+            assert_eq!(r.integrity, "ok", "node {}: integrity_check", i + 1);
+            assert!(r.foreign_key_violations.is_empty(), "node {}: foreign_key_check found {:?}", i + 1, r.foreign_key_violations);
+            let first = &reports[0].tables;
+            let differ: Vec<&String> = r.tables.keys().chain(first.keys()).filter(|k| first.get(*k) != r.tables.get(*k)).collect();
+            assert!(differ.is_empty(), "node {} holds other rows than node 1 in {differ:?}", i + 1);
+        }
+        reports.into_iter().next().map(|r| r.tables).unwrap_or_default()
+    }
+
     /// Waits (at most 30 s) until every running node has applied the same, latest entry.
     pub async fn converge(&self) {
         self.wait_for(|s| s["applied_index"].is_u64(), "status");
